@@ -1,0 +1,152 @@
+// binship collect: gathers built binaries into the predictable dist/ layout
+//   dist/<platform>/<binary>[.exe]          mode 0755
+//   dist/<platform>/<binary>[.exe].sha256   sha256sum format, relative to its own directory
+//   dist/SHA256SUMS                         every binary, `sha256sum -c` from dist/
+//   dist/manifest.json                      written last: version, commit, per-file facts
+// Sources: Cargo's target directory (after `binship build`), or a directory of downloaded CI
+// artifacts (which lost their exec bits and must prove their checksums survived the transfer).
+// Everything is written into a staging directory that replaces dist/ in one rename.
+
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { shippedBinaries } from './build.js';
+import { cargoMetadata, releaseVersion } from './cargo.js';
+import type { ReleaseConfig } from './config/load.js';
+import { checksumLine, parseChecksums, sha256File } from './dist/checksums.js';
+import { SUMS_FILE, writeManifest, type DistFile, type DistManifest } from './dist/manifest.js';
+import { StepError, UsageError } from './errors.js';
+import { binaryFileName, type Target } from './targets.js';
+
+export interface CollectOptions {
+  config: ReleaseConfig;
+  /** Only these targets; each must be complete. Default: every configured target found. */
+  targets?: Target[];
+  /** Directory of downloaded CI artifacts; default: Cargo's target directory. */
+  from?: string;
+  distDir?: string;
+  /** Cargo target directory (default: the workspace's). */
+  targetDir?: string;
+}
+
+interface Source {
+  target: Target;
+  binary: string;
+  file: string;
+  /** Checksum that travelled with an artifact, to be confirmed after the copy. */
+  expectedSha256?: string;
+}
+
+export async function collect(options: CollectOptions): Promise<DistManifest> {
+  const { config } = options;
+  const distDir = options.distDir ?? config.distDir;
+  const version = await releaseVersion(config);
+  const sources = options.from
+    ? findArtifactBinaries(config, path.resolve(options.from), options.targets)
+    : await findCargoBinaries(config, options);
+
+  const staging = `${distDir}.partial-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  try {
+    const files: DistFile[] = [];
+    for (const source of sources) files.push(await placeBinary(source, staging));
+    files.sort((a, b) => a.path.localeCompare(b.path));
+    writeFileSync(path.join(staging, SUMS_FILE), files.map((f) => checksumLine(f.sha256, f.path)).join(''));
+    const manifest: DistManifest = { schema: 1, project: config.project.name, version, commit: await gitCommit(config.root), files };
+    writeManifest(staging, manifest);
+    rmSync(distDir, { recursive: true, force: true });
+    renameSync(staging, distDir);
+    return manifest;
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function placeBinary(source: Source, staging: string): Promise<DistFile> {
+  const fileName = binaryFileName(source.binary, source.target);
+  const relative = `${source.target.platform}/${fileName}`;
+  const destination = path.join(staging, source.target.platform, fileName);
+  mkdirSync(path.dirname(destination), { recursive: true });
+  copyFileSync(source.file, destination);
+  chmodSync(destination, 0o755);
+  const sha256 = await sha256File(destination);
+  if (source.expectedSha256 && source.expectedSha256 !== sha256) {
+    throw new StepError(
+      `${source.file}: sha256 ${sha256} does not match ${source.expectedSha256} recorded when it was built; the artifact changed in transfer, download it again or rebuild ${source.target.platform}`,
+    );
+  }
+  writeFileSync(`${destination}.sha256`, checksumLine(sha256, fileName));
+  return { platform: source.target.platform, triple: source.target.triple, binary: source.binary, path: relative, size: statSync(destination).size, sha256 };
+}
+
+async function findCargoBinaries(config: ReleaseConfig, options: CollectOptions): Promise<Source[]> {
+  const targetDir = options.targetDir ?? (await cargoMetadata(config.cargo.workspaceDir)).targetDirectory;
+  const sources: Source[] = [];
+  for (const target of options.targets ?? config.targets) {
+    const files = shippedBinaries(config, target, targetDir);
+    const present = files.filter((file) => existsSync(file));
+    if (present.length === 0 && !options.targets) continue; // not built here; verify --require-all catches it
+    const missing = files.find((file) => !existsSync(file));
+    if (missing) {
+      throw new StepError(`${missing}: not built; run binship build --target ${target.platform} first`);
+    }
+    config.binaries.forEach((binary, i) => sources.push({ target, binary: binary.name, file: files[i] as string }));
+  }
+  if (sources.length === 0) {
+    throw new StepError(`no built binaries in ${targetDir}; run binship build --local (or --target T) first`);
+  }
+  return sources;
+}
+
+/**
+ * Finds `<platform>/<binary>[.exe]` files anywhere below `root` (artifact downloads add a
+ * `binaries-<platform>/` level, possibly more). A `.sha256` file beside a binary, or the
+ * SHA256SUMS of the artifact, is the checksum computed on the build runner.
+ */
+function findArtifactBinaries(config: ReleaseConfig, root: string, only?: Target[]): Source[] {
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new UsageError(`${root}: no such artifacts directory; pass the directory the CI artifacts were downloaded to`);
+  }
+  const targets = only ?? config.targets;
+  const byPlatform = new Map(targets.map((t) => [t.platform, t]));
+  const sources = new Map<string, Source>();
+  for (const dir of walkDirectories(root, 4)) {
+    const target = byPlatform.get(path.basename(dir));
+    if (!target) continue;
+    const sums = readSums(path.join(path.dirname(dir), SUMS_FILE));
+    for (const binary of config.binaries) {
+      const fileName = binaryFileName(binary.name, target);
+      const file = path.join(dir, fileName);
+      if (!existsSync(file)) continue;
+      const key = `${target.platform}/${fileName}`;
+      const previous = sources.get(key);
+      if (previous) throw new StepError(`${key} found twice, in ${previous.file} and ${file}; download each artifact once`);
+      const own = readSums(`${file}.sha256`).get(fileName);
+      sources.set(key, { target, binary: binary.name, file, expectedSha256: own ?? sums.get(key) });
+    }
+  }
+  if (sources.size === 0) {
+    throw new StepError(`${root}: no binaries found (expected e.g. binaries-linux-x64/linux-x64/${config.binaries[0]?.name}); check the artifact download path`);
+  }
+  return [...sources.values()];
+}
+
+function readSums(file: string): Map<string, string> {
+  return existsSync(file) ? parseChecksums(readFileSync(file, 'utf8')) : new Map();
+}
+
+function* walkDirectories(dir: string, depth: number): Generator<string> {
+  yield dir;
+  if (depth === 0) return;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) yield* walkDirectories(path.join(dir, entry.name), depth - 1);
+  }
+}
+
+async function gitCommit(root: string): Promise<string | null> {
+  if (process.env.GITHUB_SHA) return process.env.GITHUB_SHA;
+  const result = await execa('git', ['rev-parse', 'HEAD'], { cwd: root, reject: false });
+  return result.failed ? null : result.stdout.trim();
+}

@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { build, defaultBuildJobs, type BuildResult } from '../build.js';
+import { StepError, UsageError } from '../errors.js';
+import { renderTable } from '../ui/table.js';
+import type { CliContext } from './context.js';
+
+export function register(program: Command, context: CliContext): void {
+  program
+    .command('build')
+    .description('cargo build --release --locked the configured binaries for each target')
+    .option('-t, --target <target>', 'target triple or platform (repeatable)', collectValues, [])
+    .option('--local', 'every configured target this machine can build; the others are listed as skipped')
+    .option('-j, --jobs <n>', 'targets built at once', String(defaultBuildJobs()))
+    .option('--json', 'print the results as JSON')
+    .action(async (options: { target: string[]; local?: boolean; jobs: string; json?: boolean }) => {
+      const config = context.loadConfig();
+      if (options.local === (options.target.length > 0)) {
+        throw new UsageError('binship build needs either --target T (repeatable) or --local');
+      }
+      const jobs = Number(options.jobs);
+      if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs ${options.jobs}: must be a whole number of at least 1`);
+      const progress = process.stderr.isTTY && !options.json;
+      const results = await build({
+        config,
+        targets: options.local ? undefined : context.resolveTargets(config, options.target),
+        local: options.local,
+        jobs,
+        streamOutput: jobs === 1 && !options.json,
+        onEvent: progress
+          ? (event) => process.stderr.write(`binship: ${event.platform}: ${event.phase}${event.seconds !== undefined ? ` (${event.seconds}s)` : ''}\n`)
+          : undefined,
+      });
+      context.print(options.json ? JSON.stringify(results, null, 2) : renderBuildTable(results));
+      failOnBuildErrors(results);
+    });
+}
+
+export function renderBuildTable(results: BuildResult[]): string {
+  return renderTable(
+    ['target', 'status', 'time', 'detail'],
+    results.map((r) => [r.platform, r.status, r.status === 'built' || r.status === 'failed' ? `${r.seconds}s` : '-', r.reason ?? r.toolchain ?? '']),
+  );
+}
+
+export function failOnBuildErrors(results: BuildResult[]): void {
+  const failed = results.filter((r) => r.status === 'failed');
+  if (failed.length > 0) {
+    throw new StepError(failed.map((r) => `build of ${r.platform} failed: ${r.reason}${r.logFile ? ` (log: ${r.logFile})` : ''}`).join('\n'));
+  }
+  if (!results.some((r) => r.status === 'built')) {
+    throw new StepError('no target could be built on this machine; run binship doctor to see what is missing');
+  }
+}
+
+export function collectValues(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import { collect } from '../collect.js';
+import { formatBytes, renderTable } from '../ui/table.js';
+import { collectValues } from './build.js';
+import type { CliContext } from './context.js';
+
+export function register(program: Command, context: CliContext): void {
+  program
+    .command('collect')
+    .description('gather built binaries into dist/<platform>/ with SHA-256 checksums and a manifest')
+    .option('-t, --target <target>', 'only this target, which must be complete (repeatable)', collectValues, [])
+    .option('--from <dir>', 'a directory of downloaded CI artifacts instead of Cargo\'s target directory')
+    .option('--dist <dir>', 'output directory (default: dist from the config)')
+    .option('--json', 'print the manifest as JSON')
+    .action(async (options: { target: string[]; from?: string; dist?: string; json?: boolean }) => {
+      const config = context.loadConfig();
+      const manifest = await collect({
+        config,
+        targets: options.target.length ? context.resolveTargets(config, options.target) : undefined,
+        from: options.from,
+        distDir: options.dist,
+      });
+      context.print(
+        options.json
+          ? JSON.stringify(manifest, null, 2)
+          : renderTable(['file', 'size', 'sha256'], manifest.files.map((f) => [f.path, formatBytes(f.size), f.sha256])),
+      );
+    });
+}

@@ -1,0 +1,165 @@
+// The release config schema (binship.toml). Field descriptions double as the generated JSON
+// Schema's documentation, so editors show them on hover. Error messages say what to write.
+
+import { z } from 'zod';
+import { TARGETS } from '../targets.js';
+
+const targetNames = TARGETS.flatMap((t) => [t.triple, t.platform]);
+
+const npmName = z
+  .string()
+  .regex(/^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/, {
+    error: 'must be a valid npm package name (lowercase, optional @scope/, e.g. "@leanspec/mcp")',
+  });
+
+const platformPattern = z
+  .string()
+  .refine((value) => value.includes('{platform}'), {
+    error: 'must contain "{platform}", e.g. "@leanspec/cli-{platform}"',
+  })
+  .refine((value) => npmName.safeParse(value.replace('{platform}', 'linux-x64')).success, {
+    error: 'must give a valid npm package name once {platform} is filled in, e.g. "@leanspec/cli-{platform}"',
+  });
+
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, {
+  error: 'must be an environment variable name in UPPER_SNAKE_CASE, e.g. "LEANSPEC_BINARY_PATH"',
+});
+
+const size = z.union([
+  z.number().int().positive(),
+  z.string().regex(/^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|KiB|MiB|GiB)\s*$/, {
+    error: 'must be a size such as "10MB", "8MiB" or a number of bytes',
+  }),
+]);
+
+const smoke = z
+  .strictObject({
+    args: z.array(z.string()).default([]).describe('Arguments the smoke run passes to the binary.'),
+    stdin: z.string().optional().describe('Text written to the binary\'s standard input (then closed).'),
+    expect_stdout: z
+      .string()
+      .optional()
+      .describe('A regular expression the standard output must match.')
+      .refine((value) => value === undefined || isRegExp(value), { error: 'must be a valid regular expression' }),
+    expect_exit: z.number().int().min(0).max(255).default(0).describe('Exit code the smoke run must end with.'),
+    timeout_ms: z.number().int().positive().default(10_000).describe('How long the smoke run may take.'),
+  })
+  .describe('A quick run that proves the binary works, done wherever the host can run it.');
+
+const binary = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'must be a Cargo binary name such as "lean-spec"' })
+    .describe('The Cargo binary target name (the executable file name without .exe).'),
+  crate: z.string().min(1).describe('The workspace package (crate) that defines the binary.'),
+  package: npmName.describe('The npm main package users install, e.g. "lean-spec".'),
+  platform_package: platformPattern.describe('Name pattern of the platform packages, with {platform}.'),
+  description: z.string().min(1).describe('One line for the npm package descriptions.'),
+  override_env: envName
+    .optional()
+    .describe('Environment variable that makes the launcher run another binary (default: NAME_BINARY_PATH).'),
+  smoke: smoke.optional(),
+});
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    project: z.strictObject({
+      name: z.string().min(1).describe('Project name, used in messages and the workflow name.'),
+      repository: z
+        .string()
+        .regex(/^https:\/\/github\.com\/[^/]+\/[^/]+$/, {
+          error: 'must be the GitHub URL of the repository, e.g. "https://github.com/owner/repo"',
+        })
+        .describe('GitHub repository URL; npm provenance requires it to match the publishing repository.'),
+      license: z.string().min(1).describe('SPDX license of the published packages.'),
+      homepage: z.string().url().optional(),
+    }),
+    cargo: z
+      .strictObject({
+        workspace: z.string().default('.').describe('Directory of the Cargo workspace, relative to this file.'),
+        version_source: z
+          .string()
+          .regex(/^(workspace|crate:[A-Za-z0-9_-]+)$/, {
+            error: 'must be "workspace" (the [workspace.package] version) or "crate:NAME"',
+          })
+          .default('workspace')
+          .describe('Where the release version comes from: the one version every part ships with.'),
+        toolchain: z
+          .string()
+          .regex(/^\d+\.\d+\.\d+$/, { error: 'must be an exact Rust version such as "1.95.0"' })
+          .describe('Exact Rust version CI builds with.'),
+      })
+      .describe('The Cargo workspace that builds the binaries.'),
+    binaries: z.array(binary).min(1, { error: 'must list at least one [[binaries]] entry' }),
+    targets: z
+      .array(
+        z.string().refine((name) => targetNames.includes(name), {
+          error: `must be a target triple or platform: ${TARGETS.map((t) => t.platform).join(', ')}`,
+        }),
+      )
+      .min(1, { error: 'must list at least one target' })
+      .describe('Targets to ship, by Rust triple or platform key.'),
+    verify: z
+      .strictObject({
+        max_size: size.default('10MB').describe('Largest allowed binary.'),
+        glibc_floor: z
+          .string()
+          .regex(/^2\.\d+$/, { error: 'must be a glibc version such as "2.34"' })
+          .default('2.34')
+          .describe('Highest GLIBC_x.y symbol version a Linux glibc binary may require.'),
+      })
+      .default({ max_size: '10MB', glibc_floor: '2.34' }),
+    dist: z.string().default('dist').describe('Output directory for collected binaries and packages.'),
+    npm: z
+      .strictObject({
+        node_engine: z.string().default('>=18').describe('engines.node of the main packages.'),
+        access: z.enum(['public', 'restricted']).default('public'),
+        readme: z.string().optional().describe('README file copied into every main package.'),
+      })
+      .default({ node_engine: '>=18', access: 'public' }),
+    workflow: z
+      .strictObject({
+        path: z.string().default('.github/workflows/rust-binaries.yml'),
+        environment: z.string().default('npm-publish').describe('Protected GitHub environment of the publish job.'),
+        node_version: z.string().default('24').describe('Node.js version in CI (npm trusted publishing needs >= 22.14).'),
+        npm_version: z.string().default('11.6.2').describe('npm version in CI (trusted publishing needs >= 11.5.1).'),
+        install: z.string().default('npm ci').describe('Command that installs binship in a CI job.'),
+        command: z.string().default('npx binship').describe('How a CI step invokes binship.'),
+      })
+      .default({
+        path: '.github/workflows/rust-binaries.yml',
+        environment: 'npm-publish',
+        node_version: '24',
+        npm_version: '11.6.2',
+        install: 'npm ci',
+        command: 'npx binship',
+      }),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Map<string, string>();
+    config.binaries.forEach((b, i) => {
+      for (const [field, value] of [['name', b.name], ['package', b.package], ['platform_package', b.platform_package]] as const) {
+        const key = `${field}:${value}`;
+        if (seen.has(key)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['binaries', i, field],
+            message: `"${value}" is already used by ${seen.get(key)}; each binary needs its own`,
+          });
+        }
+        seen.set(key, `binaries[${i}]`);
+      }
+    });
+  });
+
+export type RawConfig = z.output<typeof configSchema>;
+
+function isRegExp(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,195 @@
+// What this machine can do for each target: build it (a Rust toolchain with that target's
+// standard library, and a linker) and run it (natively or under qemu). Used by `doctor`, by
+// `build` to pick a toolchain and linker, and by `verify` to decide where a smoke run is possible.
+// Every "no" comes with the exact command that fixes it, or says where the target is built instead.
+
+import { accessSync, constants, existsSync, readdirSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { cargoTargetEnvPrefix, targetForNode, type Target } from './targets.js';
+
+export interface Toolchain {
+  rustc: string;
+  cargo: string;
+  /** e.g. `1.95.0`. */
+  release: string;
+  /** Host triple of the compiler. */
+  host: string;
+  sysroot: string;
+  /** Triples whose standard library is installed in the sysroot. */
+  targets: Set<string>;
+  managedByRustup: boolean;
+}
+
+export interface BuildCapability {
+  ok: boolean;
+  toolchain?: Toolchain;
+  /** Linker for cross builds; undefined means Cargo's default (`cc`). */
+  linker?: string;
+  problem?: string;
+  fix?: string;
+}
+
+export interface RunCapability {
+  ok: boolean;
+  how?: 'native' | 'qemu';
+  /** Command prefix that runs a binary of this target, e.g. `['qemu-aarch64', '-L', '/usr/aarch64-linux-gnu']`. */
+  prefix: string[];
+  problem?: string;
+  fix?: string;
+}
+
+export interface TargetCapability {
+  target: Target;
+  build: BuildCapability;
+  run: RunCapability;
+}
+
+/** Finds an executable on PATH (or checks an explicit path). */
+export function which(command: string): string | undefined {
+  const candidates = command.includes('/')
+    ? [command]
+    : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, command));
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; keep looking
+    }
+  }
+  return undefined;
+}
+
+/** The target Node runs on here, if it is one binship ships. */
+export function hostTarget(): Target | undefined {
+  return targetForNode(process.platform, process.arch, process.platform === 'linux' ? hostLibc() : undefined);
+}
+
+function hostLibc(): 'glibc' | 'musl' {
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  return report?.header?.glibcVersionRuntime ? 'glibc' : 'musl';
+}
+
+/**
+ * Rust toolchains on this machine. `RUSTC` (with `CARGO`) pins one; otherwise the `rustc` on
+ * PATH and the distribution's `/usr/bin/rustc` (Debian ships cross standard libraries for it
+ * as multiarch packages) are both considered.
+ */
+export async function discoverToolchains(): Promise<Toolchain[]> {
+  const pairs: { rustc: string; cargo: string }[] = [];
+  if (process.env.RUSTC) {
+    pairs.push({ rustc: process.env.RUSTC, cargo: process.env.CARGO || 'cargo' });
+  } else {
+    const onPath = which('rustc');
+    if (onPath) pairs.push({ rustc: onPath, cargo: process.env.CARGO || which('cargo') || 'cargo' });
+    if (existsSync('/usr/bin/rustc') && existsSync('/usr/bin/cargo')) pairs.push({ rustc: '/usr/bin/rustc', cargo: '/usr/bin/cargo' });
+  }
+  const toolchains = await Promise.all(pairs.map((pair) => probeToolchain(pair.rustc, pair.cargo)));
+  const unique = new Map<string, Toolchain>();
+  for (const toolchain of toolchains) {
+    if (toolchain && !unique.has(toolchain.sysroot)) unique.set(toolchain.sysroot, toolchain);
+  }
+  return [...unique.values()];
+}
+
+async function probeToolchain(rustc: string, cargo: string): Promise<Toolchain | undefined> {
+  const [info, sysroot] = await Promise.all([
+    execa(rustc, ['-vV'], { reject: false }),
+    execa(rustc, ['--print', 'sysroot'], { reject: false }),
+  ]);
+  if (info.failed || sysroot.failed) return undefined;
+  const field = (name: string) => new RegExp(`^${name}: (.+)$`, 'm').exec(info.stdout)?.[1]?.trim() ?? '';
+  const root = sysroot.stdout.trim();
+  const rustlib = path.join(root, 'lib', 'rustlib');
+  const targets = new Set<string>();
+  for (const entry of existsSync(rustlib) ? readdirSync(rustlib) : []) {
+    const libDir = path.join(rustlib, entry, 'lib');
+    if (existsSync(libDir) && readdirSync(libDir).some((f) => f.startsWith('libstd-') && f.endsWith('.rlib'))) {
+      targets.add(entry);
+    }
+  }
+  // rustup proxies resolve into ~/.rustup/toolchains/<name>; a distribution rustc lives in /usr.
+  const managedByRustup = realpathSync(root).includes(`${path.sep}.rustup${path.sep}`);
+  return { rustc, cargo, release: field('release'), host: field('host'), sysroot: root, targets, managedByRustup };
+}
+
+/** Build and run capability for each target, choosing one toolchain for as many targets as possible. */
+export async function targetCapabilities(targets: readonly Target[]): Promise<TargetCapability[]> {
+  const toolchains = await discoverToolchains();
+  // Prefer the toolchain that covers most of the requested targets, so one release is built
+  // by one compiler wherever possible.
+  const ranked = [...toolchains].sort((a, b) => coverage(b, targets) - coverage(a, targets));
+  return targets.map((target) => ({ target, build: buildCapability(target, ranked), run: runCapability(target) }));
+}
+
+function coverage(toolchain: Toolchain, targets: readonly Target[]): number {
+  return targets.filter((t) => toolchain.targets.has(t.triple)).length;
+}
+
+function buildCapability(target: Target, toolchains: Toolchain[]): BuildCapability {
+  const host = hostTarget();
+  if (toolchains.length === 0) {
+    return {
+      ok: false,
+      problem: 'no Rust toolchain found',
+      fix: 'install Rust (https://rustup.rs) or set RUSTC and CARGO',
+    };
+  }
+  const toolchain = toolchains.find((t) => t.targets.has(target.triple));
+  if (target.os !== process.platform) {
+    return {
+      ok: false,
+      problem: `${target.os} binaries cannot be linked on ${process.platform} (no ${target.os} SDK and linker)`,
+      fix: `build on the ${target.runner} runner: the generated workflow does (binship workflow)`,
+    };
+  }
+  if (!toolchain) {
+    return { ok: false, problem: `no Rust standard library for ${target.triple}`, fix: stdFix(target, toolchains) };
+  }
+  if (host && host.triple === target.triple) return { ok: true, toolchain };
+  const configured = process.env[`${cargoTargetEnvPrefix(target)}_LINKER`];
+  if (configured) {
+    return which(configured)
+      ? { ok: true, toolchain, linker: configured }
+      : { ok: false, toolchain, problem: `linker ${configured} (from ${cargoTargetEnvPrefix(target)}_LINKER) not found`, fix: `install it or unset ${cargoTargetEnvPrefix(target)}_LINKER` };
+  }
+  if (target.linuxCross && host?.cpu !== target.cpu) {
+    const linker = `${target.linuxCross.gnuPrefix}-gcc`;
+    return which(linker)
+      ? { ok: true, toolchain, linker }
+      : { ok: false, toolchain, problem: `cross linker ${linker} not found`, fix: `apt-get install -y gcc-${target.linuxCross.gnuPrefix}` };
+  }
+  return { ok: true, toolchain };
+}
+
+function stdFix(target: Target, toolchains: Toolchain[]): string {
+  const rustup = toolchains.find((t) => t.managedByRustup);
+  const distro = toolchains.find((t) => !t.managedByRustup && t.sysroot === '/usr');
+  if (distro && target.linuxCross && target.libc === 'glibc') {
+    const pkg = existsSync('/usr/share/doc/rustc-web') ? 'libstd-rust-web-dev' : 'libstd-rust-dev';
+    const arch = target.linuxCross.debianArch;
+    return `dpkg --add-architecture ${arch} && apt-get update && apt-get install -y ${pkg}:${arch}`;
+  }
+  if (rustup) return `rustup target add ${target.triple}`;
+  return `install the ${target.triple} standard library for your Rust toolchain, or build on the ${target.runner} runner`;
+}
+
+function runCapability(target: Target): RunCapability {
+  if (target.os !== process.platform) {
+    return { ok: false, prefix: [], problem: `${target.os} binaries cannot run on ${process.platform}`, fix: `the smoke run happens on the ${target.runner} runner in CI` };
+  }
+  if (target.cpu === process.arch) return { ok: true, how: 'native', prefix: [] };
+  if (target.os !== 'linux' || !target.linuxCross) {
+    return { ok: false, prefix: [], problem: `${target.cpu} binaries cannot run on this ${process.arch} host`, fix: `the smoke run happens on the ${target.runner} runner in CI` };
+  }
+  const qemuTool = target.linuxCross.qemu;
+  const qemu = which(qemuTool);
+  if (!qemu) return { ok: false, prefix: [], problem: `${qemuTool} not found`, fix: 'apt-get install -y qemu-user' };
+  if (target.libc === 'musl') return { ok: true, how: 'qemu', prefix: [qemu] }; // static binaries need no sysroot
+  const sysroot = `/usr/${target.linuxCross.gnuPrefix}`;
+  if (!existsSync(path.join(sysroot, 'lib'))) {
+    return { ok: false, prefix: [], problem: `no ${target.cpu} C library at ${sysroot} for qemu`, fix: `apt-get install -y libc6-${target.linuxCross.debianArch}-cross` };
+  }
+  return { ok: true, how: 'qemu', prefix: [qemu, '-L', sysroot] };
+}

@@ -1,0 +1,73 @@
+// The static checks of one collected binary: what it is (format, CPU, libc, glibc floor), its
+// mode and its size, against the target it is filed under. Each failed check is one message
+// that names the file and says how to fix it.
+
+import { statSync } from 'node:fs';
+import { compareGlibc, type BinaryInfo } from '../inspect/index.js';
+import type { Target } from '../targets.js';
+import { formatBytes } from '../ui/table.js';
+
+export interface StaticLimits {
+  maxSizeBytes: number;
+  glibcFloor: string;
+}
+
+/** "ELF arm64 glibc", "Mach-O universal (x64, arm64)", "PE x64 console": what was found. */
+export function describeBinary(info: BinaryInfo): string {
+  const format = { elf: 'ELF', macho: 'Mach-O', pe: 'PE' }[info.format];
+  if (info.slices && info.slices.length > 1) return `${format} universal (${info.slices.map((s) => s.cpu).join(', ')})`;
+  const extra = info.elf ? ` ${info.elf.libc}` : info.pe ? ` ${info.pe.subsystem}` : '';
+  return `${format} ${info.cpu}${extra}`;
+}
+
+const FORMAT_NAMES = { elf: 'an ELF', macho: 'a Mach-O', pe: 'a PE' } as const;
+
+/** Problems with what the binary is, compared with the target whose package it will ship in. */
+export function checkIdentity(file: string, info: BinaryInfo, target: Target, limits: StaticLimits): string[] {
+  const rebuild = `it was built for another target; rebuild with binship build --target ${target.platform} and collect again`;
+  if (info.format !== target.format) {
+    return [`${file}: is ${FORMAT_NAMES[info.format]} binary (${describeBinary(info)}) but ${target.platform} needs ${FORMAT_NAMES[target.format]} binary; ${rebuild}`];
+  }
+  const cpus = info.slices ? info.slices.map((s) => s.cpu) : [info.cpu];
+  if (!cpus.includes(target.cpu)) {
+    return [`${file}: is ${describeBinary(info)} but ${target.platform} needs ${target.cpu}; ${rebuild}`];
+  }
+  const problems: string[] = [];
+  const kind = info.pe?.dll ? 'a DLL' : info.macho && info.macho.fileType !== 'execute' ? `a Mach-O ${info.macho.fileType}` : info.elf && !['exec', 'dyn'].includes(info.elf.type) ? `an ELF ${info.elf.type} file` : undefined;
+  if (kind) problems.push(`${file}: is ${kind}, not an executable program; check the binary name in binship.toml`);
+  if (info.pe && info.pe.subsystem !== 'console') {
+    problems.push(`${file}: is a Windows ${info.pe.subsystem} program, not a console program; a command-line tool must use the console subsystem (remove #![windows_subsystem = "windows"])`);
+  }
+  if (info.elf && target.libc) problems.push(...checkLibc(file, info.elf, target, limits.glibcFloor));
+  return problems;
+}
+
+function checkLibc(file: string, elf: NonNullable<BinaryInfo['elf']>, target: Target, glibcFloor: string): string[] {
+  if (target.libc === 'musl' && elf.libc === 'glibc') {
+    return [`${file}: links glibc (${elf.interpreter}) but ${target.platform} is a musl target and will not run on Alpine; build with --target ${target.triple}`];
+  }
+  if (target.libc === 'glibc' && elf.libc === 'musl') {
+    return [`${file}: links musl (${elf.interpreter}) but ${target.platform} is a glibc target; build with --target ${target.triple}`];
+  }
+  if (target.libc === 'glibc' && elf.glibcVersion && compareGlibc(elf.glibcVersion, glibcFloor) > 0) {
+    return [
+      `${file}: requires GLIBC_${elf.glibcVersion} but the floor is ${glibcFloor}, so it fails with "GLIBC_${elf.glibcVersion} not found" on older systems; build on an older runner (see src/targets.ts) or raise [verify] glibc_floor in binship.toml`,
+    ];
+  }
+  return [];
+}
+
+export function checkExecutable(file: string, target: Target): string[] {
+  // Windows has no exec bit, and a Windows host cannot tell; everything else must carry 0755.
+  if (target.os === 'win32' || process.platform === 'win32') return [];
+  const mode = statSync(file).mode & 0o777;
+  return (mode & 0o111) === 0o111
+    ? []
+    : [`${file}: mode ${mode.toString(8).padStart(4, '0')} is not executable; run binship collect again (it sets 0755) or chmod 755 the file`];
+}
+
+export function checkSize(file: string, size: number, limits: StaticLimits): string[] {
+  return size <= limits.maxSizeBytes
+    ? []
+    : [`${file}: ${formatBytes(size)} exceeds the size budget of ${formatBytes(limits.maxSizeBytes)}; shrink it (release profile: lto, strip, opt-level) or raise [verify] max_size in binship.toml`];
+}

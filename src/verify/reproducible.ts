@@ -1,0 +1,72 @@
+// binship verify --reproducible: builds every local target twice, from two copies of the Cargo
+// workspace at different paths with separate target directories, and compares the hashes.
+// Identical hashes mean the binaries depend only on the sources, not on where or when they
+// were built, so anyone can rebuild a release and check it.
+
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { build, shippedBinaries, type BuildResult } from '../build.js';
+import type { ReleaseConfig } from '../config/load.js';
+import { sha256File } from '../dist/checksums.js';
+import { StepError } from '../errors.js';
+import { resolveTarget } from '../targets.js';
+import { renderTable } from '../ui/table.js';
+
+export interface ReproducibleRow {
+  platform: string;
+  binary: string;
+  first: string;
+  second: string;
+  identical: boolean;
+}
+
+export interface ReproducibleReport {
+  rows: ReproducibleRow[];
+  skipped: { platform: string; reason: string }[];
+  ok: boolean;
+  problems: string[];
+}
+
+export async function verifyReproducible(options: { config: ReleaseConfig; onBuild?: (round: number) => void }): Promise<ReproducibleReport> {
+  const { config } = options;
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'binship-repro-'));
+  try {
+    const rounds: BuildResult[][] = [];
+    const copies = [path.join(scratch, 'first', 'workspace'), path.join(scratch, 'second', 'elsewhere', 'ws')];
+    for (const [round, copy] of copies.entries()) {
+      options.onBuild?.(round + 1);
+      cpSync(config.cargo.workspaceDir, copy, { recursive: true, filter: (source) => path.basename(source) !== 'target' });
+      const copyConfig: ReleaseConfig = { ...config, cargo: { ...config.cargo, workspaceDir: copy } };
+      rounds.push(await build({ config: copyConfig, local: true, targetDir: path.join(copy, 'target') }));
+    }
+    const [first = [], second = []] = rounds;
+    const failed = [...first, ...second].filter((r) => r.status === 'failed');
+    if (failed.length > 0) throw new StepError(failed.map((r) => `build of ${r.platform} failed: ${r.reason}`).join('\n'));
+    const rows: ReproducibleRow[] = [];
+    for (const result of first) {
+      if (result.status !== 'built') continue;
+      const target = resolveTarget(result.platform);
+      const a = shippedBinaries(config, target, path.join(copies[0] as string, 'target'));
+      const b = shippedBinaries(config, target, path.join(copies[1] as string, 'target'));
+      for (const [i, binary] of config.binaries.entries()) {
+        const [hashA, hashB] = await Promise.all([sha256File(a[i] as string), sha256File(b[i] as string)]);
+        rows.push({ platform: result.platform, binary: binary.name, first: hashA, second: hashB, identical: hashA === hashB });
+      }
+    }
+    const skipped = first.filter((r) => r.status === 'skipped').map((r) => ({ platform: r.platform, reason: r.reason ?? '' }));
+    const problems = rows
+      .filter((r) => !r.identical)
+      .map((r) => `${r.platform}/${r.binary}: two builds differ (${r.first.slice(0, 12)} vs ${r.second.slice(0, 12)}); something embeds a path, time or random value — compare them with diffoscope`);
+    if (rows.length === 0) problems.push('no target could be built on this machine; run binship doctor');
+    return { rows, skipped, ok: problems.length === 0, problems };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+export function renderReproducibleTable(report: ReproducibleReport): string {
+  const rows = report.rows.map((r) => [r.platform, r.binary, r.first, r.identical ? 'identical' : `DIFFERS (${r.second})`]);
+  rows.push(...report.skipped.map((s) => [s.platform, '-', '-', `skipped: ${s.reason}`]));
+  return renderTable(['target', 'binary', 'sha256 (first build)', 'second build'], rows);
+}

@@ -1,0 +1,55 @@
+// The checks that run the binary, where this host can (natively or under qemu): the version it
+// reports must be the release version, and its smoke command from the config must pass.
+
+import { execa } from 'execa';
+import type { SmokeSpec } from '../config/load.js';
+
+export interface RunOutcome {
+  /** The version the binary reported, or null if none could be read. */
+  reported: string | null;
+  problems: string[];
+}
+
+const SEMVER = /\b\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?\b/;
+
+/** Runs `<prefix> file --version` and compares the first semver it prints with `version`. */
+export async function checkReportedVersion(file: string, prefix: string[], version: string): Promise<RunOutcome> {
+  const [command, ...args] = [...prefix, file, '--version'];
+  const result = await execa(command as string, args, { reject: false, timeout: 15_000, stdin: 'ignore' });
+  if (result.failed) {
+    return { reported: null, problems: [`${file}: \`--version\` failed (${describeFailure(result)}); the binary does not run on its own target`] };
+  }
+  const reported = SEMVER.exec(result.stdout)?.[0] ?? null;
+  if (reported !== version) {
+    return {
+      reported,
+      problems: [`${file}: reports version ${reported ?? `"${result.stdout.trim().slice(0, 60)}"`} but the release is ${version}; rebuild it from this commit (a stale build or a crate without version.workspace = true)`],
+    };
+  }
+  return { reported, problems: [] };
+}
+
+export async function runSmoke(file: string, prefix: string[], smoke: SmokeSpec): Promise<string[]> {
+  const [command, ...args] = [...prefix, file, ...smoke.args];
+  const result = await execa(command as string, args, {
+    reject: false,
+    timeout: smoke.timeoutMs,
+    input: smoke.stdin ?? '',
+  });
+  const shown = [file, ...smoke.args].join(' ');
+  if (result.timedOut) return [`${file}: smoke run \`${shown}\` did not finish within ${smoke.timeoutMs} ms; fix the binary or raise smoke.timeout_ms`];
+  if (result.exitCode !== smoke.expectExit) {
+    return [`${file}: smoke run \`${shown}\` exited ${describeFailure(result)}, expected ${smoke.expectExit}; run it by hand to see why`];
+  }
+  if (smoke.expectStdout && !new RegExp(smoke.expectStdout).test(String(result.stdout))) {
+    const got = String(result.stdout).trim().slice(0, 80) || '(nothing)';
+    return [`${file}: smoke run \`${shown}\` printed ${JSON.stringify(got)}, which does not match /${smoke.expectStdout}/; fix the binary or smoke.expect_stdout`];
+  }
+  return [];
+}
+
+function describeFailure(result: { exitCode?: number; signal?: string; stderr?: unknown; shortMessage?: string }): string {
+  const stderr = String(result.stderr ?? '').trim().split('\n')[0];
+  const how = result.signal ? `signal ${result.signal}` : result.exitCode !== undefined ? `code ${result.exitCode}` : (result.shortMessage ?? 'error');
+  return stderr ? `${how}: ${stderr.slice(0, 120)}` : how;
+}
