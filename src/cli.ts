@@ -13,6 +13,9 @@ import { register as registerBuild } from './commands/build.js';
 import { register as registerCollect } from './commands/collect.js';
 import { register as registerSchema } from './commands/schema.js';
 import { register as registerVerify } from './commands/verify.js';
+import { register as registerPack } from './commands/pack.js';
+import { register as registerPublish } from './commands/publish.js';
+import { register as registerRelease } from './commands/release.js';
 
 export function createProgram(): Command {
   const program = new Command('binship')
@@ -27,7 +30,7 @@ export function createProgram(): Command {
     resolveTargets,
     print: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   };
-  for (const register of [registerVersion, registerDoctor, registerBuild, registerCollect, registerVerify, registerSchema]) {
+  for (const register of [registerVersion, registerDoctor, registerBuild, registerCollect, registerVerify, registerPack, registerPublish, registerRelease, registerSchema]) {
     register(program, context);
   }
   return program;

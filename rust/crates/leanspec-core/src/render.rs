@@ -1,0 +1,146 @@
+//! Text for people. The CLI prints these and the MCP server returns the same text,
+//! so both front ends always agree.
+
+use std::fmt::Write;
+
+use yaml_rust2::Yaml;
+
+use crate::front_matter::scalar_text;
+use crate::{Spec, ValidationReport};
+
+/// Placeholder for a missing value in tables.
+const NONE: &str = "-";
+
+/// A table of specs: number, name, status, priority, tags.
+pub fn spec_table(specs: &[Spec]) -> String {
+    if specs.is_empty() {
+        return "No specs found.\n".to_string();
+    }
+    let rows: Vec<[String; 5]> = specs
+        .iter()
+        .map(|spec| {
+            [
+                spec.number.map_or_else(|| NONE.to_string(), |n| format!("{n:03}")),
+                spec.name.clone(),
+                spec.status().unwrap_or(NONE).to_string(),
+                spec.priority().unwrap_or(NONE).to_string(),
+                spec.tags().join(", "),
+            ]
+        })
+        .collect();
+    let header = ["NUMBER", "NAME", "STATUS", "PRIORITY", "TAGS"].map(String::from);
+    let mut widths = header.clone().map(|cell| cell.chars().count());
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        let mut line = String::new();
+        for (cell, width) in row.iter().zip(widths) {
+            let _ = write!(line, "{cell:<width$}  ");
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// A spec for reading: its path and front-matter fields as `key: value` lines, then the body.
+pub fn spec_details(spec: &Spec) -> String {
+    let mut lines: Vec<(String, String)> = vec![("path".into(), spec.readme.display().to_string())];
+    match &spec.front_matter {
+        Ok(front_matter) => lines.extend(
+            front_matter
+                .fields()
+                .iter()
+                .map(|field| (field.key.clone(), inline_value(&field.value))),
+        ),
+        Err(error) => lines.push(("front matter".into(), error.to_string())),
+    }
+    let width = lines.iter().map(|(key, _)| key.chars().count()).max().unwrap_or(0) + 1;
+    let mut out = String::new();
+    for (key, value) in lines {
+        let _ = writeln!(out, "{:<width$} {value}", format!("{key}:"));
+    }
+    out.push('\n');
+    out.push_str(spec.body.trim_start_matches(['\r', '\n']));
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// One `path:line: message` line per problem, then a one-line summary.
+pub fn validation_report(report: &ValidationReport) -> String {
+    let mut out = String::new();
+    for problem in &report.problems {
+        let _ = writeln!(out, "{problem}");
+    }
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    if report.is_valid() {
+        let _ = writeln!(out, "Checked {}: no problems found.", plural(report.checked, "spec"));
+    } else {
+        let _ = writeln!(
+            out,
+            "Found {} in {} of {}.",
+            plural(report.problems.len(), "problem"),
+            report.specs_with_problems(),
+            plural(report.checked, "spec"),
+        );
+    }
+    out
+}
+
+/// A front-matter value on one line: lists joined with commas.
+fn inline_value(value: &Yaml) -> String {
+    match value {
+        Yaml::Array(items) => items.iter().map(inline_value).collect::<Vec<_>>().join(", "),
+        Yaml::Hash(_) => "(mapping)".to_string(),
+        other => scalar_text(other).unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn spec(dir_name: &str, front_matter: &str) -> Spec {
+        let text = format!("---\n{front_matter}---\n\n# Title\n\nBody text.");
+        Spec::from_readme(dir_name, PathBuf::from("specs").join(dir_name).join("README.md"), &text)
+    }
+
+    #[test]
+    fn table_aligns_columns_and_marks_missing_values() {
+        let specs = [
+            spec("001-first", "status: planned\npriority: high\ntags: [cli, mcp]\n"),
+            spec("notes", "status: complete\n"),
+        ];
+        assert_eq!(
+            spec_table(&specs),
+            "NUMBER  NAME   STATUS    PRIORITY  TAGS\n\
+             001     first  planned   high      cli, mcp\n\
+             -       notes  complete  -\n"
+        );
+    }
+
+    #[test]
+    fn details_show_fields_then_body() {
+        let text = spec_details(&spec("007-x", "status: planned\ntags: [a, b]\n"));
+        assert_eq!(
+            text,
+            "path:   specs/007-x/README.md\nstatus: planned\ntags:   a, b\n\n# Title\n\nBody text.\n"
+        );
+    }
+
+    #[test]
+    fn report_summarises() {
+        let ok = crate::validate_specs(&[spec("001-a", "status: planned\n")]);
+        assert_eq!(validation_report(&ok), "Checked 1 spec: no problems found.\n");
+        let bad = crate::validate_specs(&[spec("001-a", "status: nope\n"), spec("002-b", "")]);
+        let text = validation_report(&bad);
+        assert!(text.ends_with("Found 2 problems in 2 of 2 specs.\n"), "{text}");
+    }
+}

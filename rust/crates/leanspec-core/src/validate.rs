@@ -1,0 +1,250 @@
+//! Checks each spec's folder name and front matter, and reports problems as
+//! `path/README.md:LINE: message`, the form editors and CI logs turn into links.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde_json::{json, Value};
+use yaml_rust2::Yaml;
+
+use crate::front_matter::{scalar_text, Field, OPENING_LINE};
+use crate::Spec;
+
+pub const STATUSES: [&str; 4] = ["planned", "in-progress", "complete", "archived"];
+pub const PRIORITIES: [&str; 4] = ["low", "medium", "high", "critical"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: PathBuf,
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.path.display(), self.line, self.message)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationReport {
+    /// How many specs were checked.
+    pub checked: usize,
+    pub problems: Vec<Problem>,
+}
+
+impl ValidationReport {
+    pub fn is_valid(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// Number of specs with at least one problem.
+    pub fn specs_with_problems(&self) -> usize {
+        let mut paths: Vec<&PathBuf> = self.problems.iter().map(|p| &p.path).collect();
+        paths.dedup();
+        paths.len()
+    }
+
+    pub fn to_json(&self) -> Value {
+        let problems: Vec<Value> = self
+            .problems
+            .iter()
+            .map(|p| json!({"path": p.path.display().to_string(), "line": p.line, "message": p.message}))
+            .collect();
+        json!({"valid": self.is_valid(), "checked": self.checked, "problems": problems})
+    }
+}
+
+pub fn validate_specs(specs: &[Spec]) -> ValidationReport {
+    ValidationReport {
+        checked: specs.len(),
+        problems: specs.iter().flat_map(validate_spec).collect(),
+    }
+}
+
+/// All problems of one spec, in line order.
+pub fn validate_spec(spec: &Spec) -> Vec<Problem> {
+    let mut found: Vec<(usize, String)> = Vec::new();
+    if spec.number.is_none() {
+        found.push((
+            OPENING_LINE,
+            format!("folder name '{}' is not NNN-name (e.g. 001-my-spec)", spec.dir_name),
+        ));
+    }
+    match &spec.front_matter {
+        Err(error) => found.push((error.line(), error.to_string())),
+        Ok(front_matter) => {
+            match front_matter.get("status") {
+                None => found.push((OPENING_LINE, "missing required field 'status'".to_string())),
+                Some(field) => found.extend(check_one_of(field, &STATUSES)),
+            }
+            let checks: [(&str, fn(&Field) -> Option<(usize, String)>); 4] = [
+                ("priority", |field| check_one_of(field, &PRIORITIES)),
+                ("tags", check_string_list),
+                ("depends_on", check_string_list),
+                ("created", check_date),
+            ];
+            for (key, check) in checks {
+                found.extend(front_matter.get(key).and_then(check));
+            }
+        }
+    }
+    found.sort_by_key(|(line, _)| *line);
+    found
+        .into_iter()
+        .map(|(line, message)| Problem { path: spec.readme.clone(), line, message })
+        .collect()
+}
+
+fn check_one_of(field: &Field, allowed: &[&str]) -> Option<(usize, String)> {
+    match field.value.as_str() {
+        Some(value) if allowed.contains(&value) => None,
+        _ => Some((
+            field.line,
+            format!(
+                "invalid {} {}: expected one of {}",
+                field.key,
+                describe(&field.value),
+                allowed.join(", ")
+            ),
+        )),
+    }
+}
+
+fn check_string_list(field: &Field) -> Option<(usize, String)> {
+    match &field.value {
+        Yaml::Array(items) if items.iter().all(|item| item.as_str().is_some()) => None,
+        Yaml::Array(_) => Some((field.line, format!("{} must be a list of strings", field.key))),
+        other => Some((
+            field.line,
+            format!("{} must be a list (e.g. [a, b]), got {}", field.key, describe(other)),
+        )),
+    }
+}
+
+fn check_date(field: &Field) -> Option<(usize, String)> {
+    match field.value.as_str() {
+        Some(text) if is_iso_date(text) => None,
+        _ => Some((
+            field.line,
+            format!("{} must be a YYYY-MM-DD date, got {}", field.key, describe(&field.value)),
+        )),
+    }
+}
+
+/// True for a real calendar date written `YYYY-MM-DD` (so `2025-02-30` is refused).
+pub fn is_iso_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let digits_at = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return false;
+    }
+    if !(digits_at(0..4) && digits_at(5..7) && digits_at(8..10)) {
+        return false;
+    }
+    let number = |range: std::ops::Range<usize>| text[range].parse::<u32>().unwrap_or(0);
+    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days_in_month).contains(&day)
+}
+
+/// How a value reads in a message: scalars quoted as written, other kinds by name.
+fn describe(value: &Yaml) -> String {
+    match value {
+        Yaml::Array(_) => "a list".to_string(),
+        Yaml::Hash(_) => "a mapping".to_string(),
+        Yaml::Null | Yaml::BadValue => "an empty value".to_string(),
+        other => scalar_text(other).map_or_else(|| "an alias".to_string(), |text| format!("'{text}'")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(dir_name: &str, readme_text: &str) -> Vec<String> {
+        let readme = PathBuf::from(dir_name).join("README.md");
+        let spec = Spec::from_readme(dir_name, readme, readme_text);
+        validate_spec(&spec).iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn a_complete_spec_has_no_problems() {
+        let text = "---\nstatus: in-progress\npriority: critical\ntags: [a]\ncreated: '2024-02-29'\n\
+                    depends_on:\n  - 001-x\n---\n# T\n";
+        assert!(problems("002-ok", text).is_empty());
+    }
+
+    #[test]
+    fn each_bad_field_is_reported_at_its_key() {
+        let text = "---\ncreated: 18-12-2025\nstatus: done\ntags: cli\npriority: urgent\n---\n";
+        assert_eq!(
+            problems("003-bad", text),
+            [
+                "003-bad/README.md:2: created must be a YYYY-MM-DD date, got '18-12-2025'",
+                "003-bad/README.md:3: invalid status 'done': expected one of planned, in-progress, complete, archived",
+                "003-bad/README.md:4: tags must be a list (e.g. [a, b]), got 'cli'",
+                "003-bad/README.md:5: invalid priority 'urgent': expected one of low, medium, high, critical",
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_status_points_at_the_front_matter() {
+        assert_eq!(
+            problems("004-x", "---\npriority: low\n---\n"),
+            ["004-x/README.md:1: missing required field 'status'"]
+        );
+    }
+
+    #[test]
+    fn non_scalar_and_empty_values_are_described() {
+        let text = "---\nstatus: [planned]\npriority:\ntags: [a, [b]]\n---\n";
+        assert_eq!(
+            problems("005-x", text),
+            [
+                "005-x/README.md:2: invalid status a list: expected one of planned, in-progress, complete, archived",
+                "005-x/README.md:3: invalid priority an empty value: expected one of low, medium, high, critical",
+                "005-x/README.md:4: tags must be a list of strings",
+            ]
+        );
+    }
+
+    #[test]
+    fn folder_name_and_front_matter_errors_are_both_reported() {
+        assert_eq!(
+            problems("notes", "# Notes\n"),
+            [
+                "notes/README.md:1: folder name 'notes' is not NNN-name (e.g. 001-my-spec)",
+                "notes/README.md:1: missing front matter (the file must start with a '---' line)",
+            ]
+        );
+    }
+
+    #[test]
+    fn dates_must_exist_on_the_calendar() {
+        for good in ["2025-12-18", "2024-02-29", "2000-02-29"] {
+            assert!(is_iso_date(good), "{good}");
+        }
+        for bad in ["2025-02-29", "1900-02-29", "2025-13-01", "2025-04-31", "2025-1-01", "2025/01/01", "２025-01-01"] {
+            assert!(!is_iso_date(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn report_counts_specs_with_problems() {
+        let bad = Spec::from_readme("x", PathBuf::from("x/README.md"), "---\nstatus: no\n---\n");
+        let good = Spec::from_readme("001-y", PathBuf::from("001-y/README.md"), "---\nstatus: planned\n---\n");
+        let report = validate_specs(&[bad, good]);
+        assert_eq!((report.checked, report.problems.len(), report.specs_with_problems()), (2, 2, 1));
+        assert_eq!(report.to_json()["problems"][0]["line"], 1);
+        assert_eq!(report.to_json()["valid"], false);
+    }
+}

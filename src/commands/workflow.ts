@@ -1,0 +1,33 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { releaseVersion } from '../cargo.js';
+import { checkWorkflow, writeWorkflow } from '../workflow/file.js';
+import { formatPlanOutputs, planOutputs } from '../workflow/matrix.js';
+import type { CliContext } from './context.js';
+
+export function register(program: Command, context: CliContext): void {
+  program
+    .command('workflow')
+    .description('write the GitHub Actions release workflow ([workflow] path) generated from the config')
+    .option('--check', 'write nothing; exit 1 when the checked-in workflow differs from the generated one')
+    .action((options: { check?: boolean }) => {
+      const config = context.loadConfig();
+      const shown = (file: string): string => path.relative(process.cwd(), file) || file;
+      if (options.check) {
+        context.print(`${shown(checkWorkflow(config))} is up to date`);
+        return;
+      }
+      const result = writeWorkflow(config);
+      context.print(`${shown(result.file)} ${result.changed ? 'written' : 'already up to date'}`);
+    });
+
+  program
+    .command('matrix')
+    .description('print the CI plan as $GITHUB_OUTPUT lines: matrix=<json> (one entry per target), version=, dist-tag=')
+    .option('--dist-tag <tag>', 'npm dist-tag of a manual run (default: from the version: latest, or the prerelease name)')
+    .action(async (options: { distTag?: string }) => {
+      const config = context.loadConfig();
+      const version = await releaseVersion(config);
+      context.print(formatPlanOutputs(planOutputs(config, version, options.distTag)));
+    });
+}

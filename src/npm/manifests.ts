@@ -1,0 +1,78 @@
+// The npm package.json files binship generates: one platform package per binary x target
+// (`os`/`cpu`/`libc`, just the binary) and one main package per binary (the launcher, and
+// exact-version optionalDependencies on its platform packages). Generated from the config on
+// every pack and never committed, so no `workspace:*`, range or missing version can leak in:
+// `checkManifest` refuses any such manifest before it is written.
+
+import semver from 'semver';
+import { platformPackageName, type BinaryConfig, type ReleaseConfig } from '../config/load.js';
+import { StepError } from '../errors.js';
+import { binaryFileName, type Target } from '../targets.js';
+
+export interface PackageManifest {
+  name: string;
+  version: string;
+  description: string;
+  license: string;
+  repository: { type: 'git'; url: string };
+  homepage?: string;
+  os?: string[];
+  cpu?: string[];
+  libc?: string[];
+  bin?: Record<string, string>;
+  scripts?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  engines?: Record<string, string>;
+  files: string[];
+  preferUnplugged?: boolean;
+}
+
+function common(config: ReleaseConfig, version: string) {
+  return {
+    version,
+    license: config.project.license,
+    repository: { type: 'git' as const, url: `git+${config.project.repository}.git` },
+    ...(config.project.homepage ? { homepage: config.project.homepage } : {}),
+  };
+}
+
+export function platformManifest(config: ReleaseConfig, binary: BinaryConfig, target: Target, version: string): PackageManifest {
+  return {
+    name: platformPackageName(binary, target),
+    ...common(config, version),
+    description: `${binary.description} (${target.platform} binary; install ${binary.package} instead)`,
+    os: [target.os],
+    cpu: [target.cpu],
+    ...(target.libc ? { libc: [target.libc] } : {}),
+    // Yarn PnP keeps packages zipped unless told otherwise; a binary must be a real file.
+    preferUnplugged: true,
+    files: [`bin/${binaryFileName(binary.name, target)}`],
+  };
+}
+
+/** The main package of `binary`, depending on the platform packages of `targets` (those packed). */
+export function mainManifest(config: ReleaseConfig, binary: BinaryConfig, version: string, targets: readonly Target[]): PackageManifest {
+  return {
+    name: binary.package,
+    ...common(config, version),
+    description: binary.description,
+    bin: { [binary.name]: `bin/${binary.name}` },
+    // Optional fast path only (swaps the launcher for the binary under npm on Unix); the
+    // launcher works the same when install scripts are blocked.
+    scripts: { postinstall: 'node install.js' },
+    optionalDependencies: Object.fromEntries(targets.map((t) => [platformPackageName(binary, t), version])),
+    engines: { node: config.npm.nodeEngine },
+    files: [`bin/${binary.name}`, 'install.js'],
+  };
+}
+
+/** Refuses a manifest whose version, or any dependency version, is not one exact version. */
+export function checkManifest(manifest: PackageManifest): void {
+  const fail = (what: string) => {
+    throw new StepError(`${manifest.name}: ${what}; binship only publishes exact versions, check [cargo] version_source and the Cargo workspace version`);
+  };
+  if (!semver.valid(manifest.version) || semver.clean(manifest.version) !== manifest.version) fail(`version "${manifest.version}" is not an exact semver version`);
+  for (const [name, spec] of Object.entries(manifest.optionalDependencies ?? {})) {
+    if (spec !== manifest.version) fail(`optional dependency ${name}@"${spec}" must be exactly ${manifest.version} (no workspace:, ranges or tags)`);
+  }
+}

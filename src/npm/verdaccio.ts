@@ -1,0 +1,127 @@
+// A throwaway npm registry: Verdaccio on loopback with its own storage, no uplinks (nothing
+// is fetched from or sent to the public registry), and one user whose token publishes.
+// Used by `binship release --local` and by the tests; `stop()` ends it, `start` again on the
+// same storage brings the same packages back (the tests kill it mid-publish and restart it).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { StepError } from '../errors.js';
+
+export interface LocalRegistry {
+  url: string;
+  port: number;
+  /** A token that may publish; pass it as NODE_AUTH_TOKEN. */
+  token: string;
+  storageDir: string;
+  /** Verdaccio's process id. */
+  pid: number;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface LocalRegistryOptions {
+  /** Reuse a storage directory (e.g. to restart after a kill); default: a new temporary one. */
+  storageDir?: string;
+  port?: number;
+}
+
+const require = createRequire(import.meta.url);
+
+export async function startLocalRegistry(options: LocalRegistryOptions = {}): Promise<LocalRegistry> {
+  const home = options.storageDir ? path.dirname(options.storageDir) : mkdtempSync(path.join(os.tmpdir(), 'binship-registry-'));
+  const storageDir = options.storageDir ?? path.join(home, 'storage');
+  mkdirSync(storageDir, { recursive: true });
+  const port = options.port ?? (await freePort());
+  const configFile = path.join(home, 'config.yaml');
+  writeFileSync(
+    configFile,
+    [
+      `storage: ${JSON.stringify(storageDir)}`,
+      'auth:',
+      '  htpasswd:',
+      `    file: ${JSON.stringify(path.join(home, 'htpasswd'))}`,
+      '    max_users: 100',
+      'uplinks: {}',
+      'packages:',
+      "  '**':",
+      '    access: $all',
+      '    publish: $authenticated',
+      '    unpublish: $authenticated',
+      'server:',
+      '  keepAliveTimeout: 60',
+      'logs: { type: stdout, format: json, level: warn }',
+      'web: { enable: false }',
+      '',
+    ].join('\n'),
+  );
+  const bin = path.join(path.dirname(require.resolve('verdaccio/package.json')), 'bin', 'verdaccio');
+  const log = openSync(path.join(home, 'verdaccio.log'), 'a');
+  const child = spawn(process.execPath, [bin, '--config', configFile, '--listen', `127.0.0.1:${port}`], {
+    stdio: ['ignore', log, log],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  const url = `http://127.0.0.1:${port}/`;
+  await waitForPing(url, child, path.join(home, 'verdaccio.log'));
+  const token = await createUser(url);
+  return {
+    url, port, token, storageDir, pid: child.pid as number,
+    stop: (signal = 'SIGTERM') => stopChild(child, signal),
+  };
+}
+
+async function waitForPing(url: string, child: ChildProcess, logFile: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new StepError(`Verdaccio exited with code ${child.exitCode} before it answered; see ${logFile}`);
+    try {
+      const response = await fetch(`${url}-/ping`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  throw new StepError(`Verdaccio did not answer on ${url} within 30 s; see ${logFile}`);
+}
+
+/**
+ * Registers a user through the registry's CouchDB-style login endpoint and returns its token.
+ * Each start registers a new name, so a restart on the same storage needs no stored password.
+ */
+async function createUser(url: string): Promise<string> {
+  const name = `binship-${process.pid}-${Date.now()}`;
+  const response = await fetch(`${url}-/user/org.couchdb.user:${name}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name, password: randomBytes(18).toString('base64url'), type: 'user', roles: [] }),
+  });
+  const body = (await response.json()) as { token?: string; error?: string };
+  if (!response.ok || !body.token) {
+    throw new StepError(`could not create a user on the local registry ${url}: ${body.error ?? response.status}`);
+  }
+  return body.token;
+}
+
+function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address() as net.AddressInfo;
+      server.close(() => resolve(address.port));
+    });
+  });
+}

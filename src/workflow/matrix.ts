@@ -1,0 +1,88 @@
+// `binship matrix`: what the workflow's plan job hands to the other jobs, as `key=value` lines
+// for `>> "$GITHUB_OUTPUT"`:
+//   matrix=<json>     one include entry per configured target, runner and packages from the
+//                     target table (src/targets.ts), so the workflow never repeats them
+//   version=<x.y.z>   the release version
+//   dist-tag=<tag>    the npm dist-tag the publish job uses
+// The dist-tag of a tag push comes from the version, by the rule `binship publish` uses:
+// `latest` for a release, the prerelease's name for a prerelease (1.2.0-beta.1 -> beta,
+// 1.2.0-rc.2 -> rc), `next` when it has none (1.2.0-0). A manual run names its tag (the workflow
+// input) and may not move `latest`: releases come from tags.
+
+import semver from 'semver';
+import type { ReleaseConfig } from '../config/load.js';
+import { UsageError } from '../errors.js';
+import { defaultTag, validateTag } from '../npm/publish.js';
+
+export interface MatrixEntry {
+  /** Rust target triple. */
+  target: string;
+  /** Platform key, e.g. `linux-arm64`: the artifact and dist/ directory name. */
+  platform: string;
+  /** GitHub-hosted runner label that builds and runs the target natively. */
+  runner: string;
+  /** Debian/Ubuntu packages to install first, space-separated; empty when none. */
+  apt: string;
+}
+
+export interface BuildMatrix {
+  include: MatrixEntry[];
+}
+
+export function buildMatrix(config: ReleaseConfig): BuildMatrix {
+  return {
+    include: config.targets.map((t) => ({
+      target: t.triple,
+      platform: t.platform,
+      runner: t.runner,
+      apt: t.runnerAptPackages.join(' '),
+    })),
+  };
+}
+
+/**
+ * The dist-tag a tag push of `version` publishes under: the same rule `binship publish` applies
+ * when given no --tag, checked here so a bad one fails in the plan job, before any build.
+ */
+export function releaseDistTag(version: string): string {
+  if (!semver.valid(version)) throw new UsageError(`version "${version}" is not valid semver; write e.g. "1.2.3"`);
+  const tag = defaultTag(version);
+  validateTag(tag);
+  return tag;
+}
+
+/** Checks the dist-tag a manual run asked for; returns it or throws a usage error. */
+export function manualDistTag(tag: string): string {
+  const value = tag.trim();
+  if (value === '') {
+    throw new UsageError('--dist-tag is empty: a manual publish needs a dist-tag such as "dev" or "next" (the workflow input dist-tag)');
+  }
+  if (value === 'latest') {
+    throw new UsageError('--dist-tag latest: manual runs may not move the latest tag; push a tag vX.Y.Z to publish a release, or pick another dist-tag such as "next"');
+  }
+  validateTag(value);
+  return value;
+}
+
+export interface PlanOutputs {
+  matrix: BuildMatrix;
+  version: string;
+  distTag: string;
+}
+
+export function planOutputs(config: ReleaseConfig, version: string, requestedDistTag?: string): PlanOutputs {
+  return {
+    matrix: buildMatrix(config),
+    version,
+    distTag: requestedDistTag === undefined ? releaseDistTag(version) : manualDistTag(requestedDistTag),
+  };
+}
+
+/** `$GITHUB_OUTPUT` lines (each value is one line: the JSON has no newlines). */
+export function formatPlanOutputs(outputs: PlanOutputs): string {
+  return [
+    `matrix=${JSON.stringify(outputs.matrix)}`,
+    `version=${outputs.version}`,
+    `dist-tag=${outputs.distTag}`,
+  ].join('\n') + '\n';
+}
