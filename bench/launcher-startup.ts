@@ -4,7 +4,8 @@
 //
 // Builds a throw-away node_modules tree whose platform package holds a copy of
 // /bin/true as the "native binary", then compares:
-//   node -e 0                      Node start-up alone (the floor for any JS launcher)
+//   node -e 0                      Node start-up alone
+//   node empty.js                  Node running an empty file: the floor for any JS launcher
 //   node bin/lean-spec --version   the launcher
 //   bin/lean-spec --version        the launcher through its shebang (/usr/bin/env node)
 //   <native> --version             the binary alone (what install.js's fast path gives)
@@ -65,8 +66,13 @@ try {
   const launcher = path.join(mainDir, 'bin', 'lean-spec');
   fs.writeFileSync(launcher, renderLauncher(spec), { mode: 0o755 });
 
+  // Running any file costs a little more than -e: the floor for a JS launcher.
+  const emptyScript = path.join(root, 'empty.js');
+  fs.writeFileSync(emptyScript, '');
+
   const commands: Array<[string, string]> = [
     ['node -e 0', `${node} -e 0`],
+    ['node empty.js', `${node} ${emptyScript}`],
     ['node launcher --version', `${node} ${launcher} --version`],
     ['launcher --version (shebang)', `${launcher} --version`],
     ['native --version', `${native} --version`],
@@ -83,7 +89,7 @@ try {
     const order = round % 2 === 0 ? commands : [...commands].reverse();
     const args = ['-N', '--warmup', values.warmup ?? '5', '--runs', String(perRound), '--export-json', exportFile, '--style', 'none'];
     for (const [name, command] of order) args.push('-n', name, command);
-    execFileSync('hyperfine', args, { stdio: ['ignore', 'ignore', 'inherit'], env });
+    execFileSync('hyperfine', args, { stdio: ['ignore', 'ignore', 'pipe'], env });
     const { results } = JSON.parse(fs.readFileSync(exportFile, 'utf8')) as {
       results: Array<{ command: string; times: number[]; user: number; system: number }>;
     };

@@ -39,17 +39,23 @@ const MUSL_LOADER_ARCH = {
 let cachedLibc;
 
 /**
- * 'glibc' or 'musl' on Linux, undefined elsewhere. Spawns nothing and costs
- * about 0.1 ms. It reads /usr/bin/ldd first, which is what npm
- * (npm-install-checks) and detect-libc (pnpm, sharp, ...) read, so the launcher
- * agrees with the package manager that chose which platform package to install.
- * Without ldd (distroless images), it checks whether musl's dynamic loader
- * exists. process.report.getReport() would also work but takes about 4 ms.
+ * 'glibc' or 'musl' on Linux, undefined elsewhere, without spawning anything.
+ * Every musl system has musl's dynamic loader, so when it is absent (the usual
+ * glibc case) one stat decides. Otherwise (musl, or glibc with musl installed
+ * on the side) /usr/bin/ldd decides, which is what npm (npm-install-checks) and
+ * detect-libc (pnpm, ...) read: the launcher must agree with the package
+ * manager that chose which platform package to install. Like npm, it falls back
+ * to process.report only when ldd says nothing (it takes ~4 ms).
  */
 function detectLibc() {
   if (process.platform !== 'linux') return undefined;
-  if (cachedLibc === undefined) cachedLibc = libcFromLdd() || libcFromLoader();
+  if (cachedLibc === undefined) cachedLibc = hasMuslLoader() ? libcFromLdd() || libcFromReport() : 'glibc';
   return cachedLibc;
+}
+
+function hasMuslLoader() {
+  const names = MUSL_LOADER_ARCH[process.arch] || [];
+  return names.some((name) => fs.existsSync('/lib/ld-musl-' + name + '.so.1'));
 }
 
 function libcFromLdd() {
@@ -64,12 +70,17 @@ function libcFromLdd() {
   return undefined;
 }
 
-function libcFromLoader() {
-  const names = MUSL_LOADER_ARCH[process.arch] || [];
-  for (const name of names) {
-    if (fs.existsSync('/lib/ld-musl-' + name + '.so.1')) return 'musl';
+function libcFromReport() {
+  const report = process.report;
+  const excludeNetwork = report.excludeNetwork;
+  try {
+    report.excludeNetwork = true; // Node >= 20.13: skips slow network details
+    return report.getReport().header.glibcVersionRuntime ? 'glibc' : 'musl';
+  } catch (_) {
+    return 'musl';
+  } finally {
+    report.excludeNetwork = excludeNetwork;
   }
-  return 'glibc';
 }
 
 /** The host as the spec sees it. libc is only detected when the spec needs it. */
@@ -186,7 +197,12 @@ function main(spec, args) {
     if (reason === 'missing' || reason === 'not-file') fail(spec.binaryName, startErrorMessage(spec, found, { code: 'ENOENT' }));
   }
 
-  if (typeof process.execve === 'function' && process.platform !== 'win32') {
+  // Until Node 26 a failing execve(2) aborts Node with a native stack trace
+  // instead of throwing. Binaries from our platform packages were checked above;
+  // a user-supplied override (wrong arch, bad #! line) is spawned on those
+  // versions so that it fails with a readable message.
+  const execveThrows = Number(process.versions.node.split('.')[0]) >= 26;
+  if (typeof process.execve === 'function' && process.platform !== 'win32' && (!found.override || execveThrows)) {
     execInPlace(spec, found, args);
   }
   spawnChild(spec, found, args);
@@ -207,8 +223,7 @@ function execInPlace(spec, found, args) {
   try {
     process.execve(found.file, [found.file].concat(args), process.env);
   } catch (err) {
-    // Up to Node 25 a failing execve(2) aborts the process, which is why the
-    // file is checked (exists, regular, executable) before. Node 26+ throws.
+    // Node 26+ throws (earlier versions abort, see main()).
     if (err && err.syscall === 'execve') fail(spec.binaryName, startErrorMessage(spec, found, err));
     // Not an execve(2) failure (e.g. unsupported here): spawn instead.
   }

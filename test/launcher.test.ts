@@ -29,6 +29,7 @@ const HOST_LIBC: 'glibc' | 'musl' | undefined =
       ? 'glibc'
       : 'musl'
     : undefined;
+const HAS_SCRIPT = HOST_OS === 'linux' && spawnSync('script', ['--version']).status === 0;
 const HAS_EXECVE = typeof (process as unknown as { execve?: unknown }).execve === 'function';
 
 const MAIN = 'lean-spec';
@@ -331,6 +332,39 @@ describe('launcher', { skip: !UNIX && 'the fake binary is a POSIX shell script' 
     });
   }
 
+  test(
+    'Ctrl-C in a terminal reaches the binary exactly once',
+    { skip: !HAS_SCRIPT && 'needs util-linux script(1) for a pseudo-terminal', timeout: 30_000 },
+    async () => {
+      // The terminal sends SIGINT to its whole foreground process group, which
+      // includes the binary; the launcher must not forward a second one.
+      const counter = `#!${process.execPath}
+let n = 0;
+process.on('SIGINT', () => n++);
+process.stdout.write('ready\\n');
+setTimeout(() => process.stdout.write('SIGINT x' + n + '\\n'), 1500);
+`;
+      const fx = makeFixture({ installed: { [HOST_PLATFORM.packageName]: counter } });
+      const term = spawn('script', ['-qec', `'${process.execPath}' '${fx.binLink}'`, '/dev/null'], {
+        env: cleanEnv(),
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      let out = '';
+      let sent = false;
+      term.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        out += chunk;
+        if (!sent && out.includes('ready')) {
+          sent = true;
+          term.stdin.write('\x03'); // what the keyboard sends for Ctrl-C
+        }
+      });
+      const code = await new Promise((resolve) => term.once('close', resolve));
+      term.stdin.end();
+      assert.match(out, /SIGINT x1\b/, out);
+      assert.equal(code, 0);
+    },
+  );
+
   test(HAS_EXECVE ? 'replaces itself with the binary (process.execve)' : 'runs the binary as a child (no process.execve)', async () => {
     const fx = makeFixture();
     const launcher = spawn(process.execPath, [fx.binLink], {
@@ -373,6 +407,18 @@ describe('launcher', { skip: !UNIX && 'the fake binary is a POSIX shell script' 
     }
     // The override file is the user's: never chmod-ed behind their back.
     assert.equal(fs.statSync(notExecutable).mode & 0o777, 0o644);
+  });
+
+  test('override that cannot be started: clear error, no crash', () => {
+    const fx = makeFixture();
+    const broken = path.join(fx.root, 'broken');
+    fs.writeFileSync(broken, '#!/nonexistent/interpreter\n', { mode: 0o755 });
+    const r = runLauncher(fx, [], { env: { [ENV]: broken } });
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.signal, null);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, new RegExp(`^${BIN}: ${broken} exists but the system cannot run it \\(ENOENT\\)`));
+    assert.ok(r.stderr.includes(`Check ${ENV}.`), r.stderr);
   });
 
   test('unsupported platform: names this platform and lists the supported ones', () => {

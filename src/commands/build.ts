@@ -14,7 +14,7 @@ export function register(program: Command, context: CliContext): void {
     .option('--json', 'print the results as JSON')
     .action(async (options: { target: string[]; local?: boolean; jobs: string; json?: boolean }) => {
       const config = context.loadConfig();
-      if (options.local === (options.target.length > 0)) {
+      if (Boolean(options.local) === options.target.length > 0) {
         throw new UsageError('binship build needs either --target T (repeatable) or --local');
       }
       const jobs = Number(options.jobs);

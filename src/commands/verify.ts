@@ -23,10 +23,11 @@ export function register(program: Command, context: CliContext): void {
         return;
       }
       const report = await verify({ config, distDir: dist, requireAll: options.requireAll, run: options.run });
-      context.print(options.json ? JSON.stringify(report, null, 2) : renderVerifyTable(report, false));
-      // GitHub Actions shows this file as the job summary.
-      if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, `### binship verify\n\n${renderVerifyTable(report, true)}\n`);
       const problems = [...report.files.flatMap((f) => f.problems), ...report.problems];
+      const verdict = problems.length === 0 ? `verify: ok (${report.files.length} files)` : `verify: FAILED (${problems.length} problems)`;
+      context.print(options.json ? JSON.stringify(report, null, 2) : `${renderVerifyTable(report, false)}\n${verdict}`);
+      // GitHub Actions shows this file as the job summary.
+      if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, `### binship verify\n\n${renderVerifyTable(report, true)}\n${verdict}\n`);
       if (problems.length > 0) throw new StepError(problems.join('\n'));
     });
 }

@@ -231,7 +231,8 @@ async function runConcurrently<T>(items: T[], limit: number, work: (item: T) => 
 export function defaultTag(version: string): string {
   const pre = semver.prerelease(version);
   if (!pre) return 'latest';
-  const id = pre.find((part) => typeof part === 'string' && /^[a-z][a-z0-9-]*$/i.test(part));
+  // A word that is not itself a version range (`x` is one) names the channel: 1.2.0-beta.1 -> beta.
+  const id = pre.find((part) => typeof part === 'string' && /^[a-z][a-z0-9-]*$/i.test(part) && !semver.validRange(part));
   return typeof id === 'string' ? id : 'next';
 }
 

@@ -20,13 +20,13 @@ export function describeBinary(info: BinaryInfo): string {
   return `${format} ${info.cpu}${extra}`;
 }
 
-const FORMAT_NAMES = { elf: 'an ELF', macho: 'a Mach-O', pe: 'a PE' } as const;
+export const FORMAT_WITH_ARTICLE = { elf: 'an ELF', macho: 'a Mach-O', pe: 'a PE' } as const;
 
 /** Problems with what the binary is, compared with the target whose package it will ship in. */
 export function checkIdentity(file: string, info: BinaryInfo, target: Target, limits: StaticLimits): string[] {
   const rebuild = `it was built for another target; rebuild with binship build --target ${target.platform} and collect again`;
   if (info.format !== target.format) {
-    return [`${file}: is ${FORMAT_NAMES[info.format]} binary (${describeBinary(info)}) but ${target.platform} needs ${FORMAT_NAMES[target.format]} binary; ${rebuild}`];
+    return [`${file}: is ${FORMAT_WITH_ARTICLE[info.format]} binary (${describeBinary(info)}) but ${target.platform} needs ${FORMAT_WITH_ARTICLE[target.format]} binary; ${rebuild}`];
   }
   const cpus = info.slices ? info.slices.map((s) => s.cpu) : [info.cpu];
   if (!cpus.includes(target.cpu)) {

@@ -12,7 +12,7 @@ import { MANIFEST_FILE, readManifest, SUMS_FILE, type DistFile } from '../dist/m
 import { targetCapabilities, type RunCapability } from '../host.js';
 import { inspectFile, InspectError } from '../inspect/index.js';
 import { binaryFileName, findTarget } from '../targets.js';
-import { checkExecutable, checkIdentity, checkSize, describeBinary } from './checks.js';
+import { checkExecutable, checkIdentity, checkSize, describeBinary, FORMAT_WITH_ARTICLE } from './checks.js';
 import { checkReportedVersion, runSmoke } from './run.js';
 
 export interface VerifiedFile {
@@ -79,7 +79,7 @@ interface FileContext {
 
 async function verifyFile(entry: DistFile, context: FileContext): Promise<VerifiedFile> {
   const file = path.join(context.distDir, entry.path);
-  const shown = path.relative(process.cwd(), file) || file;
+  const shown = displayPath(file);
   const result: VerifiedFile = {
     path: entry.path, platform: entry.platform, binary: entry.binary, size: entry.size, sha256: entry.sha256,
     found: '-', glibc: null, version: null, ran: 'no', ok: false, problems: [],
@@ -105,7 +105,7 @@ async function verifyFile(entry: DistFile, context: FileContext): Promise<Verifi
     problems.push(...checkIdentity(shown, info, target, context.config.verify));
   } catch (error) {
     if (!(error instanceof InspectError)) throw error;
-    problems.push(`${shown}: cannot be read as a ${target.format} executable (${error.message.replace(`${file}: `, '')}); the file is damaged or not a binary, rebuild and collect again`);
+    problems.push(`${shown}: cannot be read as ${FORMAT_WITH_ARTICLE[target.format]} executable (${error.message.replace(`${file}: `, '')}); the file is damaged or not a binary, rebuild and collect again`);
   }
   problems.push(...checkExecutable(shown, target), ...checkSize(shown, result.size, context.config.verify));
   // Running a binary that already failed a check proves nothing and may run the wrong thing.
@@ -172,4 +172,10 @@ function findMissing(config: ReleaseConfig, listed: DistFile[], distDir: string)
       .filter((p) => !present.has(p))
       .map((p) => `${path.join(distDir, p)}: missing (--require-all); build ${target.platform} (runner ${target.runner}) and collect it, e.g. binship collect --from <downloaded artifacts>`),
   );
+}
+
+/** Relative to the working directory when inside it, absolute otherwise (no ../../tmp/...). */
+function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') ? relative : file;
 }

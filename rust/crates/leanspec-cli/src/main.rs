@@ -1,11 +1,14 @@
 //! `lean-spec`: list, view and validate the specs of a LeanSpec project.
 
+use std::fmt;
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
-use leanspec_core::{find_spec, load_specs, render, specs_dir_from_env, validate_specs, Error, VERSION};
+use leanspec_core::{
+    find_spec, load_specs, render, specs_dir_from_env, validate_specs, Error, VERSION,
+};
 
 #[derive(Parser)]
 #[command(
@@ -47,33 +50,48 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if cli.version {
-        return finish(print(&format!("{VERSION}\n")).map(|()| ExitCode::SUCCESS));
-    }
-    let Some(command) = cli.command else {
-        Cli::command()
-            .error(clap::error::ErrorKind::MissingSubcommand, "a command is required")
-            .exit();
+    let outcome = match (cli.version, cli.command) {
+        (true, _) => print(&format!("{VERSION}\n")).map(|()| ExitCode::SUCCESS),
+        (false, Some(command)) => run(command, &specs_dir_from_env(cli.specs_dir.as_deref())),
+        (false, None) => Cli::command()
+            .error(
+                clap::error::ErrorKind::MissingSubcommand,
+                "a command is required",
+            )
+            .exit(),
     };
-    let specs_dir = specs_dir_from_env(cli.specs_dir.as_deref());
-    let outcome = load_specs(&specs_dir).map_err(Failure::Spec).and_then(|specs| match command {
-        Command::List { json: false } => print(&render::spec_table(&specs)).map(|()| ExitCode::SUCCESS),
+    match outcome {
+        Ok(code) => code,
+        // `lean-spec list | head` closes the pipe early: that is the reader's choice, not an error.
+        Err(Failure::Output(error)) if error.kind() == io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command, specs_dir: &Path) -> Result<ExitCode, Failure> {
+    let specs = load_specs(specs_dir)?;
+    match command {
+        Command::List { json: false } => print(&render::spec_table(&specs))?,
         Command::List { json: true } => {
             let list: Vec<_> = specs.iter().map(|spec| spec.to_json(false)).collect();
             let json = serde_json::to_string_pretty(&list).expect("JSON values always serialize");
-            print(&format!("{json}\n")).map(|()| ExitCode::SUCCESS)
+            print(&format!("{json}\n"))?;
         }
-        Command::View { spec } => {
-            let spec = find_spec(&specs, &spec).map_err(Failure::Spec)?;
-            print(&render::spec_details(spec)).map(|()| ExitCode::SUCCESS)
-        }
+        Command::View { spec } => print(&render::spec_details(find_spec(&specs, &spec)?))?,
         Command::Validate => {
             let report = validate_specs(&specs);
-            let code = if report.is_valid() { ExitCode::SUCCESS } else { ExitCode::FAILURE };
-            print(&render::validation_report(&report)).map(|()| code)
+            print(&render::validation_report(&report))?;
+            if !report.is_valid() {
+                return Ok(ExitCode::FAILURE);
+            }
         }
-    });
-    finish(outcome)
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 enum Failure {
@@ -81,28 +99,29 @@ enum Failure {
     Output(io::Error),
 }
 
+impl From<Error> for Failure {
+    fn from(error: Error) -> Failure {
+        Failure::Spec(error)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Spec(error @ Error::SpecNotFound(_)) => {
+                write!(f, "{error}; run `lean-spec list` to see all specs")
+            }
+            Failure::Spec(error) => write!(f, "{error}"),
+            Failure::Output(error) => write!(f, "cannot write output: {error}"),
+        }
+    }
+}
+
 /// Writes to stdout without panicking, unlike `print!`, when the reader has gone away.
 fn print(text: &str) -> Result<(), Failure> {
     let mut stdout = io::stdout().lock();
-    stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).map_err(Failure::Output)
-}
-
-fn finish(outcome: Result<ExitCode, Failure>) -> ExitCode {
-    match outcome {
-        Ok(code) => code,
-        // `lean-spec list | head` closes the pipe early: that is the reader's choice, not an error.
-        Err(Failure::Output(error)) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(Failure::Output(error)) => {
-            eprintln!("error: cannot write output: {error}");
-            ExitCode::FAILURE
-        }
-        Err(Failure::Spec(error)) => {
-            let hint = match error {
-                Error::SpecNotFound(_) => "; run `lean-spec list` to see all specs",
-                _ => "",
-            };
-            eprintln!("error: {error}{hint}");
-            ExitCode::FAILURE
-        }
-    }
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(Failure::Output)
 }

@@ -4,13 +4,19 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn fixtures() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../leanspec-core/tests/fixtures"))
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../leanspec-core/tests/fixtures"
+    ))
 }
 
 /// Runs `lean-spec` in the fixtures folder with `LEANSPEC_SPECS_DIR` unset unless given.
 fn run(args: &[&str], specs_dir_env: Option<&str>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_lean-spec"));
-    command.args(args).current_dir(fixtures()).env_remove("LEANSPEC_SPECS_DIR");
+    command
+        .args(args)
+        .current_dir(fixtures())
+        .env_remove("LEANSPEC_SPECS_DIR");
     if let Some(value) = specs_dir_env {
         command.env("LEANSPEC_SPECS_DIR", value);
     }
@@ -47,8 +53,16 @@ fn validate_reports_broken_specs_with_lines_and_exits_1() {
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
     assert!(text.contains("broken-specs/003-bad-fields/README.md:5: tags must be a list (e.g. [a, b]), got 'cli'\n"), "{text}");
-    assert!(text.contains("broken-specs/004-missing-status/README.md:1: missing required field 'status'\n"), "{text}");
-    assert!(text.ends_with("Found 9 problems in 6 of 7 specs.\n"), "{text}");
+    assert!(
+        text.contains(
+            "broken-specs/004-missing-status/README.md:1: missing required field 'status'\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("Found 9 problems in 6 of 7 specs.\n"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -62,7 +76,13 @@ fn validate_passes_valid_specs() {
 fn specs_dir_flag_beats_environment_which_beats_default() {
     let names = |output: &Output| stdout(output).lines().skip(1).count();
     // Flag given: the environment value is ignored.
-    assert_eq!(names(&run(&["list", "--specs-dir", "valid-specs"], Some("broken-specs"))), 2);
+    assert_eq!(
+        names(&run(
+            &["list", "--specs-dir", "valid-specs"],
+            Some("broken-specs")
+        )),
+        2
+    );
     // No flag: the environment decides.
     assert_eq!(names(&run(&["list"], Some("broken-specs"))), 7);
     // Neither: ./specs, which the fixtures folder does not have.
@@ -97,5 +117,8 @@ fn unknown_spec_is_one_line_on_stderr_and_exit_1() {
     let output = run(&["view", "999"], Some("valid-specs"));
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(stdout(&output), "");
-    assert_eq!(stderr(&output), "error: no spec matches '999'; run `lean-spec list` to see all specs\n");
+    assert_eq!(
+        stderr(&output),
+        "error: no spec matches '999'; run `lean-spec list` to see all specs\n"
+    );
 }

@@ -89,7 +89,10 @@ impl FrontMatter {
     }
 
     pub fn to_json(&self) -> Value {
-        let fields = self.fields.iter().map(|field| (field.key.clone(), yaml_to_json(&field.value)));
+        let fields = self
+            .fields
+            .iter()
+            .map(|field| (field.key.clone(), yaml_to_json(&field.value)));
         Value::Object(fields.collect())
     }
 }
@@ -125,33 +128,30 @@ fn split(text: &str) -> Result<(&str, &str), FrontMatterError> {
 
 fn parse_yaml(yaml: &str) -> Result<FrontMatter, FrontMatterError> {
     let to_file_line = |yaml_line: usize| yaml_line + OPENING_LINE;
-    let documents = YamlLoader::load_from_str(yaml).map_err(|error| {
-        FrontMatterError::InvalidYaml {
+    let documents =
+        YamlLoader::load_from_str(yaml).map_err(|error| FrontMatterError::InvalidYaml {
             line: to_file_line(error.marker().line()),
             message: error.info().to_string(),
-        }
-    })?;
+        })?;
     let mapping = match documents.into_iter().next() {
         // An empty block is an empty mapping: validation then reports the missing fields.
-        None | Some(Yaml::Null) | Some(Yaml::BadValue) => return Ok(FrontMatter { fields: Vec::new() }),
+        None | Some(Yaml::Null) | Some(Yaml::BadValue) => {
+            return Ok(FrontMatter { fields: Vec::new() })
+        }
         Some(Yaml::Hash(mapping)) => mapping,
         Some(_) => return Err(FrontMatterError::NotAMapping),
     };
 
     // The loader keeps no positions, so a second, event-level pass finds the keys' lines.
     let mut key_lines = TopLevelKeyLines::default();
-    if Parser::new_from_str(yaml).load(&mut key_lines, false).is_err() {
-        // Unreachable in practice: the loader above already accepted this YAML.
-        key_lines.keys.clear();
-    }
+    // Cannot fail: the loader above has just parsed the same text with the same parser.
+    let _ = Parser::new_from_str(yaml).load(&mut key_lines, false);
 
     let fields = mapping
         .into_iter()
         .filter_map(|(key, value)| {
             let key = scalar_text(&key)?;
-            let line = key_lines
-                .line_of(&key)
-                .map_or(OPENING_LINE, to_file_line);
+            let line = key_lines.line_of(&key).map_or(OPENING_LINE, to_file_line);
             Some(Field { key, line, value })
         })
         .collect();
@@ -172,7 +172,10 @@ enum Collection {
 
 impl TopLevelKeyLines {
     fn line_of(&self, key: &str) -> Option<usize> {
-        self.keys.iter().find(|(name, _)| name == key).map(|(_, line)| *line)
+        self.keys
+            .iter()
+            .find(|(name, _)| name == key)
+            .map(|(_, line)| *line)
     }
 }
 
@@ -180,7 +183,10 @@ impl MarkedEventReceiver for TopLevelKeyLines {
     fn on_event(&mut self, event: Event, mark: Marker) {
         let starts_node = matches!(
             event,
-            Event::Scalar(..) | Event::Alias(_) | Event::SequenceStart(..) | Event::MappingStart(..)
+            Event::Scalar(..)
+                | Event::Alias(_)
+                | Event::SequenceStart(..)
+                | Event::MappingStart(..)
         );
         if starts_node {
             let depth = self.open.len();
@@ -298,21 +304,30 @@ mod tests {
 
     #[test]
     fn unclosed_front_matter() {
-        assert_eq!(parse("---\nstatus: planned\n# Title\n").0, Err(FrontMatterError::Unclosed));
+        assert_eq!(
+            parse("---\nstatus: planned\n# Title\n").0,
+            Err(FrontMatterError::Unclosed)
+        );
     }
 
     #[test]
     fn invalid_yaml_reports_the_file_line() {
         let (front_matter, _) = parse("---\nstatus: planned\ntags: [a, b\npriority: high\n---\n");
         let error = front_matter.unwrap_err();
-        assert!(matches!(error, FrontMatterError::InvalidYaml { .. }), "{error:?}");
+        assert!(
+            matches!(error, FrontMatterError::InvalidYaml { .. }),
+            "{error:?}"
+        );
         // The flow list opened on line 3 is still open when line 4 starts a new key.
         assert!((3..=4).contains(&error.line()), "line {}", error.line());
     }
 
     #[test]
     fn scalar_front_matter_is_not_a_mapping() {
-        assert_eq!(parse("---\njust text\n---\n").0, Err(FrontMatterError::NotAMapping));
+        assert_eq!(
+            parse("---\njust text\n---\n").0,
+            Err(FrontMatterError::NotAMapping)
+        );
     }
 
     #[test]

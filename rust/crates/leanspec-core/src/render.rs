@@ -20,7 +20,8 @@ pub fn spec_table(specs: &[Spec]) -> String {
         .iter()
         .map(|spec| {
             [
-                spec.number.map_or_else(|| NONE.to_string(), |n| format!("{n:03}")),
+                spec.number
+                    .map_or_else(|| NONE.to_string(), |n| format!("{n:03}")),
                 spec.name.clone(),
                 spec.status().unwrap_or(NONE).to_string(),
                 spec.priority().unwrap_or(NONE).to_string(),
@@ -59,7 +60,12 @@ pub fn spec_details(spec: &Spec) -> String {
         ),
         Err(error) => lines.push(("front matter".into(), error.to_string())),
     }
-    let width = lines.iter().map(|(key, _)| key.chars().count()).max().unwrap_or(0) + 1;
+    let width = lines
+        .iter()
+        .map(|(key, _)| key.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 1;
     let mut out = String::new();
     for (key, value) in lines {
         let _ = writeln!(out, "{:<width$} {value}", format!("{key}:"));
@@ -80,7 +86,11 @@ pub fn validation_report(report: &ValidationReport) -> String {
     }
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     if report.is_valid() {
-        let _ = writeln!(out, "Checked {}: no problems found.", plural(report.checked, "spec"));
+        let _ = writeln!(
+            out,
+            "Checked {}: no problems found.",
+            plural(report.checked, "spec")
+        );
     } else {
         let _ = writeln!(
             out,
@@ -96,7 +106,11 @@ pub fn validation_report(report: &ValidationReport) -> String {
 /// A front-matter value on one line: lists joined with commas.
 fn inline_value(value: &Yaml) -> String {
     match value {
-        Yaml::Array(items) => items.iter().map(inline_value).collect::<Vec<_>>().join(", "),
+        Yaml::Array(items) => items
+            .iter()
+            .map(inline_value)
+            .collect::<Vec<_>>()
+            .join(", "),
         Yaml::Hash(_) => "(mapping)".to_string(),
         other => scalar_text(other).unwrap_or_default(),
     }
@@ -109,13 +123,20 @@ mod tests {
 
     fn spec(dir_name: &str, front_matter: &str) -> Spec {
         let text = format!("---\n{front_matter}---\n\n# Title\n\nBody text.");
-        Spec::from_readme(dir_name, PathBuf::from("specs").join(dir_name).join("README.md"), &text)
+        Spec::from_readme(
+            dir_name,
+            PathBuf::from("specs").join(dir_name).join("README.md"),
+            &text,
+        )
     }
 
     #[test]
     fn table_aligns_columns_and_marks_missing_values() {
         let specs = [
-            spec("001-first", "status: planned\npriority: high\ntags: [cli, mcp]\n"),
+            spec(
+                "001-first",
+                "status: planned\npriority: high\ntags: [cli, mcp]\n",
+            ),
             spec("notes", "status: complete\n"),
         ];
         assert_eq!(
@@ -138,9 +159,15 @@ mod tests {
     #[test]
     fn report_summarises() {
         let ok = crate::validate_specs(&[spec("001-a", "status: planned\n")]);
-        assert_eq!(validation_report(&ok), "Checked 1 spec: no problems found.\n");
+        assert_eq!(
+            validation_report(&ok),
+            "Checked 1 spec: no problems found.\n"
+        );
         let bad = crate::validate_specs(&[spec("001-a", "status: nope\n"), spec("002-b", "")]);
         let text = validation_report(&bad);
-        assert!(text.ends_with("Found 2 problems in 2 of 2 specs.\n"), "{text}");
+        assert!(
+            text.ends_with("Found 2 problems in 2 of 2 specs.\n"),
+            "{text}"
+        );
     }
 }

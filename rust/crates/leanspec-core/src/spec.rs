@@ -47,7 +47,10 @@ impl Spec {
 
     /// The string items of a list field of the front matter.
     pub fn list(&self, key: &str) -> Vec<&str> {
-        self.front_matter.as_ref().map(|fm| fm.list(key)).unwrap_or_default()
+        self.front_matter
+            .as_ref()
+            .map(|fm| fm.list(key))
+            .unwrap_or_default()
     }
 
     pub fn status(&self) -> Option<&str> {
@@ -90,7 +93,10 @@ pub fn parse_dir_name(dir_name: &str) -> Option<(u32, &str)> {
     let (digits, name) = dir_name.split_once('-')?;
     let is_kebab = !name.is_empty()
         && name.split('-').all(|word| {
-            !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            !word.is_empty()
+                && word
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         });
     if digits.len() < 3 || !digits.bytes().all(|b| b.is_ascii_digit()) || !is_kebab {
         return None;
@@ -127,7 +133,15 @@ mod tests {
 
     #[test]
     fn rejects_other_names() {
-        for name in ["rust-ci", "17-short", "173-", "173-Upper", "173-two--dashes", "abc-x", "173_x"] {
+        for name in [
+            "rust-ci",
+            "17-short",
+            "173-",
+            "173-Upper",
+            "173-two--dashes",
+            "abc-x",
+            "173_x",
+        ] {
             assert_eq!(parse_dir_name(name), None, "{name}");
         }
     }
@@ -144,7 +158,10 @@ mod tests {
         let spec = Spec::from_readme("042-cli", PathBuf::from("specs/042-cli/README.md"), text);
         assert_eq!((spec.number, spec.name.as_str()), (Some(42), "cli"));
         assert_eq!(spec.title.as_deref(), Some("CLI"));
-        assert_eq!((spec.status(), spec.priority()), (Some("planned"), Some("high")));
+        assert_eq!(
+            (spec.status(), spec.priority()),
+            (Some("planned"), Some("high"))
+        );
         assert_eq!(spec.tags(), ["cli"]);
         let json = spec.to_json(true);
         assert_eq!(json["number"], 42);

@@ -46,6 +46,9 @@ mod tests {
 
     #[test]
     fn empty_environment_value_is_ignored() {
-        assert_eq!(resolve_specs_dir(None, Some("".into())), PathBuf::from("specs"));
+        assert_eq!(
+            resolve_specs_dir(None, Some("".into())),
+            PathBuf::from("specs")
+        );
     }
 }

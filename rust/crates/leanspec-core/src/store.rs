@@ -28,10 +28,18 @@ pub fn load_specs(specs_dir: &Path) -> Result<Vec<Spec>, Error> {
         }
         // Lossy decoding: one stray byte should not hide a spec from listing and validation.
         let bytes = fs::read(&readme).map_err(io_error(&readme))?;
-        specs.push(Spec::from_readme(&dir_name, readme, &String::from_utf8_lossy(&bytes)));
+        specs.push(Spec::from_readme(
+            &dir_name,
+            readme,
+            &String::from_utf8_lossy(&bytes),
+        ));
     }
     specs.sort_by(|a, b| {
-        (a.number.is_none(), a.number, &a.dir_name).cmp(&(b.number.is_none(), b.number, &b.dir_name))
+        (a.number.is_none(), a.number, &a.dir_name).cmp(&(
+            b.number.is_none(),
+            b.number,
+            &b.dir_name,
+        ))
     });
     Ok(specs)
 }
@@ -78,12 +86,16 @@ mod tests {
     }
 
     fn specs() -> Vec<Spec> {
-        ["171-cli-core", "172-cli-npm", "173-ci-pipeline"].map(spec).to_vec()
+        ["171-cli-core", "172-cli-npm", "173-ci-pipeline"]
+            .map(spec)
+            .to_vec()
     }
 
     fn find(query: &str) -> Result<String, String> {
         let specs = specs();
-        find_spec(&specs, query).map(|s| s.dir_name.clone()).map_err(|e| e.to_string())
+        find_spec(&specs, query)
+            .map(|s| s.dir_name.clone())
+            .map_err(|e| e.to_string())
     }
 
     #[test]

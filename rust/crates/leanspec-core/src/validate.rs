@@ -55,6 +55,20 @@ impl ValidationReport {
     }
 }
 
+/// A problem before it is tied to a file: its line and message.
+type Finding = (usize, String);
+
+/// Checks one front-matter field.
+type FieldCheck = fn(&Field) -> Option<Finding>;
+
+/// Fields that may be left out, and the check each must pass when present.
+const OPTIONAL_FIELDS: [(&str, FieldCheck); 4] = [
+    ("priority", check_priority),
+    ("tags", check_string_list),
+    ("depends_on", check_string_list),
+    ("created", check_date),
+];
+
 pub fn validate_specs(specs: &[Spec]) -> ValidationReport {
     ValidationReport {
         checked: specs.len(),
@@ -64,11 +78,14 @@ pub fn validate_specs(specs: &[Spec]) -> ValidationReport {
 
 /// All problems of one spec, in line order.
 pub fn validate_spec(spec: &Spec) -> Vec<Problem> {
-    let mut found: Vec<(usize, String)> = Vec::new();
+    let mut found: Vec<Finding> = Vec::new();
     if spec.number.is_none() {
         found.push((
             OPENING_LINE,
-            format!("folder name '{}' is not NNN-name (e.g. 001-my-spec)", spec.dir_name),
+            format!(
+                "folder name '{}' is not NNN-name (e.g. 001-my-spec)",
+                spec.dir_name
+            ),
         ));
     }
     match &spec.front_matter {
@@ -78,13 +95,7 @@ pub fn validate_spec(spec: &Spec) -> Vec<Problem> {
                 None => found.push((OPENING_LINE, "missing required field 'status'".to_string())),
                 Some(field) => found.extend(check_one_of(field, &STATUSES)),
             }
-            let checks: [(&str, fn(&Field) -> Option<(usize, String)>); 4] = [
-                ("priority", |field| check_one_of(field, &PRIORITIES)),
-                ("tags", check_string_list),
-                ("depends_on", check_string_list),
-                ("created", check_date),
-            ];
-            for (key, check) in checks {
+            for (key, check) in OPTIONAL_FIELDS {
                 found.extend(front_matter.get(key).and_then(check));
             }
         }
@@ -92,11 +103,15 @@ pub fn validate_spec(spec: &Spec) -> Vec<Problem> {
     found.sort_by_key(|(line, _)| *line);
     found
         .into_iter()
-        .map(|(line, message)| Problem { path: spec.readme.clone(), line, message })
+        .map(|(line, message)| Problem {
+            path: spec.readme.clone(),
+            line,
+            message,
+        })
         .collect()
 }
 
-fn check_one_of(field: &Field, allowed: &[&str]) -> Option<(usize, String)> {
+fn check_one_of(field: &Field, allowed: &[&str]) -> Option<Finding> {
     match field.value.as_str() {
         Some(value) if allowed.contains(&value) => None,
         _ => Some((
@@ -111,23 +126,38 @@ fn check_one_of(field: &Field, allowed: &[&str]) -> Option<(usize, String)> {
     }
 }
 
-fn check_string_list(field: &Field) -> Option<(usize, String)> {
+fn check_priority(field: &Field) -> Option<Finding> {
+    check_one_of(field, &PRIORITIES)
+}
+
+fn check_string_list(field: &Field) -> Option<Finding> {
     match &field.value {
         Yaml::Array(items) if items.iter().all(|item| item.as_str().is_some()) => None,
-        Yaml::Array(_) => Some((field.line, format!("{} must be a list of strings", field.key))),
+        Yaml::Array(_) => Some((
+            field.line,
+            format!("{} must be a list of strings", field.key),
+        )),
         other => Some((
             field.line,
-            format!("{} must be a list (e.g. [a, b]), got {}", field.key, describe(other)),
+            format!(
+                "{} must be a list (e.g. [a, b]), got {}",
+                field.key,
+                describe(other)
+            ),
         )),
     }
 }
 
-fn check_date(field: &Field) -> Option<(usize, String)> {
+fn check_date(field: &Field) -> Option<Finding> {
     match field.value.as_str() {
         Some(text) if is_iso_date(text) => None,
         _ => Some((
             field.line,
-            format!("{} must be a YYYY-MM-DD date, got {}", field.key, describe(&field.value)),
+            format!(
+                "{} must be a YYYY-MM-DD date, got {}",
+                field.key,
+                describe(&field.value)
+            ),
         )),
     }
 }
@@ -161,7 +191,9 @@ fn describe(value: &Yaml) -> String {
         Yaml::Array(_) => "a list".to_string(),
         Yaml::Hash(_) => "a mapping".to_string(),
         Yaml::Null | Yaml::BadValue => "an empty value".to_string(),
-        other => scalar_text(other).map_or_else(|| "an alias".to_string(), |text| format!("'{text}'")),
+        other => {
+            scalar_text(other).map_or_else(|| "an alias".to_string(), |text| format!("'{text}'"))
+        }
     }
 }
 
@@ -172,12 +204,16 @@ mod tests {
     fn problems(dir_name: &str, readme_text: &str) -> Vec<String> {
         let readme = PathBuf::from(dir_name).join("README.md");
         let spec = Spec::from_readme(dir_name, readme, readme_text);
-        validate_spec(&spec).iter().map(ToString::to_string).collect()
+        validate_spec(&spec)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
     }
 
     #[test]
     fn a_complete_spec_has_no_problems() {
-        let text = "---\nstatus: in-progress\npriority: critical\ntags: [a]\ncreated: '2024-02-29'\n\
+        let text =
+            "---\nstatus: in-progress\npriority: critical\ntags: [a]\ncreated: '2024-02-29'\n\
                     depends_on:\n  - 001-x\n---\n# T\n";
         assert!(problems("002-ok", text).is_empty());
     }
@@ -233,7 +269,15 @@ mod tests {
         for good in ["2025-12-18", "2024-02-29", "2000-02-29"] {
             assert!(is_iso_date(good), "{good}");
         }
-        for bad in ["2025-02-29", "1900-02-29", "2025-13-01", "2025-04-31", "2025-1-01", "2025/01/01", "２025-01-01"] {
+        for bad in [
+            "2025-02-29",
+            "1900-02-29",
+            "2025-13-01",
+            "2025-04-31",
+            "2025-1-01",
+            "2025/01/01",
+            "２025-01-01",
+        ] {
             assert!(!is_iso_date(bad), "{bad}");
         }
     }
@@ -241,9 +285,20 @@ mod tests {
     #[test]
     fn report_counts_specs_with_problems() {
         let bad = Spec::from_readme("x", PathBuf::from("x/README.md"), "---\nstatus: no\n---\n");
-        let good = Spec::from_readme("001-y", PathBuf::from("001-y/README.md"), "---\nstatus: planned\n---\n");
+        let good = Spec::from_readme(
+            "001-y",
+            PathBuf::from("001-y/README.md"),
+            "---\nstatus: planned\n---\n",
+        );
         let report = validate_specs(&[bad, good]);
-        assert_eq!((report.checked, report.problems.len(), report.specs_with_problems()), (2, 2, 1));
+        assert_eq!(
+            (
+                report.checked,
+                report.problems.len(),
+                report.specs_with_problems()
+            ),
+            (2, 2, 1)
+        );
         assert_eq!(report.to_json()["problems"][0]["line"], 1);
         assert_eq!(report.to_json()["valid"], false);
     }

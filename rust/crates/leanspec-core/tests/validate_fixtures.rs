@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use leanspec_core::{find_spec, load_specs, validate_specs};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 #[test]
@@ -31,7 +33,12 @@ fn broken_fixture_specs_are_reported_with_lines() {
         .iter()
         .map(|problem| {
             let relative = problem.path.strip_prefix(&dir).unwrap();
-            format!("{}:{}: {}", relative.display(), problem.line, problem.message)
+            format!(
+                "{}:{}: {}",
+                relative.display(),
+                problem.line,
+                problem.message
+            )
         })
         .collect();
     assert_eq!(

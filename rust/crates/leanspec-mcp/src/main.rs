@@ -40,8 +40,15 @@ fn main() -> ExitCode {
     }
     let specs_dir = specs_dir_from_env(args.specs_dir.as_deref());
     // stdout carries protocol messages only: everything for people goes to stderr.
-    eprintln!("leanspec-mcp {VERSION}: serving specs from '{}' on stdio", specs_dir.display());
-    match serve(&mut Server::new(specs_dir), io::stdin().lock(), io::stdout().lock()) {
+    eprintln!(
+        "leanspec-mcp {VERSION}: serving specs from '{}' on stdio",
+        specs_dir.display()
+    );
+    match serve(
+        &Server::new(specs_dir),
+        io::stdin().lock(),
+        io::stdout().lock(),
+    ) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("leanspec-mcp: {error}");
@@ -51,7 +58,7 @@ fn main() -> ExitCode {
 }
 
 /// Answers one message per input line until end of input, which is how clients say goodbye.
-fn serve(server: &mut Server, mut input: impl BufRead, mut output: impl Write) -> io::Result<()> {
+fn serve(server: &Server, mut input: impl BufRead, mut output: impl Write) -> io::Result<()> {
     let mut line = Vec::new();
     loop {
         line.clear();
@@ -80,7 +87,12 @@ mod tests {
             r#"{"jsonrpc":"2.0","id":"two","method":"ping"}"#,
         );
         let mut output = Vec::new();
-        serve(&mut Server::new(PathBuf::from("specs")), input.as_bytes(), &mut output).unwrap();
+        serve(
+            &Server::new(PathBuf::from("specs")),
+            input.as_bytes(),
+            &mut output,
+        )
+        .unwrap();
         assert_eq!(
             String::from_utf8(output).unwrap(),
             "{\"id\":1,\"jsonrpc\":\"2.0\",\"result\":{}}\n{\"id\":\"two\",\"jsonrpc\":\"2.0\",\"result\":{}}\n"

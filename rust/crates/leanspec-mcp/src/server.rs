@@ -4,11 +4,14 @@ use std::path::PathBuf;
 
 use serde_json::{json, Value};
 
-use crate::jsonrpc::{self, RpcError, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR};
+use crate::jsonrpc::{
+    self, RpcError, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR,
+};
 use crate::tools;
 
 /// Protocol versions this server speaks, newest first.
-pub const SUPPORTED_PROTOCOL_VERSIONS: [&str; 4] = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
+pub const SUPPORTED_PROTOCOL_VERSIONS: [&str; 4] =
+    ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
 
 /// The version to answer `initialize` with: the client's if we speak it, else our newest,
 /// leaving the client to decide whether it can go on (as the MCP lifecycle prescribes).
@@ -31,7 +34,7 @@ impl Server {
 
     /// Handles one raw input line. Returns the reply, or `None` for notifications,
     /// for replies from the client, and for blank lines.
-    pub fn handle_message(&mut self, raw: &[u8]) -> Option<Value> {
+    pub fn handle_message(&self, raw: &[u8]) -> Option<Value> {
         if raw.trim_ascii().is_empty() {
             return None;
         }
@@ -42,28 +45,26 @@ impl Server {
                 return Some(jsonrpc::failure(&Value::Null, error));
             }
         };
-        let id = message.get("id").cloned();
-        let method = message.get("method").and_then(Value::as_str);
-        let (id, method) = match (id, method) {
-            _ if message.get("jsonrpc") != Some(&json!("2.0")) => {
-                let id = message.get("id").cloned().unwrap_or(Value::Null);
-                let error = RpcError::new(INVALID_REQUEST, "Invalid Request: expected a JSON-RPC 2.0 object");
-                return Some(jsonrpc::failure(&id, error));
-            }
-            (None, Some(method)) => {
-                self.handle_notification(method);
+        let id = message.get("id").cloned().unwrap_or(Value::Null);
+        if message.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+            let error = RpcError::new(
+                INVALID_REQUEST,
+                "Invalid Request: expected a JSON-RPC 2.0 object",
+            );
+            return Some(jsonrpc::failure(&id, error));
+        }
+        let Some(method) = message.get("method").and_then(Value::as_str) else {
+            // A reply to a request of ours: we send none, so there is nothing to match it to.
+            if message.get("result").is_some() || message.get("error").is_some() {
                 return None;
             }
-            // A response to a request of ours: we send none, so there is nothing to match it to.
-            (Some(_), None) if message.get("result").is_some() || message.get("error").is_some() => {
-                return None;
-            }
-            (Some(id), Some(method)) => (id, method),
-            (id, None) => {
-                let error = RpcError::new(INVALID_REQUEST, "Invalid Request: no method");
-                return Some(jsonrpc::failure(&id.unwrap_or(Value::Null), error));
-            }
+            let error = RpcError::new(INVALID_REQUEST, "Invalid Request: no method");
+            return Some(jsonrpc::failure(&id, error));
         };
+        if message.get("id").is_none() {
+            self.handle_notification(method);
+            return None;
+        }
         let params = message.get("params").cloned().unwrap_or_else(|| json!({}));
         Some(match self.handle_request(method, &params) {
             Ok(result) => jsonrpc::success(&id, result),
@@ -71,17 +72,20 @@ impl Server {
         })
     }
 
-    fn handle_request(&mut self, method: &str, params: &Value) -> Result<Value, RpcError> {
+    fn handle_request(&self, method: &str, params: &Value) -> Result<Value, RpcError> {
         match method {
             "initialize" => Ok(initialize(params)),
             "ping" => Ok(json!({})),
             "tools/list" => Ok(json!({"tools": tools::definitions()})),
             "tools/call" => self.call_tool(params),
-            _ => Err(RpcError::new(METHOD_NOT_FOUND, format!("Method not found: {method}"))),
+            _ => Err(RpcError::new(
+                METHOD_NOT_FOUND,
+                format!("Method not found: {method}"),
+            )),
         }
     }
 
-    fn handle_notification(&mut self, method: &str) {
+    fn handle_notification(&self, method: &str) {
         match method {
             // Nothing to do: every request is answered before the next is read, so
             // `initialized` needs no state and a `cancelled` request is already done.
@@ -99,7 +103,12 @@ impl Server {
         let arguments = match params.get("arguments") {
             None | Some(Value::Null) => &no_arguments,
             Some(arguments @ Value::Object(_)) => arguments,
-            Some(_) => return Err(RpcError::new(INVALID_PARAMS, "tool 'arguments' must be an object")),
+            Some(_) => {
+                return Err(RpcError::new(
+                    INVALID_PARAMS,
+                    "tool 'arguments' must be an object",
+                ))
+            }
         };
         tools::call(name, arguments, &self.specs_dir)
     }
@@ -119,12 +128,18 @@ mod tests {
     use super::*;
 
     fn fixtures(name: &str) -> PathBuf {
-        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../leanspec-core/tests/fixtures")).join(name)
+        PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../leanspec-core/tests/fixtures"
+        ))
+        .join(name)
     }
 
     fn reply(request: Value) -> Value {
-        let mut server = Server::new(fixtures("valid-specs"));
-        server.handle_message(request.to_string().as_bytes()).expect("a reply")
+        let server = Server::new(fixtures("valid-specs"));
+        server
+            .handle_message(request.to_string().as_bytes())
+            .expect("a reply")
     }
 
     fn call(name: &str, arguments: Value) -> Value {
@@ -156,13 +171,18 @@ mod tests {
         assert_eq!(response["result"]["protocolVersion"], "2025-03-26");
         assert_eq!(response["result"]["capabilities"], json!({"tools": {}}));
         assert_eq!(response["result"]["serverInfo"]["name"], "leanspec-mcp");
-        assert_eq!(response["result"]["serverInfo"]["version"], env!("CARGO_PKG_VERSION"));
+        assert_eq!(
+            response["result"]["serverInfo"]["version"],
+            env!("CARGO_PKG_VERSION")
+        );
     }
 
     #[test]
     fn ping_returns_an_empty_result() {
-        assert_eq!(reply(json!({"jsonrpc": "2.0", "id": "p", "method": "ping"})),
-                   json!({"jsonrpc": "2.0", "id": "p", "result": {}}));
+        assert_eq!(
+            reply(json!({"jsonrpc": "2.0", "id": "p", "method": "ping"})),
+            json!({"jsonrpc": "2.0", "id": "p", "result": {}})
+        );
     }
 
     #[test]
@@ -174,15 +194,21 @@ mod tests {
 
     #[test]
     fn malformed_json_is_a_parse_error_with_null_id() {
-        let mut server = Server::new(fixtures("valid-specs"));
-        let response = server.handle_message(b"{\"jsonrpc\": \"2.0\", \"id\": 1,").unwrap();
+        let server = Server::new(fixtures("valid-specs"));
+        let response = server
+            .handle_message(b"{\"jsonrpc\": \"2.0\", \"id\": 1,")
+            .unwrap();
         assert_eq!(response["error"]["code"], PARSE_ERROR);
         assert_eq!(response["id"], Value::Null);
     }
 
     #[test]
     fn non_json_rpc_messages_are_invalid_requests() {
-        for message in [json!([1, 2]), json!({"id": 3, "method": "ping"}), json!({"jsonrpc": "2.0", "id": 4})] {
+        for message in [
+            json!([1, 2]),
+            json!({"id": 3, "method": "ping"}),
+            json!({"jsonrpc": "2.0", "id": 4}),
+        ] {
             let response = reply(message.clone());
             assert_eq!(response["error"]["code"], INVALID_REQUEST, "{message}");
         }
@@ -190,14 +216,18 @@ mod tests {
 
     #[test]
     fn notifications_and_client_replies_get_no_answer() {
-        let mut server = Server::new(fixtures("valid-specs"));
+        let server = Server::new(fixtures("valid-specs"));
         for message in [
             json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
             json!({"jsonrpc": "2.0", "method": "tools/list"}),
             json!({"jsonrpc": "2.0", "method": "no/such/method"}),
             json!({"jsonrpc": "2.0", "id": 9, "result": {}}),
         ] {
-            assert_eq!(server.handle_message(message.to_string().as_bytes()), None, "{message}");
+            assert_eq!(
+                server.handle_message(message.to_string().as_bytes()),
+                None,
+                "{message}"
+            );
         }
         assert_eq!(server.handle_message(b"  \r\n"), None);
     }
@@ -210,7 +240,10 @@ mod tests {
         assert_eq!(names, ["list", "view", "validate"]);
         for tool in tools {
             assert_eq!(tool["inputSchema"]["type"], "object");
-            assert_eq!(tool["inputSchema"]["properties"]["specs_dir"]["type"], "string");
+            assert_eq!(
+                tool["inputSchema"]["properties"]["specs_dir"]["type"],
+                "string"
+            );
         }
         assert_eq!(tools[1]["inputSchema"]["required"], json!(["spec"]));
     }
@@ -219,15 +252,24 @@ mod tests {
     fn list_tool_returns_text_and_structured_specs() {
         let result = &call("list", json!({}))["result"];
         assert_eq!(result["isError"], false);
-        assert!(result["content"][0]["text"].as_str().unwrap().contains("validate-command"));
-        assert_eq!(result["structuredContent"]["specs"][1]["name"], "validate-command");
+        assert!(result["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("validate-command"));
+        assert_eq!(
+            result["structuredContent"]["specs"][1]["name"],
+            "validate-command"
+        );
     }
 
     #[test]
     fn view_tool_finds_a_spec_by_number() {
         let result = &call("view", json!({"spec": "1"}))["result"];
         assert_eq!(result["isError"], false);
-        assert!(result["content"][0]["text"].as_str().unwrap().contains("# Spec Format"));
+        assert!(result["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("# Spec Format"));
         assert_eq!(result["structuredContent"]["title"], "Spec Format");
     }
 
@@ -245,11 +287,17 @@ mod tests {
     fn validate_tool_honours_the_specs_dir_argument() {
         let dir = fixtures("broken-specs");
         let result = &call("validate", json!({"specs_dir": dir}))["result"];
-        assert_eq!(result["isError"], false, "a report with problems is still a successful call");
+        assert_eq!(
+            result["isError"], false,
+            "a report with problems is still a successful call"
+        );
         assert_eq!(result["structuredContent"]["valid"], false);
         assert_eq!(result["structuredContent"]["checked"], 7);
         let text = result["content"][0]["text"].as_str().unwrap();
-        assert!(text.contains("003-bad-fields/README.md:3: invalid status 'done'"), "{text}");
+        assert!(
+            text.contains("003-bad-fields/README.md:3: invalid status 'done'"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -267,7 +315,8 @@ mod tests {
 
     #[test]
     fn call_without_tool_name_or_with_bad_arguments_is_invalid_params() {
-        let no_name = reply(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {}}));
+        let no_name =
+            reply(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {}}));
         assert_eq!(no_name["error"]["code"], INVALID_PARAMS);
         let bad_args = reply(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
                                     "params": {"name": "list", "arguments": [1]}}));

@@ -68,7 +68,12 @@ pub fn call(name: &str, arguments: &Value, default_specs_dir: &Path) -> Result<V
         "list" => list(arguments, default_specs_dir),
         "view" => view(arguments, default_specs_dir),
         "validate" => validate(arguments, default_specs_dir),
-        _ => return Err(RpcError::new(INVALID_PARAMS, format!("Unknown tool: {name}"))),
+        _ => {
+            return Err(RpcError::new(
+                INVALID_PARAMS,
+                format!("Unknown tool: {name}"),
+            ))
+        }
     };
     Ok(match outcome {
         Ok((text, structured)) => json!({

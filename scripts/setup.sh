@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# One-time (and idempotent) set-up of a fresh Debian 12 machine for binship and LeanSpec:
+#   - Debian's Rust (rustc-web/cargo-web) with the ARM64 standard library, the ARM64 cross
+#     linker and C library, and qemu-user to run ARM64 binaries (see docs/local-builds.md);
+#   - the npm packages (npm ci) and the compiled TypeScript (npm run build);
+#   - the workflow linters the tests run (actionlint, zizmor, shellcheck), project-local.
+# Packages already present are not reinstalled, so re-running it is fast.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+apt_packages=(rustc-web cargo-web libstd-rust-web-dev:arm64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
+missing=()
+for pkg in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo dpkg --add-architecture arm64
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+npm ci --no-audit --no-fund --loglevel=error
+npm run build --silent
+bash scripts/install-workflow-linters.sh

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { configJsonSchema } from '../src/config/json-schema.js';
+import { loadConfig, parseConfig, platformPackageName } from '../src/config/load.js';
+import { UsageError } from '../src/errors.js';
+import { binship, REPO_ROOT, scratch, VERSION, writeConfig } from './support/project.js';
+
+const base = readFileSync(path.join(REPO_ROOT, 'binship.toml'), 'utf8');
+
+test('LeanSpec ships lean-spec and @leanspec/mcp for all eight targets', () => {
+  const config = loadConfig(path.join(REPO_ROOT, 'binship.toml'));
+  assert.equal(config.targets.length, 8);
+  assert.deepEqual(config.binaries.map((b) => [b.name, b.crate, b.package]), [['lean-spec', 'leanspec-cli', 'lean-spec'], ['leanspec-mcp', 'leanspec-mcp', '@leanspec/mcp']]);
+  const [cli, mcp] = config.binaries;
+  assert.deepEqual(config.targets.map((t) => platformPackageName(cli!, t)), config.targets.map((t) => `@leanspec/cli-${t.platform}`));
+  assert.equal(platformPackageName(mcp!, config.targets[5]!), '@leanspec/mcp-linux-arm64-musl');
+  assert.equal(config.verify.maxSizeBytes, 10_000_000);
+  assert.equal(config.verify.glibcFloor, '2.34');
+  assert.equal(config.cargo.workspaceDir, path.join(REPO_ROOT, 'rust'));
+  assert.equal(cli!.overrideEnv, 'LEANSPEC_BINARY_PATH');
+});
+
+// Each bad config, the edit that makes it, and the message it must get (file, path, fix).
+const badConfigs: [string, (text: string) => string, RegExp][] = [
+  ['TOML syntax', (t) => t.replace('[project]', '[project'), /^binship\.toml:\d+:\d+: invalid TOML: .*fix the syntax/],
+  ['missing table', (t) => t.replace(/\[project\][^[]*/, ''), /^binship\.toml: project: is missing; add it/],
+  ['unknown key', (t) => t.replace('[project]', '[project]\ncolour = "blue"'), /^binship\.toml: project: unknown key "colour"; remove it or fix the spelling/],
+  ['unknown target', (t) => t.replace('"darwin-x64", "darwin-arm64"', '"darwin-x64", "linux-riscv64"'), /^binship\.toml: targets\[1\]: must be a target triple or platform: darwin-x64, /],
+  ['pattern without {platform}', (t) => t.replace('"@leanspec/cli-{platform}"', '"@leanspec/cli"'), /^binship\.toml: binaries\[0\]\.platform_package: must contain "\{platform\}"/],
+  ['invalid npm name', (t) => t.replace('package = "lean-spec"', 'package = "Lean Spec"'), /^binship\.toml: binaries\[0\]\.package: must be a valid npm package name/],
+  ['no binaries', (t) => t.replace(/\[\[binaries\]\]/g, '[[unused]]'), /unknown key "unused"|binaries: is missing/],
+  ['toolchain channel', (t) => t.replace('toolchain = "1.95.0"', 'toolchain = "stable"'), /^binship\.toml: cargo\.toolchain: must be an exact Rust version such as "1\.95\.0"/],
+  ['bad size', (t) => t.replace('max_size = "10MB"', 'max_size = "ten megs"'), /^binship\.toml: verify\.max_size: must be a size such as "10MB"/],
+  ['bad glibc floor', (t) => t.replace('glibc_floor = "2.34"', 'glibc_floor = "3"'), /^binship\.toml: verify\.glibc_floor: must be a glibc version such as "2\.34"/],
+  ['duplicate package', (t) => t.replace('package = "@leanspec/mcp"', 'package = "lean-spec"'), /^binship\.toml: binaries\[1\]\.package: "lean-spec" is already used by binaries\[0\]; each binary needs its own/],
+  ['duplicate target', (t) => t.replace('"linux-x64", "linux-arm64"', '"linux-x64", "x86_64-unknown-linux-gnu"'), /^binship\.toml: targets\[3\]: "x86_64-unknown-linux-gnu" lists linux-x64 a second time; remove the duplicate/],
+  ['bad smoke regex', (t) => t.replace('expect_stdout = "Usage"', 'expect_stdout = "Usage("'), /^binship\.toml: binaries\[0\]\.smoke\.expect_stdout: must be a valid regular expression/],
+  ['not a GitHub URL', (t) => t.replace('https://github.com/codervisor/lean-spec', 'https://gitlab.com/x/y/z'), /^binship\.toml: project\.repository: must be the GitHub URL of the repository/],
+  ['lowercase env name', (t) => t.replace('LEANSPEC_BINARY_PATH', 'leanspec_path'), /^binship\.toml: binaries\[0\]\.override_env: must be an environment variable name in UPPER_SNAKE_CASE/],
+  ['wrong type', (t) => t.replace(/targets = \[[^\]]*\]/, 'targets = "linux-x64"'), /^binship\.toml: targets: expected array, got string "linux-x64"; change it to a array/],
+];
+
+for (const [name, edit, message] of badConfigs) {
+  test(`bad config: ${name}`, () => {
+    const text = edit(base);
+    assert.notEqual(text, base, 'the edit must change the config');
+    assert.throws(() => parseConfig(text, '/project/binship.toml'), (error: unknown) => {
+      assert.ok(error instanceof UsageError, String(error));
+      assert.equal(error.exitCode, 2);
+      assert.match(error.message, message);
+      return true;
+    });
+  });
+}
+
+test('several problems are reported together, one line each', () => {
+  const text = base.replace('max_size = "10MB"', 'max_size = "x"').replace('glibc_floor = "2.34"', 'glibc_floor = "x"');
+  assert.throws(() => parseConfig(text, '/p/binship.toml'), (error: Error) => error.message.split('\n').length === 2);
+});
+
+test('CLI: config errors exit 2 with the message; a missing config says how to create one', async () => {
+  const dir = scratch();
+  const bad = await binship(['--config', writeConfig(dir, (t) => t.replace('glibc_floor = "2.34"', 'glibc_floor = "x"')), 'version']);
+  assert.equal(bad.exitCode, 2);
+  assert.match(bad.stderr, /^binship: error: binship\.toml: verify\.glibc_floor: must be a glibc version/m);
+  const missing = await binship(['version'], { cwd: dir + '/..' });
+  assert.equal(missing.exitCode, 2);
+  assert.match(missing.stderr, /no release config found; create binship\.toml \(see docs\/config\.md\) or pass --config PATH/);
+});
+
+test('CLI: a crate or binary that is not in the workspace is a config error naming the fix', async () => {
+  const dir = scratch();
+  const noCrate = await binship(['--config', writeConfig(dir, (t) => t.replace('crate = "leanspec-cli"', 'crate = "leanspec-cly"')), 'build', '--target', 'linux-x64']);
+  assert.equal(noCrate.exitCode, 2);
+  assert.match(noCrate.stderr, /binary "lean-spec": crate "leanspec-cly" is not in the Cargo workspace \(members: .*leanspec-cli.*\); fix "crate" in binship\.toml/);
+  const noBinary = await binship(['--config', writeConfig(dir, (t) => t.replace('name = "lean-spec"', 'name = "leanspec"').replace('LEANSPEC_BINARY_PATH', 'LEANSPEC_BINARY_PATH')), 'build', '--target', 'linux-x64']);
+  assert.equal(noBinary.exitCode, 2);
+  assert.match(noBinary.stderr, /binary "leanspec": crate "leanspec-cli" has no binary of that name \(it has: lean-spec\)/);
+});
+
+test('CLI: unknown target and missing build mode are usage errors', async () => {
+  const unknown = await binship(['build', '--target', 'sparc-sun-solaris']);
+  assert.equal(unknown.exitCode, 2);
+  assert.match(unknown.stderr, /unknown target "sparc-sun-solaris": use one of /);
+  const neither = await binship(['build']);
+  assert.equal(neither.exitCode, 2);
+  assert.match(neither.stderr, /needs either --target T \(repeatable\) or --local/);
+  const option = await binship(['build', '--colour']);
+  assert.equal(option.exitCode, 2);
+});
+
+test('version is the Cargo workspace version; --check-tag names the file to change', async () => {
+  const version = await binship(['version']);
+  assert.equal(version.stdout.trim(), VERSION);
+  assert.equal((await binship(['version', '--check-tag', `v${VERSION}`])).exitCode, 0);
+  assert.equal((await binship(['version', '--check-tag', `refs/tags/v${VERSION}`])).exitCode, 0);
+  const mismatch = await binship(['version', '--check-tag', 'v9.9.9']);
+  assert.equal(mismatch.exitCode, 1);
+  assert.match(mismatch.stderr, new RegExp(`tag v9\\.9\\.9 does not match the release version ${VERSION.replace(/\./g, '\\.')} in rust/Cargo\\.toml \\(\\[workspace\\.package\\] version\\); set the version there to 9\\.9\\.9 or tag v${VERSION.replace(/\./g, '\\.')}`));
+});
+
+test('binship.schema.json is the schema generated from the config definition', async () => {
+  const checkedIn = JSON.parse(readFileSync(path.join(REPO_ROOT, 'binship.schema.json'), 'utf8'));
+  assert.deepEqual(checkedIn, configJsonSchema(), 'binship.schema.json is stale: run node bin/binship.js schema -o binship.schema.json');
+  const printed = await binship(['schema']);
+  assert.deepEqual(JSON.parse(printed.stdout), checkedIn);
+  assert.ok((checkedIn.properties as Record<string, unknown>).binaries);
+});

@@ -1,0 +1,73 @@
+// Shared test helpers: run the real binship CLI, make throwaway configs and dist/ copies, and
+// build LeanSpec once per test file (cargo makes the repeat a no-op).
+
+import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa, type Options } from 'execa';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BINSHIP = path.join(REPO_ROOT, 'bin', 'binship.js');
+export const WORKSPACE = path.join(REPO_ROOT, 'rust');
+export const VERSION = /^version = "(.+)"$/m.exec(readFileSync(path.join(WORKSPACE, 'Cargo.toml'), 'utf8'))?.[1] as string;
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node bin/binship.js ...args` (the compiled CLI, as users run it). */
+export async function binship(args: string[], options: Options = {}): Promise<CliResult> {
+  const result = await execa(process.execPath, [BINSHIP, ...args], { cwd: REPO_ROOT, reject: false, stdin: 'ignore', ...options });
+  return { exitCode: result.exitCode ?? 1, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+const scratchDirs: string[] = [];
+process.on('exit', () => {
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary directory removed when the test process exits. */
+export function scratch(prefix = 'binship-test-'): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  scratchDirs.push(dir);
+  return dir;
+}
+
+/**
+ * Writes a copy of LeanSpec's binship.toml into `dir` (pointing at the real Cargo workspace),
+ * optionally edited, and returns its path.
+ */
+export function writeConfig(dir: string, edit: (text: string) => string = (t) => t): string {
+  const text = readFileSync(path.join(REPO_ROOT, 'binship.toml'), 'utf8').replace('workspace = "rust"', `workspace = ${JSON.stringify(WORKSPACE)}`);
+  const file = path.join(dir, 'binship.toml');
+  writeFileSync(file, edit(text));
+  return file;
+}
+
+let builtDist: string | undefined;
+
+/** Builds every local target of LeanSpec and collects them into a dist/ kept for this process. */
+export async function localDist(): Promise<string> {
+  if (builtDist) return builtDist;
+  const built = await binship(['build', '--local', '--json']);
+  if (built.exitCode !== 0) throw new Error(`binship build --local failed: ${built.stderr}`);
+  const dist = path.join(scratch('binship-dist-'), 'dist');
+  const collected = await binship(['collect', '--dist', dist]);
+  if (collected.exitCode !== 0) throw new Error(`binship collect failed: ${collected.stderr}`);
+  builtDist = dist;
+  return dist;
+}
+
+/** A private copy of the local dist/ that a test may damage. */
+export async function distCopy(): Promise<string> {
+  const dist = path.join(scratch('binship-dist-copy-'), 'dist');
+  cpSync(await localDist(), dist, { recursive: true });
+  return dist;
+}
+
+export function makeExecutable(file: string): void {
+  chmodSync(file, 0o755);
+}

@@ -1,0 +1,147 @@
+// binship verify refuses every way a wrong binary could ship. Real binaries of other platforms
+// (from npm packages) are planted into dist/ with checksums regenerated so that only the
+// deeper checks can catch them.
+import assert from 'node:assert/strict';
+import { chmodSync, copyFileSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { sha256File } from '../src/dist/checksums.js';
+import { platformBinary } from './support/platform-binaries.js';
+import { binship, distCopy, scratch, VERSION, writeConfig } from './support/project.js';
+
+interface ManifestFile { platform: string; triple: string; binary: string; path: string; size: number; sha256: string }
+
+/** Rewrites .sha256, SHA256SUMS and manifest.json so they agree with the files now in dist/. */
+async function regenerateChecksums(dist: string, edit?: (files: ManifestFile[]) => void): Promise<void> {
+  const manifestFile = path.join(dist, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { files: ManifestFile[] };
+  edit?.(manifest.files);
+  for (const f of manifest.files) {
+    const full = path.join(dist, f.path);
+    f.sha256 = await sha256File(full);
+    f.size = readFileSync(full).length;
+    writeFileSync(`${full}.sha256`, `${f.sha256}  ${path.basename(f.path)}\n`);
+  }
+  writeFileSync(path.join(dist, 'SHA256SUMS'), manifest.files.map((f) => `${f.sha256}  ${f.path}\n`).join(''));
+  writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
+}
+
+async function plant(dist: string, relative: string, source: string): Promise<string> {
+  const file = path.join(dist, relative);
+  copyFileSync(source, file);
+  chmodSync(file, 0o755);
+  await regenerateChecksums(dist);
+  return file;
+}
+
+async function refused(dist: string, pattern: RegExp, args: string[] = [], config?: string): Promise<string> {
+  const result = await binship([...(config ? ['--config', config] : []), 'verify', dist, ...args]);
+  assert.equal(result.exitCode, 1, `verify should fail:\n${result.stdout}\n${result.stderr}`);
+  assert.match(result.stderr, pattern);
+  assert.match(result.stdout, /FAILED/);
+  return result.stderr;
+}
+
+test('a flipped byte is refused: the checksum no longer matches', async () => {
+  const dist = await distCopy();
+  const file = path.join(dist, 'linux-x64', 'lean-spec');
+  const bytes = readFileSync(file);
+  bytes[4096] ^= 0x01;
+  writeFileSync(file, bytes);
+  await refused(dist, /linux-x64\/lean-spec: sha256 [0-9a-f]{64} does not match manifest\.json .*; the file changed after collect/);
+});
+
+test('a macOS binary in the Linux package is refused even with matching checksums', async () => {
+  const dist = await distCopy();
+  await plant(dist, 'linux-x64/lean-spec', await platformBinary('esbuild-darwin-x64'));
+  await refused(dist, /linux-x64\/lean-spec: is a Mach-O binary \(Mach-O x64\) but linux-x64 needs an ELF binary; it was built for another target; rebuild with binship build --target linux-x64/);
+});
+
+test('an x86-64 ELF in the ARM64 package is refused: the CPU is checked, not just the format', async () => {
+  const dist = await distCopy();
+  await plant(dist, 'linux-arm64/leanspec-mcp', await platformBinary('esbuild-linux-x64'));
+  await refused(dist, /linux-arm64\/leanspec-mcp: is ELF x64 static but linux-arm64 needs arm64; it was built for another target/);
+});
+
+test('a Windows ARM64 binary filed under windows-x64 is refused', async () => {
+  const dist = await distCopy();
+  copyFileSync(await platformBinary('esbuild-win32-arm64'), path.join(dist, 'linux-x64', 'lean-spec'));
+  // Re-file it as windows-x64/lean-spec.exe in every record.
+  const { renameSync, mkdirSync } = await import('node:fs');
+  mkdirSync(path.join(dist, 'windows-x64'));
+  renameSync(path.join(dist, 'linux-x64', 'lean-spec'), path.join(dist, 'windows-x64', 'lean-spec.exe'));
+  renameSync(path.join(dist, 'linux-x64', 'lean-spec.sha256'), path.join(dist, 'windows-x64', 'lean-spec.exe.sha256'));
+  await regenerateChecksums(dist, (files) => {
+    const f = files.find((x) => x.path === 'linux-x64/lean-spec')!;
+    Object.assign(f, { platform: 'windows-x64', triple: 'x86_64-pc-windows-msvc', path: 'windows-x64/lean-spec.exe' });
+  });
+  await refused(dist, /windows-x64\/lean-spec\.exe: is PE arm64 console but windows-x64 needs x64/);
+});
+
+test('a glibc binary in a musl package is refused', async () => {
+  const dist = await distCopy();
+  const { renameSync, mkdirSync } = await import('node:fs');
+  mkdirSync(path.join(dist, 'linux-x64-musl'));
+  for (const name of ['lean-spec', 'lean-spec.sha256']) renameSync(path.join(dist, 'linux-x64', name), path.join(dist, 'linux-x64-musl', name));
+  await regenerateChecksums(dist, (files) => {
+    Object.assign(files.find((x) => x.path === 'linux-x64/lean-spec')!, { platform: 'linux-x64-musl', triple: 'x86_64-unknown-linux-musl', path: 'linux-x64-musl/lean-spec' });
+  });
+  await refused(dist, /linux-x64-musl\/lean-spec: links glibc \(\/lib64\/ld-linux-x86-64\.so\.2\) but linux-x64-musl is a musl target/);
+});
+
+test('a stripped exec bit is refused', async () => {
+  const dist = await distCopy();
+  chmodSync(path.join(dist, 'linux-x64', 'leanspec-mcp'), 0o644);
+  await refused(dist, /linux-x64\/leanspec-mcp: mode 0644 is not executable; run binship collect again \(it sets 0755\) or chmod 755 the file/);
+});
+
+test('a binary that reports another version is refused', async () => {
+  // esbuild's static x64 Linux binary is the right format and CPU, runs here, and prints 0.25.10.
+  const dist = await distCopy();
+  await plant(dist, 'linux-x64/lean-spec', await platformBinary('esbuild-linux-x64'));
+  const roomy = writeConfig(scratch(), (t) => t.replace('max_size = "10MB"', 'max_size = "20MB"'));
+  await refused(dist, new RegExp(`linux-x64/lean-spec: reports version 0\\.25\\.10 but the release is ${VERSION.replace(/\./g, '\\.')}; rebuild it from this commit`), [], roomy);
+});
+
+test('a binary that needs a newer glibc than the floor is refused', async () => {
+  const dist = await distCopy();
+  const config = writeConfig(scratch(), (t) => t.replace('glibc_floor = "2.34"', 'glibc_floor = "2.28"'));
+  const stderr = await refused(dist, /linux-x64\/lean-spec: requires GLIBC_2\.34 but the floor is 2\.28, so it fails with "GLIBC_2\.34 not found" on older systems/, [], config);
+  assert.match(stderr, /linux-arm64\/leanspec-mcp: requires GLIBC_2\.34/);
+});
+
+test('a truncated binary is refused as unreadable', async () => {
+  const dist = await distCopy();
+  const file = path.join(dist, 'linux-arm64', 'lean-spec');
+  truncateSync(file, 3000);
+  await regenerateChecksums(dist);
+  await refused(dist, /linux-arm64\/lean-spec: cannot be read as an ELF executable \(.*\); the file is damaged or not a binary/);
+});
+
+test('a binary over the size budget is refused', async () => {
+  const dist = await distCopy();
+  const config = writeConfig(scratch(), (t) => t.replace('max_size = "10MB"', 'max_size = "100KB"'));
+  await refused(dist, /linux-x64\/lean-spec: .* KiB exceeds the size budget of 97\.7 KiB; shrink it/, [], config);
+});
+
+test('a file dropped into dist/ by hand is refused: it would ship unchecked', async () => {
+  const dist = await distCopy();
+  copyFileSync(path.join(dist, 'linux-x64', 'lean-spec'), path.join(dist, 'linux-x64', 'lean-spec-old'));
+  await refused(dist, /linux-x64\/lean-spec-old: not in the manifest; remove it or run binship collect again/);
+});
+
+test('--require-all refuses a dist/ missing any configured binary x target', async () => {
+  const dist = await distCopy();
+  const stderr = await refused(dist, /darwin-arm64\/lean-spec: missing \(--require-all\); build darwin-arm64 \(runner macos-15\) and collect it/, ['--require-all']);
+  assert.match(stderr, /windows-arm64\/leanspec-mcp\.exe: missing/);
+  assert.equal(stderr.split('\n').filter((l) => l.includes('missing (--require-all)')).length, 12);
+  assert.equal((await binship(['verify', dist])).exitCode, 0, 'without --require-all the partial dist verifies');
+});
+
+test('verify --reproducible: two builds from different directories are byte-identical', async () => {
+  const result = await binship(['verify', '--reproducible', '--json']);
+  assert.equal(result.exitCode, 0, result.stderr);
+  const report = JSON.parse(result.stdout) as { rows: { platform: string; binary: string; identical: boolean; first: string }[] };
+  assert.deepEqual(report.rows.map((r) => `${r.platform}/${r.binary}`), ['linux-x64/lean-spec', 'linux-x64/leanspec-mcp', 'linux-arm64/lean-spec', 'linux-arm64/leanspec-mcp']);
+  for (const row of report.rows) assert.ok(row.identical, `${row.platform}/${row.binary} differs`);
+});
