@@ -127,8 +127,9 @@ function packageDir(name) {
  *   { error: 'unsupported', host }
  *   { error: 'missing', host, platform }          platform package not installed
  *   { error: 'override', file, reason }          override set but unusable
- * It reads no files besides what require.resolve needs (plus the override path
- * and, on Linux when the spec has libc variants, /usr/bin/ldd).
+ * Besides what require.resolve needs, it touches only the override path and, on
+ * Linux when the spec has libc variants, musl's loader (and /usr/bin/ldd when
+ * that loader exists).
  */
 function locateBinary(spec, options) {
   const allowOverride = !options || options.allowOverride !== false;

@@ -24,7 +24,7 @@ import { StepError, UsageError } from '../errors.js';
 import { verify } from '../verify/index.js';
 import { checkManifest, type PackageManifest } from './manifests.js';
 import { NPM_DIR, readPackIndex, type PackedPackage } from './pack.js';
-import { authKey, DEFAULT_REGISTRY, normalizeRegistry, registryClient, type RegistryClient } from './registry.js';
+import { authKey, DEFAULT_REGISTRY, normalizeRegistry, registryClient, type PublishedVersion, type RegistryClient } from './registry.js';
 import { readTarball, tarballIntegrity } from './tarball.js';
 
 export type PublishStatus = 'published' | 'skipped' | 'failed' | 'blocked' | 'dry-run';
@@ -179,7 +179,11 @@ async function uploadOne(pkg: PackedPackage, context: UploadContext): Promise<vo
   const args = ['publish', path.join(context.distDir, NPM_DIR, pkg.tarball), '--registry', context.registry, '--tag', context.tag, '--access', options.config.npm.access];
   if (options.provenance) args.push('--provenance');
   if (options.dryRun) args.push('--dry-run');
-  const env: Record<string, string> = { npm_config_loglevel: 'warn', npm_config_update_notifier: 'false', npm_config_fund: 'false' };
+  // Fail over fast: a registry that is down is retried by running binship publish again.
+  const env: Record<string, string> = {
+    npm_config_loglevel: 'warn', npm_config_update_notifier: 'false', npm_config_fund: 'false',
+    npm_config_fetch_retries: '1', npm_config_fetch_retry_mintimeout: '1000', npm_config_fetch_retry_maxtimeout: '5000',
+  };
   if (context.npmrc && context.token) Object.assign(env, { npm_config_userconfig: context.npmrc, NODE_AUTH_TOKEN: context.token });
   const result = await execa('npm', args, { cwd: path.join(context.distDir, NPM_DIR), env, reject: false, stdin: 'ignore' });
   if (!result.failed) {
@@ -206,8 +210,19 @@ async function waitVisible(
   await Promise.all(
     packages.map(async (pkg) => {
       let delay = 250;
+      let errors = 0;
       for (;;) {
-        const published = await client.lookup(pkg.name, pkg.version).catch(() => null);
+        let published: PublishedVersion | null = null;
+        try {
+          published = await client.lookup(pkg.name, pkg.version);
+          errors = 0;
+        } catch (error) {
+          // The client already retried; a registry that keeps failing will not recover in time.
+          if (++errors >= 3) {
+            update(pkg.name, 'failed', `registry unreachable while waiting for ${pkg.name}@${pkg.version} (${(error as Error).message}); run binship publish again`);
+            return;
+          }
+        }
         if (published?.integrity === pkg.integrity) return;
         if (Date.now() > deadline) {
           update(pkg.name, 'failed', `${pkg.name}@${pkg.version} did not become visible on ${client.registry} in time; run binship publish again`);

@@ -1,0 +1,290 @@
+// Packing, publishing and installing LeanSpec for real: a Verdaccio registry on loopback, the
+// npm CLI publishing, npm/pnpm/Yarn installing, the official MCP SDK as the client.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { execa } from 'execa';
+import * as tar from 'tar';
+import { checkManifest, type PackageManifest } from '../src/npm/manifests.js';
+import { startLocalRegistry, type LocalRegistry } from '../src/npm/verdaccio.js';
+import { binship, distCopy, REPO_ROOT, scratch, VERSION } from './support/project.js';
+import { startProxy } from './support/proxy.js';
+
+const MAIN_PACKAGES = ['lean-spec', '@leanspec/mcp'];
+const PLATFORM_PACKAGES = ['@leanspec/cli-linux-x64', '@leanspec/cli-linux-arm64', '@leanspec/mcp-linux-x64', '@leanspec/mcp-linux-arm64'];
+
+let dist: string;
+let registry: LocalRegistry;
+
+before(async () => {
+  dist = await distCopy();
+  const packed = await binship(['pack', dist]);
+  assert.equal(packed.exitCode, 0, packed.stderr);
+  registry = await startLocalRegistry();
+  const published = await publish(dist, registry);
+  assert.equal(published.exitCode, 0, published.stderr);
+});
+
+after(async () => {
+  await registry?.stop();
+});
+
+function publish(distDir: string, reg: LocalRegistry, extra: string[] = [], token = reg.token) {
+  return binship(['publish', distDir, '--registry', reg.url, '--allow-partial', ...extra], { env: { NODE_AUTH_TOKEN: token } });
+}
+
+async function packument(reg: LocalRegistry, name: string): Promise<{ versions?: Record<string, unknown>; time?: Record<string, string> } | null> {
+  const response = await fetch(`${reg.url}${name.replace('/', '%2f')}`);
+  return response.status === 404 ? null : ((await response.json()) as { versions?: Record<string, unknown>; time?: Record<string, string> });
+}
+
+/** npm install into a private prefix from the test registry; returns the prefix. */
+async function npmInstall(args: string[], reg = registry): Promise<string> {
+  const prefix = scratch('binship-install-');
+  const npmrc = path.join(prefix, '.npmrc');
+  writeFileSync(npmrc, '');
+  await execa('npm', ['install', '--prefix', prefix, '--registry', reg.url, '--no-audit', '--no-fund', ...args], { env: { npm_config_userconfig: npmrc } });
+  return prefix;
+}
+
+test('pack: platform packages carry os/cpu/libc and only their binary at 0755; main packages pin exact versions', async () => {
+  const index = JSON.parse(readFileSync(path.join(dist, 'npm', 'packages.json'), 'utf8')) as { packages: { name: string; tarball: string; kind: string }[] };
+  assert.deepEqual(index.packages.map((p) => p.name).sort(), [...MAIN_PACKAGES, ...PLATFORM_PACKAGES].sort());
+  const entries = async (tarball: string) => {
+    const found: { path: string; mode: number }[] = [];
+    await tar.list({ file: path.join(dist, 'npm', tarball), onReadEntry: (e) => found.push({ path: e.path, mode: (e.mode ?? 0) & 0o777 }) });
+    return found;
+  };
+  const arm = await entries('leanspec-mcp-linux-arm64-0.3.0.tgz'.replace('0.3.0', VERSION));
+  assert.deepEqual(arm.map((e) => `${e.path} ${e.mode.toString(8)}`).sort(), ['package/README.md 644', 'package/bin/leanspec-mcp 755', 'package/package.json 644']);
+  const armManifest = JSON.parse(readFileSync(path.join(dist, 'npm', 'leanspec-mcp-linux-arm64', 'package.json'), 'utf8')) as PackageManifest;
+  assert.deepEqual([armManifest.os, armManifest.cpu, armManifest.libc, armManifest.preferUnplugged, armManifest.bin], [['linux'], ['arm64'], ['glibc'], true, undefined]);
+  const main = JSON.parse(readFileSync(path.join(dist, 'npm', 'lean-spec', 'package.json'), 'utf8')) as PackageManifest;
+  assert.deepEqual(main.optionalDependencies, { '@leanspec/cli-linux-arm64': VERSION, '@leanspec/cli-linux-x64': VERSION });
+  assert.deepEqual(main.bin, { 'lean-spec': 'bin/lean-spec' });
+  assert.equal(main.engines?.node, '>=18');
+  const mainEntries = await entries(`lean-spec-${VERSION}.tgz`);
+  assert.ok(!mainEntries.some((e) => e.path.includes('linux-')), 'the main package ships no binary');
+  assert.equal(mainEntries.find((e) => e.path === 'package/bin/lean-spec')?.mode, 0o755);
+  // Packing again gives byte-identical tarballs (the basis of idempotent publishing).
+  const again = await distCopy();
+  await binship(['pack', again]);
+  assert.deepEqual(readFileSync(path.join(again, 'npm', 'packages.json'), 'utf8'), readFileSync(path.join(dist, 'npm', 'packages.json'), 'utf8'));
+});
+
+test('no workspace:, range or tag can reach a manifest', () => {
+  const manifest = (deps: Record<string, string>, version = '1.2.3'): PackageManifest => ({
+    name: 'x', version, description: '', license: 'MIT', repository: { type: 'git', url: '' }, files: [], optionalDependencies: deps,
+  });
+  assert.throws(() => checkManifest(manifest({ a: 'workspace:*' })), /optional dependency a@"workspace:\*" must be exactly 1\.2\.3/);
+  assert.throws(() => checkManifest(manifest({ a: '^1.2.3' })), /must be exactly 1\.2\.3/);
+  assert.throws(() => checkManifest(manifest({ a: 'latest' })), /no workspace:, ranges or tags/);
+  assert.throws(() => checkManifest(manifest({}, 'v1.2')), /version "v1\.2" is not an exact semver version/);
+  checkManifest(manifest({ a: '1.2.3' }));
+});
+
+test('publishing again uploads nothing: every package is skipped', async () => {
+  const second = await publish(dist, registry, ['--json']);
+  assert.equal(second.exitCode, 0, second.stderr);
+  const rows = (JSON.parse(second.stdout) as { rows: { name: string; status: string }[] }).rows;
+  assert.equal(rows.length, 6);
+  for (const row of rows) assert.equal(row.status, 'skipped', row.name);
+});
+
+test('a tampered dist/ is refused before anything is uploaded', async () => {
+  const reg = await startLocalRegistry();
+  try {
+    const tampered = await distCopy();
+    await binship(['pack', tampered]);
+    const file = path.join(tampered, 'linux-x64', 'lean-spec');
+    const bytes = readFileSync(file);
+    bytes[2000] ^= 0xff;
+    writeFileSync(file, bytes);
+    const result = await publish(tampered, reg);
+    assert.equal(result.exitCode, 1);
+    assert.match(result.stderr, /nothing was uploaded:/);
+    assert.match(result.stderr, /linux-x64\/lean-spec: sha256 [0-9a-f]{64} does not match manifest\.json/);
+    // A swapped tarball is caught too.
+    const repacked = await distCopy();
+    await binship(['pack', repacked]);
+    const tarball = path.join(repacked, 'npm', `leanspec-cli-linux-x64-${VERSION}.tgz`);
+    writeFileSync(tarball, Buffer.concat([readFileSync(tarball), Buffer.from([0])]));
+    const swapped = await publish(repacked, reg);
+    assert.equal(swapped.exitCode, 1);
+    assert.match(swapped.stderr, /leanspec-cli-linux-x64-.*\.tgz: changed after pack \(integrity differs\); run binship pack again/);
+    for (const name of [...MAIN_PACKAGES, ...PLATFORM_PACKAGES]) assert.equal(await packument(reg, name), null, `${name} was uploaded`);
+  } finally {
+    await reg.stop();
+  }
+});
+
+test('registry down mid-publish: re-running finishes, and no main package was ever visible before its platform packages', async () => {
+  const reg = await startLocalRegistry();
+  const proxy = await startProxy(reg.port);
+  const child = execa(process.execPath, [path.join(REPO_ROOT, 'bin', 'binship.js'), 'publish', dist, '--registry', proxy.url, '--allow-partial'], {
+    cwd: REPO_ROOT, env: { NODE_AUTH_TOKEN: reg.token }, reject: false,
+  });
+  try {
+    // Cut the registry off as soon as the first platform package is visible.
+    const visible = async (name: string) => Boolean((await packument(reg, name))?.versions?.[VERSION]);
+    for (;;) {
+      assert.equal(child.exitCode, null, 'publish ended before the registry went down');
+      if ((await Promise.all(PLATFORM_PACKAGES.map(visible))).some(Boolean)) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await proxy.stop();
+    assert.deepEqual((await Promise.all(MAIN_PACKAGES.map(visible))).filter(Boolean), [], 'a main package was published before its platform packages');
+    const interrupted = await child;
+    assert.equal(interrupted.exitCode, 1);
+    assert.match(String(interrupted.stderr), /run binship publish again/);
+    assert.deepEqual((await Promise.all(MAIN_PACKAGES.map(visible))).filter(Boolean), [], 'a main package was published after a failure');
+
+    const back = await startProxy(reg.port, proxy.port);
+    try {
+      const rerun = await binship(['publish', dist, '--registry', back.url, '--allow-partial', '--json'], { env: { NODE_AUTH_TOKEN: reg.token } });
+      assert.equal(rerun.exitCode, 0, rerun.stderr);
+      const rows = (JSON.parse(rerun.stdout) as { rows: { name: string; status: string }[] }).rows;
+      assert.ok(rows.every((r) => r.status === 'published' || r.status === 'skipped'));
+      assert.ok(rows.some((r) => r.status === 'skipped'), 'packages from the first run are not uploaded again');
+    } finally {
+      await back.stop();
+    }
+    for (const main of MAIN_PACKAGES) {
+      const mainTime = Date.parse((await packument(reg, main))?.time?.[VERSION] ?? '');
+      const prefix = main === 'lean-spec' ? '@leanspec/cli-' : '@leanspec/mcp-';
+      for (const platform of PLATFORM_PACKAGES.filter((p) => p.startsWith(prefix))) {
+        const platformTime = Date.parse((await packument(reg, platform))?.time?.[VERSION] ?? '');
+        assert.ok(platformTime <= mainTime, `${main} (${mainTime}) was published before ${platform} (${platformTime})`);
+      }
+    }
+  } finally {
+    child.kill();
+    await proxy.stop();
+    await reg.stop();
+  }
+});
+
+test('the token never appears in publish output, failed or not', async () => {
+  const secret = registry.token;
+  const ok = await publish(dist, registry);
+  const failed = await binship(['publish', dist, '--registry', 'http://127.0.0.1:9/', '--allow-partial'], { env: { NODE_AUTH_TOKEN: secret } });
+  assert.equal(failed.exitCode, 1);
+  for (const output of [ok.stdout, ok.stderr, failed.stdout, failed.stderr]) assert.ok(!output.includes(secret), 'token leaked');
+  // A wrong token makes npm itself fail; its output is shown redacted too.
+  const reg = await startLocalRegistry();
+  try {
+    const wrong = `${secret.slice(0, -4)}abcd`;
+    const denied = await publish(dist, reg, [], wrong);
+    assert.equal(denied.exitCode, 1);
+    assert.ok(!`${denied.stdout}${denied.stderr}`.includes(wrong), 'token leaked');
+  } finally {
+    await reg.stop();
+  }
+});
+
+test('npm install -g: the fast path swaps in the native binary; with --ignore-scripts the launcher runs it', async () => {
+  const fast = await npmInstall(['--global', `lean-spec@${VERSION}`]);
+  const fastBin = path.join(fast, 'lib', 'node_modules', 'lean-spec', 'bin', 'lean-spec');
+  assert.deepEqual([...readFileSync(fastBin).subarray(0, 4)], [0x7f, 0x45, 0x4c, 0x46], 'bin is the native ELF binary');
+  assert.equal((await execa(path.join(fast, 'bin', 'lean-spec'), ['--version'])).stdout.trim(), VERSION);
+
+  const plain = await npmInstall(['--global', '--ignore-scripts', `lean-spec@${VERSION}`]);
+  const launcher = path.join(plain, 'lib', 'node_modules', 'lean-spec', 'bin', 'lean-spec');
+  assert.match(readFileSync(launcher, 'utf8'), /^#!\/usr\/bin\/env node/);
+  const listed = await execa(path.join(plain, 'bin', 'lean-spec'), ['--specs-dir', path.join(REPO_ROOT, 'specs'), 'list', '--json']);
+  assert.ok((JSON.parse(listed.stdout) as unknown[]).length >= 3);
+  assert.equal(statSync(launcher).mode & 0o111, 0o111);
+});
+
+test('installed with --omit=optional, the launcher says exactly what is missing and how to fix it', async () => {
+  const prefix = await npmInstall(['--omit=optional', `lean-spec@${VERSION}`]);
+  const result = await execa(path.join(prefix, 'node_modules', '.bin', 'lean-spec'), ['--version'], { reject: false });
+  assert.equal(result.exitCode, 1);
+  assert.equal(result.stdout, '');
+  assert.match(result.stderr, new RegExp(`@leanspec/cli-linux-x64@${VERSION.replace(/\./g, '\\.')}`));
+  assert.match(result.stderr, /npm install/);
+  assert.match(result.stderr, /LEANSPEC_BINARY_PATH/);
+});
+
+test('the MCP SDK client initializes and lists tools through the installed launcher; SIGTERM leaves no orphan', async () => {
+  const prefix = await npmInstall(['--ignore-scripts', `@leanspec/mcp@${VERSION}`]);
+  const launcher = path.join(prefix, 'node_modules', '.bin', 'leanspec-mcp');
+  const transport = new StdioClientTransport({ command: launcher, env: { ...process.env, LEANSPEC_SPECS_DIR: path.join(REPO_ROOT, 'specs') } as Record<string, string>, stderr: 'pipe' });
+  const client = new Client({ name: 'binship-test', version: '1.0.0' });
+  await client.connect(transport);
+  try {
+    assert.equal(client.getServerVersion()?.version, VERSION);
+    const tools = await client.listTools();
+    assert.deepEqual(tools.tools.map((t) => t.name).sort(), ['list', 'validate', 'view']);
+    const listed = await client.callTool({ name: 'list', arguments: {} });
+    assert.match(JSON.stringify(listed.content), /rust-binaries-ci-cd-pipeline/);
+  } finally {
+    await client.close();
+  }
+
+  // SIGTERM to the launcher (what an MCP client does to stop a server) ends the server too.
+  const server = execa(launcher, [], { reject: false, stdin: 'pipe' });
+  const serverPid = await waitForChild(server.pid as number);
+  process.kill(server.pid as number, 'SIGTERM');
+  const ended = await server;
+  assert.ok(ended.signal === 'SIGTERM' || ended.exitCode !== 0, 'launcher ended');
+  await waitUntil(() => !isAlive(serverPid), 5000, `server process ${serverPid} outlived the launcher`);
+});
+
+/** The pid of the native server: a child of the launcher (or the launcher itself after execve). */
+async function waitForChild(pid: number): Promise<number> {
+  let found: number | undefined;
+  await waitUntil(() => {
+    found = childrenOf(pid)[0] ?? (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'leanspec-mcp' ? pid : undefined);
+    return found !== undefined;
+  }, 10_000, 'the launcher did not start the server');
+  return found as number;
+}
+
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ')[1] === String(pid);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[0];
+    return state !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number, message: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(message);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+test('README main job: binship release --local builds, publishes to a throwaway registry, installs with npm, pnpm and Yarn, and runs', async () => {
+  const result = await binship(['release', '--local', '--json']);
+  assert.equal(result.exitCode, 0, result.stderr);
+  const report = JSON.parse(result.stdout) as { ok: boolean; installs: { client: string; installed: boolean; runs: { binary: string; ok: boolean }[] }[]; rows: { platform: string; binary: string; verified: string; published: string }[] };
+  assert.ok(report.ok);
+  assert.deepEqual(report.installs.map((i) => [i.client, i.installed, i.runs.map((r) => `${r.binary}:${r.ok}`).join(',')]), [
+    ['npm', true, 'lean-spec:true,leanspec-mcp:true'],
+    ['pnpm', true, 'lean-spec:true,leanspec-mcp:true'],
+    ['yarn', true, 'lean-spec:true,leanspec-mcp:true'],
+  ]);
+  assert.equal(report.rows.length, 16);
+  assert.equal(report.rows.filter((r) => r.published === 'published').length, 4);
+  assert.equal(report.rows.filter((r) => r.verified.startsWith('skipped:')).length, 12);
+});
