@@ -92,7 +92,8 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
     // 2-3. Platform packages first, all of them visible before any main package goes up.
     const platforms = todo.filter((p) => p.kind === 'platform');
     await runConcurrently(platforms, 4, upload);
-    if (!options.dryRun) await waitVisible(client, packages.filter((p) => p.kind === 'platform'), options, update);
+    const justPublished = (kind: PackedPackage['kind']) => packages.filter((p) => p.kind === kind && rows.get(p.name)?.status === 'published');
+    if (!options.dryRun) await waitVisible(client, justPublished('platform'), options, update);
     const failedPlatforms = packages.filter((p) => p.kind === 'platform' && rows.get(p.name)?.status === 'failed');
     // 4. Main packages, only when every one of their platform packages is there.
     for (const pkg of todo.filter((p) => p.kind === 'main')) {
@@ -103,7 +104,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       }
       await upload(pkg);
     }
-    if (!options.dryRun) await waitVisible(client, packages.filter((p) => p.kind === 'main' && rows.get(p.name)?.status !== 'blocked'), options, update);
+    if (!options.dryRun) await waitVisible(client, justPublished('main'), options, update);
   } finally {
     if (npmrc) rmSync(path.dirname(npmrc), { recursive: true, force: true });
   }
