@@ -23,5 +23,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 npm ci --no-audit --no-fund --loglevel=error
+
+# The current Node release (from the npm registry), to test binship and the launcher on it
+# too: the machine's Node is 20; users run whatever is current (process.execve needs >= 22.15).
+node_current_version=26
+node_current="$PWD/.cache/node-current"
+if ! "$node_current/bin/node" --version 2>/dev/null | grep -q "^v$node_current_version\."; then
+  case "$(uname -m)" in x86_64) arch=x64 ;; aarch64) arch=arm64 ;; *) arch="$(uname -m)" ;; esac
+  npm install --prefix "$node_current" --no-save --no-audit --no-fund --loglevel=error "node-linux-$arch@$node_current_version"
+  mkdir -p "$node_current/bin"
+  ln -sf "../node_modules/node-linux-$arch/bin/node" "$node_current/bin/node"
+fi
 npm run build --silent
 bash scripts/install-workflow-linters.sh

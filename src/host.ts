@@ -47,9 +47,12 @@ export interface TargetCapability {
 
 /** Finds an executable on PATH (or checks an explicit path). */
 export function which(command: string): string | undefined {
-  const candidates = command.includes('/')
+  // Windows finds `rustc` as `rustc.exe` (PATHEXT); elsewhere the name is the file.
+  const suffixes = process.platform === 'win32' ? ['', ...(process.env.PATHEXT ?? '.EXE;.CMD').split(';').filter(Boolean)] : [''];
+  const bases = command.includes('/') || command.includes(path.sep)
     ? [command]
     : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, command));
+  const candidates = bases.flatMap((base) => suffixes.map((suffix) => base + suffix));
   for (const candidate of candidates) {
     try {
       accessSync(candidate, constants.X_OK);

@@ -101,7 +101,7 @@ test('a tampered dist/ is refused before anything is uploaded', async () => {
     await binship(['pack', tampered]);
     const file = path.join(tampered, 'linux-x64', 'lean-spec');
     const bytes = readFileSync(file);
-    bytes[2000] ^= 0xff;
+    bytes[2000] = (bytes[2000] as number) ^ 0xff;
     writeFileSync(file, bytes);
     const result = await publish(tampered, reg);
     assert.equal(result.exitCode, 1);

@@ -118,7 +118,7 @@ test('collect --from: merges downloaded CI artifacts, restores 0755 and checks t
   // A byte changed in transfer: the checksum computed on the build runner no longer matches.
   const damaged = path.join(artifacts, 'binaries-linux-x64', 'linux-x64', 'lean-spec');
   const bytes = readFileSync(damaged);
-  bytes[bytes.length - 100] ^= 0xff;
+  bytes[bytes.length - 100] = (bytes[bytes.length - 100] as number) ^ 0xff;
   writeFileSync(damaged, bytes);
   const refused = await binship(['collect', '--from', artifacts, '--dist', path.join(dir, 'dist2')]);
   assert.equal(refused.exitCode, 1);

@@ -46,7 +46,7 @@ test('a flipped byte is refused: the checksum no longer matches', async () => {
   const dist = await distCopy();
   const file = path.join(dist, 'linux-x64', 'lean-spec');
   const bytes = readFileSync(file);
-  bytes[4096] ^= 0x01;
+  bytes[4096] = (bytes[4096] as number) ^ 0x01;
   writeFileSync(file, bytes);
   await refused(dist, /linux-x64\/lean-spec: sha256 [0-9a-f]{64} does not match manifest\.json .*; the file changed after collect/);
 });

@@ -90,7 +90,7 @@ async function zizmor(file: string, ...flags: string[]): Promise<ZizmorFinding[]
     env: { NO_COLOR: '1' },
   });
   // zizmor's exit code encodes the highest severity found (10-14); anything else is a failure to run.
-  assert.ok(result.exitCode === 0 || (result.exitCode >= 10 && result.exitCode <= 14), `zizmor failed to run (exit ${result.exitCode}): ${result.stderr}`);
+  assert.ok(result.exitCode === 0 || ((result.exitCode ?? 0) >= 10 && (result.exitCode ?? 0) <= 14), `zizmor failed to run (exit ${result.exitCode}): ${result.stderr}`);
   return JSON.parse(result.stdout) as ZizmorFinding[];
 }
 
@@ -443,7 +443,7 @@ describe('binship matrix', () => {
     assert.equal(releaseDistTag('1.2.0-rc.2'), 'rc');
     assert.equal(releaseDistTag('1.2.0-0'), 'next');
     assert.equal(releaseDistTag('1.2.0-0.alpha'), 'alpha');
-    assert.throws(() => releaseDistTag('1.2.0-x.1'), UsageError); // "x" reads as a version range: fail in plan, not in publish
+    assert.equal(releaseDistTag('1.2.0-x.1'), 'next'); // "x" reads as a version range, so it names no channel
   });
 
   test('a manual run names a valid dist-tag and may not move latest', () => {
