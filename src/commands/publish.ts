@@ -1,7 +1,8 @@
 import { appendFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { StepError } from '../errors.js';
-import { publish, validateTag, type PublishResult } from '../npm/publish.js';
+import { validateTag } from '../npm/dist-tag.js';
+import { publish, type PublishResult } from '../npm/publish.js';
 import { renderMarkdownTable, renderTable } from '../ui/table.js';
 import type { CliContext } from './context.js';
 

@@ -16,15 +16,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import semver from 'semver';
 import { releaseVersion } from '../cargo.js';
 import type { ReleaseConfig } from '../config/load.js';
 import { readManifest } from '../dist/manifest.js';
-import { StepError, UsageError } from '../errors.js';
+import { StepError } from '../errors.js';
 import { verify } from '../verify/index.js';
 import { checkManifest, type PackageManifest } from './manifests.js';
 import { NPM_DIR, readPackIndex, type PackedPackage } from './pack.js';
 import { authKey, DEFAULT_REGISTRY, normalizeRegistry, registryClient, type PublishedVersion, type RegistryClient } from './registry.js';
+import { defaultTag } from './dist-tag.js';
 import { readTarball, tarballIntegrity } from './tarball.js';
 
 export type PublishStatus = 'published' | 'skipped' | 'failed' | 'blocked' | 'dry-run';
@@ -241,21 +241,6 @@ async function runConcurrently<T>(items: T[], limit: number, work: (item: T) => 
   await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, async () => {
     for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
   }));
-}
-
-/** `latest` for releases; the pre-release identifier (`beta`, `rc`…) for pre-releases, as npm requires a tag there. */
-export function defaultTag(version: string): string {
-  const pre = semver.prerelease(version);
-  if (!pre) return 'latest';
-  // A word that is not itself a version range (`x` is one) names the channel: 1.2.0-beta.1 -> beta.
-  const id = pre.find((part) => typeof part === 'string' && /^[a-z][a-z0-9-]*$/i.test(part) && !semver.validRange(part));
-  return typeof id === 'string' ? id : 'next';
-}
-
-export function validateTag(tag: string): void {
-  if (!/^[a-z][a-z0-9._-]*$/i.test(tag) || semver.validRange(tag)) {
-    throw new UsageError(`--tag "${tag}": a dist-tag is a word such as latest, next or dev (not a version or range)`);
-  }
 }
 
 async function npmConfiguredRegistry(): Promise<string> {

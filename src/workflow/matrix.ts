@@ -12,7 +12,7 @@
 import semver from 'semver';
 import type { ReleaseConfig } from '../config/load.js';
 import { UsageError } from '../errors.js';
-import { defaultTag, validateTag } from '../npm/publish.js';
+import { defaultTag, validateTag } from '../npm/dist-tag.js';
 
 export interface MatrixEntry {
   /** Rust target triple. */

@@ -1,10 +1,10 @@
-// Runs under the current Node release (npm run test:current-node): the CLI's own start-up and
+// Runs under the current Node release only (npm run test:current-node; kept out of test/*.test.ts): the CLI's own start-up and
 // every step that has no registry or install client, so a Node upgrade cannot break binship
 // unnoticed. (launcher.test.ts runs in the same process list, covering process.execve.)
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { binship, distCopy, VERSION } from './support/project.js';
+import { binship, distCopy, VERSION } from '../support/project.js';
 
 test('this suite really runs on a current Node', () => {
   assert.ok(Number(process.versions.node.split('.')[0]) >= 22, `running on Node ${process.versions.node}`);

@@ -1,0 +1,20 @@
+// npm dist-tags: which one a version is published under, and what a valid one looks like.
+// Shared by `binship publish` and the workflow's plan job, so both agree.
+
+import semver from 'semver';
+import { UsageError } from '../errors.js';
+
+/** `latest` for releases; the pre-release identifier (`beta`, `rc`…) for pre-releases, as npm requires a tag there. */
+export function defaultTag(version: string): string {
+  const pre = semver.prerelease(version);
+  if (!pre) return 'latest';
+  // A word that is not itself a version range (`x` is one) names the channel: 1.2.0-beta.1 -> beta.
+  const id = pre.find((part) => typeof part === 'string' && /^[a-z][a-z0-9-]*$/i.test(part) && !semver.validRange(part));
+  return typeof id === 'string' ? id : 'next';
+}
+
+export function validateTag(tag: string): void {
+  if (!/^[a-z][a-z0-9._-]*$/i.test(tag) || semver.validRange(tag)) {
+    throw new UsageError(`--tag "${tag}": a dist-tag is a word such as latest, next or dev (not a version or range)`);
+  }
+}
