@@ -59,7 +59,7 @@ test('pack: platform packages carry os/cpu/libc and only their binary at 0755; m
     return found;
   };
   const arm = await entries('leanspec-mcp-linux-arm64-0.3.0.tgz'.replace('0.3.0', VERSION));
-  assert.deepEqual(arm.map((e) => `${e.path} ${e.mode.toString(8)}`).sort(), ['package/README.md 644', 'package/bin/leanspec-mcp 755', 'package/package.json 644']);
+  assert.deepEqual(arm.map((e) => `${e.path} ${e.mode.toString(8)}`).sort(), ['package/LICENSE 644', 'package/README.md 644', 'package/bin/leanspec-mcp 755', 'package/package.json 644']);
   const armManifest = JSON.parse(readFileSync(path.join(dist, 'npm', 'leanspec-mcp-linux-arm64', 'package.json'), 'utf8')) as PackageManifest;
   assert.deepEqual([armManifest.os, armManifest.cpu, armManifest.libc, armManifest.preferUnplugged, armManifest.bin], [['linux'], ['arm64'], ['glibc'], true, undefined]);
   const main = JSON.parse(readFileSync(path.join(dist, 'npm', 'lean-spec', 'package.json'), 'utf8')) as PackageManifest;

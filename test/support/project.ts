@@ -1,7 +1,7 @@
 // Shared test helpers: run the real binship CLI, make throwaway configs and dist/ copies, and
 // build LeanSpec once per test file (cargo makes the repeat a no-op).
 
-import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,8 +66,4 @@ export async function distCopy(): Promise<string> {
   const dist = path.join(scratch('binship-dist-copy-'), 'dist');
   cpSync(await localDist(), dist, { recursive: true });
   return dist;
-}
-
-export function makeExecutable(file: string): void {
-  chmodSync(file, 0o755);
 }

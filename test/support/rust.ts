@@ -1,13 +1,12 @@
 // Builds the LeanSpec Rust workspace (rust/) once per test process and locates its binaries.
 import { existsSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { parse } from 'smol-toml';
+import { REPO_ROOT, VERSION, WORKSPACE } from './project.js';
 
-export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-export const rustDir = path.join(repoRoot, 'rust');
+export const repoRoot = REPO_ROOT;
+export const rustDir = WORKSPACE;
 /** The example specs at the repo root: every one must validate. */
 export const repoSpecsDir = path.join(repoRoot, 'specs');
 /** Fixture specs shared with the Rust tests; see their README for what each one breaks. */
@@ -36,11 +35,7 @@ export function buildRustBinaries(): Promise<RustBinaries> {
 
 /** `[workspace.package] version` of rust/Cargo.toml: the one version both binaries report. */
 export async function workspaceVersion(): Promise<string> {
-  const manifest = parse(await readFile(path.join(rustDir, 'Cargo.toml'), 'utf8'));
-  const workspace = manifest['workspace'] as { package?: { version?: unknown } } | undefined;
-  const version = workspace?.package?.version;
-  if (typeof version !== 'string') throw new Error('rust/Cargo.toml has no [workspace.package] version');
-  return version;
+  return VERSION;
 }
 
 /** Folder names of the specs in `dir`: visible sub-folders holding a README.md, sorted. */
