@@ -143,7 +143,7 @@ function buildCapability(target: Target, toolchains: Toolchain[]): BuildCapabili
   if (target.os !== process.platform) {
     return {
       ok: false,
-      problem: `${target.os} binaries cannot be linked on ${process.platform} (no ${target.os} SDK and linker)`,
+      problem: `${osName(target.os)} binaries cannot be linked on ${osName(process.platform)} (no ${osName(target.os)} SDK and linker)`,
       fix: `build on the ${target.runner} runner: the generated workflow does (binship workflow)`,
     };
   }
@@ -180,7 +180,7 @@ function stdFix(target: Target, toolchains: Toolchain[]): string {
 
 function runCapability(target: Target): RunCapability {
   if (target.os !== process.platform) {
-    return { ok: false, prefix: [], problem: `${target.os} binaries cannot run on ${process.platform}`, fix: `the smoke run happens on the ${target.runner} runner in CI` };
+    return { ok: false, prefix: [], problem: `${osName(target.os)} binaries cannot run on ${osName(process.platform)}`, fix: `the smoke run happens on the ${target.runner} runner in CI` };
   }
   if (target.cpu === process.arch) return { ok: true, how: 'native', prefix: [] };
   if (target.os !== 'linux' || !target.linuxCross) {
@@ -195,4 +195,8 @@ function runCapability(target: Target): RunCapability {
     return { ok: false, prefix: [], problem: `no ${target.cpu} C library at ${sysroot} for qemu`, fix: `apt-get install -y libc6-${target.linuxCross.debianArch}-cross` };
   }
   return { ok: true, how: 'qemu', prefix: [qemu, '-L', sysroot] };
+}
+
+function osName(platform: string): string {
+  return ({ darwin: 'macOS', linux: 'Linux', win32: 'Windows' } as Record<string, string>)[platform] ?? platform;
 }

@@ -71,7 +71,7 @@ test('build: one failing target does not stop the others, and the run fails nami
   assert.equal(result.exitCode, 1);
   assert.match(result.stdout, /linux-x64\s+built/);
   assert.match(result.stdout, /darwin-arm64\s+failed/);
-  assert.match(result.stderr, /build of darwin-arm64 failed: darwin binaries cannot be linked on linux .*; fix: build on the macos-15 runner/);
+  assert.match(result.stderr, /build of darwin-arm64 failed: macOS binaries cannot be linked on Linux .*; fix: build on the macos-15 runner/);
 });
 
 test('build: a cargo failure is reported with its first error line and the fix', async () => {
