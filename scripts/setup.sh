@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One-time (and idempotent) set-up of a fresh Debian 12 machine for binship and LeanSpec:
 #   - Debian's Rust (rustc-web/cargo-web) with the ARM64 standard library, the ARM64 cross
-#     linker and C library, and qemu-user to run ARM64 binaries (see docs/local-builds.md);
+#     linker and C library, and qemu-user to run ARM64 binaries (see the README);
 #   - the npm packages (npm ci) and the compiled TypeScript (npm run build);
 #   - the workflow linters the tests run (actionlint, zizmor, shellcheck), project-local.
 # Packages already present are not reinstalled, so re-running it is fast.

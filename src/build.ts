@@ -1,13 +1,14 @@
 // binship build: `cargo build --release --locked --target T` for the configured binaries, per
 // target, with the toolchain and linker the host capabilities chose, and path remapping so the
 // binaries carry no build paths (reproducible from any checkout directory). Targets build
-// concurrently up to `jobs`; one failing target never stops the others.
+// concurrently up to `jobs`, each in its own target directory (target/binship/<platform>);
+// one failing target never stops the others.
 
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { checkWorkspace, releaseVersion } from './cargo.js';
+import { cargoHome, checkWorkspace, releaseVersion } from './cargo.js';
 import type { ReleaseConfig } from './config/load.js';
 import { targetCapabilities, type TargetCapability } from './host.js';
 import { binaryFileName, cargoTargetEnvPrefix, type Target } from './targets.js';
@@ -88,7 +89,7 @@ async function buildTarget(
   mkdirSync(logDir, { recursive: true });
   const logFile = path.join(logDir, `${target.platform}.log`);
 
-  const args = ['build', '--release', '--locked', '--target', target.triple, '--target-dir', targetDir];
+  const args = ['build', '--release', '--locked', '--target', target.triple, '--target-dir', targetDirFor(targetDir, target)];
   for (const crate of new Set(config.binaries.map((b) => b.crate))) args.push('-p', crate);
   for (const binary of config.binaries) args.push('--bin', binary.name);
   const env: Record<string, string> = { RUSTC: can.toolchain.rustc, CARGO_TERM_COLOR: 'never' };
@@ -122,8 +123,7 @@ async function buildTarget(
  * it; otherwise `--config build.rustflags` joins any rustflags the project's config files set.
  */
 function remapPathArgs(workspaceRoot: string, env: Record<string, string>): string[] {
-  const cargoHome = process.env.CARGO_HOME ?? path.join(os.homedir(), '.cargo');
-  const flags = [`--remap-path-prefix=${workspaceRoot}=/build`, `--remap-path-prefix=${cargoHome}=/cargo`];
+  const flags = [`--remap-path-prefix=${workspaceRoot}=/build`, `--remap-path-prefix=${cargoHome()}=/cargo`];
   if (process.env.CARGO_ENCODED_RUSTFLAGS !== undefined) {
     env.CARGO_ENCODED_RUSTFLAGS = [process.env.CARGO_ENCODED_RUSTFLAGS, ...flags].filter(Boolean).join('\x1f');
     return [];
@@ -154,7 +154,15 @@ export function cargoFailureReason(stderr: string, fallback: string): string {
   return first;
 }
 
+/**
+ * Each target builds in its own directory below Cargo's target directory: Cargo locks a target
+ * directory for the whole build, so targets sharing one would build one after the other.
+ */
+export function targetDirFor(targetDir: string, target: Target): string {
+  return path.join(targetDir, 'binship', target.platform);
+}
+
 /** Where Cargo puts the configured binaries of a target. */
 export function shippedBinaries(config: ReleaseConfig, target: Target, targetDir: string): string[] {
-  return config.binaries.map((b) => path.join(targetDir, target.triple, 'release', binaryFileName(b.name, target)));
+  return config.binaries.map((b) => path.join(targetDirFor(targetDir, target), target.triple, 'release', binaryFileName(b.name, target)));
 }

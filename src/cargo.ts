@@ -3,6 +3,7 @@
 // target directory), used to check the config against the real workspace.
 
 import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import semver from 'semver';
@@ -21,6 +22,11 @@ export interface CargoMetadata {
   workspaceRoot: string;
   targetDirectory: string;
   packages: CargoPackage[];
+}
+
+/** Cargo's home (registry sources live below it), as Cargo itself finds it. */
+export function cargoHome(): string {
+  return process.env.CARGO_HOME ?? path.join(os.homedir(), '.cargo');
 }
 
 export function cargoCommand(): string {

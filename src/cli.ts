@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { loadConfig } from './config/load.js';
 import { BinshipError, errorMessage, UsageError } from './errors.js';
+import { redact } from './redact.js';
 import type { CliContext } from './commands/context.js';
 import { resolveTarget, type Target } from './targets.js';
 import type { ReleaseConfig } from './config/load.js';
@@ -57,11 +58,12 @@ export async function main(argv: string[]): Promise<number> {
       // Commander already printed its message; help and version are not failures.
       return error.exitCode === 0 ? 0 : 2;
     }
+    // Whatever is printed passes through redact(): no token reaches a log, whatever failed.
     if (error instanceof BinshipError) {
-      for (const line of error.message.split('\n')) process.stderr.write(`binship: error: ${line}\n`);
+      for (const line of redact(error.message).split('\n')) process.stderr.write(`binship: error: ${line}\n`);
       return error.exitCode;
     }
-    process.stderr.write(`binship: internal error: ${errorMessage(error)}\n${error instanceof Error ? error.stack : ''}\n`);
+    process.stderr.write(redact(`binship: internal error: ${errorMessage(error)}\n${error instanceof Error ? error.stack : ''}\n`));
     return 1;
   }
 }

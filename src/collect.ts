@@ -5,7 +5,7 @@
 //   dist/manifest.json                      written last: version, commit, per-file facts
 // Sources: Cargo's target directory (after `binship build`), or a directory of downloaded CI
 // artifacts (which lost their exec bits and must prove their checksums survived the transfer).
-// Everything is written into a staging directory that replaces dist/ in one rename.
+// Everything is written into a staging directory beside dist/ that then takes its place.
 
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,7 +14,7 @@ import { shippedBinaries } from './build.js';
 import { cargoMetadata, releaseVersion } from './cargo.js';
 import type { ReleaseConfig } from './config/load.js';
 import { checksumLine, parseChecksums, sha256File } from './dist/checksums.js';
-import { SUMS_FILE, writeManifest, type DistFile, type DistManifest } from './dist/manifest.js';
+import { MANIFEST_FILE, SUMS_FILE, writeManifest, type DistFile, type DistManifest } from './dist/manifest.js';
 import { StepError, UsageError } from './errors.js';
 import { binaryFileName, type Target } from './targets.js';
 
@@ -39,13 +39,16 @@ interface Source {
 
 export async function collect(options: CollectOptions): Promise<DistManifest> {
   const { config } = options;
-  const distDir = options.distDir ?? config.distDir;
+  const distDir = checkDistDir(path.resolve(options.distDir ?? config.distDir), config);
   const version = await releaseVersion(config);
   const sources = options.from
     ? findArtifactBinaries(config, path.resolve(options.from), options.targets)
     : await findCargoBinaries(config, options);
 
-  const staging = `${distDir}.partial-${process.pid}`;
+  // Stage beside dist/, then swap: the old dist/ is moved aside before the new one takes its
+  // place, so at no moment is a half-written directory called dist/.
+  const staging = path.join(path.dirname(distDir), `.${path.basename(distDir)}.partial-${process.pid}`);
+  const previous = path.join(path.dirname(distDir), `.${path.basename(distDir)}.old-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   try {
@@ -55,13 +58,32 @@ export async function collect(options: CollectOptions): Promise<DistManifest> {
     writeFileSync(path.join(staging, SUMS_FILE), files.map((f) => checksumLine(f.sha256, f.path)).join(''));
     const manifest: DistManifest = { schema: 1, project: config.project.name, version, commit: await gitCommit(config.root), files };
     writeManifest(staging, manifest);
-    rmSync(distDir, { recursive: true, force: true });
+    if (existsSync(distDir)) renameSync(distDir, previous);
     renameSync(staging, distDir);
+    rmSync(previous, { recursive: true, force: true });
     return manifest;
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * collect replaces dist/ wholesale, so it must never be pointed at something precious: not the
+ * project, the workspace or one of their parents, and not a non-empty directory that no
+ * collect wrote (no manifest.json).
+ */
+function checkDistDir(distDir: string, config: ReleaseConfig): string {
+  const inside = (dir: string, parent: string) => dir === parent || !path.relative(parent, dir).startsWith('..');
+  for (const precious of [config.root, config.cargo.workspaceDir]) {
+    if (inside(precious, distDir)) {
+      throw new UsageError(`dist directory ${distDir} contains ${precious}; collect replaces it wholesale, so set dist (or --dist) to a directory of its own such as "dist"`);
+    }
+  }
+  if (existsSync(distDir) && readdirSync(distDir).length > 0 && !existsSync(path.join(distDir, MANIFEST_FILE))) {
+    throw new UsageError(`${distDir} is not empty and was not written by binship collect (no ${MANIFEST_FILE}); remove it or choose another --dist`);
+  }
+  return distDir;
 }
 
 async function placeBinary(source: Source, staging: string): Promise<DistFile> {
@@ -123,8 +145,16 @@ function findArtifactBinaries(config: ReleaseConfig, root: string, only?: Target
       const key = `${target.platform}/${fileName}`;
       const previous = sources.get(key);
       if (previous) throw new StepError(`${key} found twice, in ${previous.file} and ${file}; download each artifact once`);
+      // The build runner's checksums must have travelled with the binary, and agree.
       const own = readSums(`${file}.sha256`).get(fileName);
-      sources.set(key, { target, binary: binary.name, file, expectedSha256: own ?? sums.get(key) });
+      const listed = sums.get(key);
+      if (!own && !listed) {
+        throw new StepError(`${file}: no ${fileName}.sha256 or ${SUMS_FILE} came with it, so its integrity cannot be checked; upload the whole dist/ of the build job`);
+      }
+      if (own && listed && own !== listed) {
+        throw new StepError(`${file}: ${fileName}.sha256 and ${SUMS_FILE} disagree; the artifact is inconsistent, rebuild ${target.platform}`);
+      }
+      sources.set(key, { target, binary: binary.name, file, expectedSha256: own ?? listed });
     }
   }
   if (sources.size === 0) {

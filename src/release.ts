@@ -9,8 +9,8 @@ import path from 'node:path';
 import { build, type BuildResult } from './build.js';
 import { releaseVersion } from './cargo.js';
 import { collect } from './collect.js';
-import type { ReleaseConfig } from './config/load.js';
-import { StepError } from './errors.js';
+import { platformPackageName, type ReleaseConfig } from './config/load.js';
+import { StepError, UsageError } from './errors.js';
 import { installAndRun, type InstallCheck, type InstallClient } from './npm/install-check.js';
 import { pack } from './npm/pack.js';
 import { publish, type PublishResult } from './npm/publish.js';
@@ -53,6 +53,11 @@ export async function releaseLocal(options: ReleaseOptions): Promise<ReleaseRepo
   const { config } = options;
   const step = options.onStep ?? (() => {});
   const version = await releaseVersion(config);
+  // A local release holds only this machine's targets: it may go to a registry on this machine,
+  // never to a shared one, where its main packages would point at a partial set of platforms.
+  if (options.registry && !isLoopback(options.registry)) {
+    throw new UsageError(`--registry ${options.registry}: a local release publishes only the targets this machine builds, so it goes to a registry on this machine (127.0.0.1, localhost); release to a shared registry from CI with every target (binship publish)`);
+  }
 
   step('build');
   const builds = await build({ config, local: true, jobs: options.jobs, streamOutput: false });
@@ -111,7 +116,7 @@ function reportRows(config: ReleaseConfig, builds: BuildResult[], verified: Veri
         rows.push({ platform: target.platform, binary: binary.name, size: null, sha256: null, verified: `skipped: ${reason}`, published: '-', installed: '-', ran: '-' });
         continue;
       }
-      const platformPackage = binary.platformPackage.replace('{platform}', target.platform);
+      const platformPackage = platformPackageName(binary, target);
       const publishRow = published.rows.find((r) => r.name === platformPackage);
       const onHost = host?.platform === target.platform;
       const clientRuns = installs.map((i) => ({ client: i.client, installed: i.installed, run: i.runs.find((r) => r.binary === binary.name) }));
@@ -128,4 +133,9 @@ function reportRows(config: ReleaseConfig, builds: BuildResult[], verified: Veri
     }
   }
   return rows;
+}
+
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
 }

@@ -91,6 +91,13 @@ test('CLI: unknown target and missing build mode are usage errors', async () => 
   assert.equal(option.exitCode, 2);
 });
 
+test('CLI: a local release may only go to a registry on this machine', async () => {
+  const remote = await binship(['release', '--local', '--registry', 'https://registry.npmjs.org/']);
+  assert.equal(remote.exitCode, 2);
+  assert.match(remote.stderr, /a local release publishes only the targets this machine builds, so it goes to a registry on this machine/);
+  assert.equal((await binship(['release'])).exitCode, 2);
+});
+
 test('version is the Cargo workspace version; --check-tag names the file to change', async () => {
   const version = await binship(['version']);
   assert.equal(version.stdout.trim(), VERSION);

@@ -36,9 +36,9 @@ function publish(distDir: string, reg: LocalRegistry, extra: string[] = [], toke
   return binship(['publish', distDir, '--registry', reg.url, '--allow-partial', ...extra], { env: { NODE_AUTH_TOKEN: token } });
 }
 
-async function packument(reg: LocalRegistry, name: string): Promise<{ versions?: Record<string, unknown>; time?: Record<string, string> } | null> {
+async function packument(reg: LocalRegistry, name: string): Promise<{ versions?: Record<string, unknown>; time?: Record<string, string>; 'dist-tags'?: Record<string, string> } | null> {
   const response = await fetch(`${reg.url}${name.replace('/', '%2f')}`);
-  return response.status === 404 ? null : ((await response.json()) as { versions?: Record<string, unknown>; time?: Record<string, string> });
+  return response.status === 404 ? null : ((await response.json()) as { versions?: Record<string, unknown>; time?: Record<string, string>; 'dist-tags'?: Record<string, string> });
 }
 
 /** npm install into a private prefix from the test registry; returns the prefix. */
@@ -94,6 +94,18 @@ test('publishing again uploads nothing: every package is skipped', async () => {
   for (const row of rows) assert.equal(row.status, 'skipped', row.name);
 });
 
+test('a version already published gets the dist-tag a later run asks for, and nothing is uploaded again', async () => {
+  // E.g. a manual run published 1.2.3 under dev, then the tag release asks for latest.
+  // (A registry gives a new package's first version `latest` too, so move another tag here.)
+  const tagged = await publish(dist, registry, ['--tag', 'next', '--json']);
+  assert.equal(tagged.exitCode, 0, tagged.stderr);
+  const rows = (JSON.parse(tagged.stdout) as { rows: { name: string; status: string; detail: string }[] }).rows;
+  for (const row of rows) assert.match(`${row.status} ${row.detail}`, /^skipped already published; dist-tag next now points at /, row.name);
+  for (const name of [...MAIN_PACKAGES, ...PLATFORM_PACKAGES]) assert.equal((await packument(registry, name))?.['dist-tags']?.next, VERSION, name);
+  const again = await publish(dist, registry, ['--tag', 'next', '--json']);
+  for (const row of (JSON.parse(again.stdout) as { rows: { detail: string }[] }).rows) assert.match(row.detail, /is already on the registry with the same contents$/);
+});
+
 test('a tampered dist/ is refused before anything is uploaded', async () => {
   const reg = await startLocalRegistry();
   try {
@@ -115,6 +127,18 @@ test('a tampered dist/ is refused before anything is uploaded', async () => {
     const swapped = await publish(repacked, reg);
     assert.equal(swapped.exitCode, 1);
     assert.match(swapped.stderr, /leanspec-cli-linux-x64-.*\.tgz: changed after pack \(integrity differs\); run binship pack again/);
+    // An edited pack index cannot put one platform's binary into another platform's package.
+    const relabelled = await distCopy();
+    await binship(['pack', relabelled]);
+    const indexFile = path.join(relabelled, 'npm', 'packages.json');
+    const index = JSON.parse(readFileSync(indexFile, 'utf8')) as { packages: { name: string; tarball: string; integrity: string }[] };
+    const x64 = index.packages.find((p) => p.name === '@leanspec/cli-linux-x64')!;
+    const arm = index.packages.find((p) => p.name === '@leanspec/cli-linux-arm64')!;
+    Object.assign(x64, { tarball: arm.tarball, integrity: arm.integrity });
+    writeFileSync(indexFile, JSON.stringify(index));
+    const mislabelled = await publish(relabelled, reg);
+    assert.equal(mislabelled.exitCode, 1);
+    assert.match(mislabelled.stderr, /nothing was uploaded/);
     for (const name of [...MAIN_PACKAGES, ...PLATFORM_PACKAGES]) assert.equal(await packument(reg, name), null, `${name} was uploaded`);
   } finally {
     await reg.stop();

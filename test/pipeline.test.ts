@@ -1,6 +1,6 @@
 // build -> collect -> verify on this machine with real cargo builds, plus the ways they fail.
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
@@ -20,8 +20,8 @@ test('doctor: linux-x64 builds and runs natively, linux-arm64 cross-builds and r
   assert.match(row('linux-x64-musl').build.fix!, /rustup target add x86_64-unknown-linux-musl/);
 });
 
-test('build --local builds linux-x64 and linux-arm64 and lists every other target as skipped with the reason', async () => {
-  const result = await binship(['build', '--local', '--json']);
+test('build --local --jobs 2 builds linux-x64 and linux-arm64 at once and lists every other target as skipped with the reason', async () => {
+  const result = await binship(['build', '--local', '--jobs', '2', '--json']);
   assert.equal(result.exitCode, 0, result.stderr);
   const rows = JSON.parse(result.stdout) as { platform: string; status: string; reason?: string; binaries: string[] }[];
   assert.deepEqual(rows.filter((r) => r.status === 'built').map((r) => r.platform), ['linux-x64', 'linux-arm64']);
@@ -124,6 +124,32 @@ test('collect --from: merges downloaded CI artifacts, restores 0755 and checks t
   assert.equal(refused.exitCode, 1);
   assert.match(refused.stderr, /binaries-linux-x64\/linux-x64\/lean-spec: sha256 [0-9a-f]{64} does not match [0-9a-f]{64} recorded when it was built; the artifact changed in transfer/);
   assert.ok(!existsSync(path.join(dir, 'dist2')), 'nothing half-written');
+
+  // An artifact without the checksums computed on its build runner cannot be trusted.
+  writeFileSync(damaged, readFileSync(path.join(await localDist(), 'linux-x64', 'lean-spec')));
+  rmSync(`${damaged}.sha256`);
+  rmSync(path.join(artifacts, 'binaries-linux-x64', 'SHA256SUMS'), { force: true });
+  const unchecked = await binship(['collect', '--from', artifacts, '--dist', path.join(dir, 'dist3')]);
+  assert.equal(unchecked.exitCode, 1);
+  assert.match(unchecked.stderr, /linux-x64\/lean-spec: no lean-spec\.sha256 or SHA256SUMS came with it, so its integrity cannot be checked/);
+});
+
+test('collect refuses a dist directory that would wipe the project or a directory it did not write', async () => {
+  const config = writeConfig(scratch());
+  const project = await binship(['--config', config, 'collect', '--dist', '.'], { cwd: path.dirname(config) });
+  assert.equal(project.exitCode, 2);
+  assert.match(project.stderr, /dist directory .* contains .*; collect replaces it wholesale, so set dist \(or --dist\) to a directory of its own/);
+  const foreign = path.join(scratch(), 'mine');
+  mkdirSync(foreign);
+  writeFileSync(path.join(foreign, 'notes.txt'), 'keep me');
+  const refused = await binship(['collect', '--dist', foreign]);
+  assert.equal(refused.exitCode, 2);
+  assert.match(refused.stderr, /mine is not empty and was not written by binship collect \(no manifest\.json\); remove it or choose another --dist/);
+  assert.equal(readFileSync(path.join(foreign, 'notes.txt'), 'utf8'), 'keep me');
+  // A trailing slash names the same directory.
+  const slashed = path.join(scratch(), 'dist');
+  assert.equal((await binship(['collect', '--dist', `${slashed}/`])).exitCode, 0);
+  assert.ok(existsSync(path.join(slashed, 'manifest.json')));
 });
 
 test('README main job: sha256sum -c dist/SHA256SUMS after a repo-level collect', async () => {

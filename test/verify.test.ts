@@ -7,7 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { sha256File } from '../src/dist/checksums.js';
 import { platformBinary } from './support/platform-binaries.js';
-import { binship, distCopy, scratch, VERSION, writeConfig } from './support/project.js';
+import { binship, distCopy, scratch, VERSION, WORKSPACE, writeConfig } from './support/project.js';
 
 interface ManifestFile { platform: string; triple: string; binary: string; path: string; size: number; sha256: string }
 
@@ -116,6 +116,14 @@ test('a truncated binary is refused as unreadable', async () => {
   truncateSync(file, 3000);
   await regenerateChecksums(dist);
   await refused(dist, /linux-arm64\/lean-spec: cannot be read as an ELF executable \(.*\); the file is damaged or not a binary/);
+});
+
+test('a binary that still names its build directory is refused', async () => {
+  const dist = await distCopy();
+  const file = path.join(dist, 'linux-x64', 'lean-spec');
+  writeFileSync(file, Buffer.concat([readFileSync(file), Buffer.from(`\0${WORKSPACE}/crates/leanspec-cli/src/main.rs\0`)]));
+  await regenerateChecksums(dist);
+  await refused(dist, /linux-x64\/lean-spec: contains the build path .*\/rust; build with binship build \(it remaps them\)/);
 });
 
 test('a binary over the size budget is refused', async () => {

@@ -9,7 +9,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, w
 import path from 'node:path';
 import * as tar from 'tar';
 import { releaseVersion } from '../cargo.js';
-import type { BinaryConfig, ReleaseConfig } from '../config/load.js';
+import { platformPackageName, type BinaryConfig, type ReleaseConfig } from '../config/load.js';
 import { readManifest } from '../dist/manifest.js';
 import { StepError } from '../errors.js';
 import { binaryFileName, findTarget, type Target } from '../targets.js';
@@ -95,7 +95,7 @@ export function launcherSpec(binary: BinaryConfig, version: string, targets: rea
       os: target.os,
       cpu: target.cpu,
       ...(target.libc ? { libc: target.libc } : {}),
-      packageName: binary.platformPackage.replace('{platform}', target.platform),
+      packageName: platformPackageName(binary, target),
       binaryFile: binaryFileName(binary.name, target),
     })),
   };
@@ -173,7 +173,7 @@ function mainReadme(config: ReleaseConfig, binary: BinaryConfig, targets: readon
     `This package holds a small launcher; the native \`${binary.name}\` binary comes from the optional dependency that matches your platform (${platforms}). No install script is needed and no Rust toolchain.`,
     '',
     `- Installed with \`--omit=optional\`, or from a lockfile made on another OS? Reinstall without omitting optional dependencies.`,
-    `- To run another build of the binary, set \`${binary.overrideEnv}\` to its path.`,
+    `- To run another build of the binary, set \`${binary.overrideEnv}\` to its path. (With npm on Unix the install step swaps the launcher for the binary itself, which then ignores the variable: install with \`--ignore-scripts\`, or with the variable already set, to keep the launcher.)`,
     '',
     `Source: ${config.project.repository}`,
     '',

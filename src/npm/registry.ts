@@ -8,6 +8,8 @@ export const DEFAULT_REGISTRY = 'https://registry.npmjs.org/';
 export interface PublishedVersion {
   integrity: string | null;
   tarball: string | null;
+  /** The package's dist-tags (tag -> version). */
+  distTags: Record<string, string>;
 }
 
 export interface RegistryClient {
@@ -43,10 +45,11 @@ export function registryClient(registry: string, token?: string): RegistryClient
       try {
         const packument = (await npmFetch.json(`/${name.replace('/', '%2f')}`, options)) as {
           versions?: Record<string, { dist?: { integrity?: string; tarball?: string } }>;
+          'dist-tags'?: Record<string, string>;
         };
         const dist = packument.versions?.[version]?.dist;
         if (!packument.versions?.[version]) return null;
-        return { integrity: dist?.integrity ?? null, tarball: dist?.tarball ?? null };
+        return { integrity: dist?.integrity ?? null, tarball: dist?.tarball ?? null, distTags: packument['dist-tags'] ?? {} };
       } catch (error) {
         if ((error as { statusCode?: number }).statusCode === 404) return null;
         throw error;

@@ -5,7 +5,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
@@ -27,6 +27,8 @@ export interface LocalRegistryOptions {
   /** Reuse a storage directory (e.g. to restart after a kill); default: a new temporary one. */
   storageDir?: string;
   port?: number;
+  /** Keep a throwaway registry's files after stop() (to restart it on the same storage). */
+  keep?: boolean;
 }
 
 const require = createRequire(import.meta.url);
@@ -67,9 +69,15 @@ export async function startLocalRegistry(options: LocalRegistryOptions = {}): Pr
   const url = `http://127.0.0.1:${port}/`;
   await waitForPing(url, child, path.join(home, 'verdaccio.log'));
   const token = await createUser(url);
+  const ownHome = !options.storageDir;
   return {
     url, port, token, storageDir, pid: child.pid as number,
-    stop: (signal = 'SIGTERM') => stopChild(child, signal),
+    stop: async (signal = 'SIGTERM') => {
+      await stopChild(child, signal);
+      closeSync(log);
+      // A registry started on given storage is kept (it may be restarted); a throwaway one is not.
+      if (ownHome && !options.keep) rmSync(home, { recursive: true, force: true });
+    },
   };
 }
 

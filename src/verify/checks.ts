@@ -2,7 +2,7 @@
 // mode and its size, against the target it is filed under. Each failed check is one message
 // that names the file and says how to fix it.
 
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { compareGlibc, type BinaryInfo } from '../inspect/index.js';
 import type { Target } from '../targets.js';
 import { formatBytes } from '../ui/table.js';
@@ -70,4 +70,18 @@ export function checkSize(file: string, size: number, limits: StaticLimits): str
   return size <= limits.maxSizeBytes
     ? []
     : [`${file}: ${formatBytes(size)} exceeds the size budget of ${formatBytes(limits.maxSizeBytes)}; shrink it (release profile: lto, strip, opt-level) or raise [verify] max_size in binship.toml`];
+}
+
+/**
+ * A binary that still names the directories it was built in leaks them to users and cannot be
+ * rebuilt byte for byte elsewhere. binship build remaps them; this catches what slipped past
+ * (e.g. a project's target-specific rustflags, which make Cargo ignore the remapping flags).
+ * Only meaningful on the machine that built the binary, where these paths are the build paths.
+ */
+export function checkNoBuildPaths(file: string, fullPath: string, buildPaths: string[]): string[] {
+  const bytes = readFileSync(fullPath);
+  const found = buildPaths.filter((p) => p.length > 1 && bytes.includes(p));
+  return found.length === 0
+    ? []
+    : [`${file}: contains the build path ${found.join(' and ')}; build with binship build (it remaps them), and move target-specific rustflags to [build] rustflags so the remapping applies`];
 }

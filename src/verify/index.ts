@@ -5,14 +5,14 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { releaseVersion, versionLocation } from '../cargo.js';
+import { cargoHome, releaseVersion, versionLocation } from '../cargo.js';
 import type { ReleaseConfig } from '../config/load.js';
 import { parseChecksums, sha256File } from '../dist/checksums.js';
 import { MANIFEST_FILE, readManifest, SUMS_FILE, type DistFile } from '../dist/manifest.js';
 import { targetCapabilities, type RunCapability } from '../host.js';
 import { inspectFile, InspectError } from '../inspect/index.js';
 import { binaryFileName, findTarget } from '../targets.js';
-import { checkExecutable, checkIdentity, checkSize, describeBinary, FORMAT_WITH_ARTICLE } from './checks.js';
+import { checkExecutable, checkIdentity, checkNoBuildPaths, checkSize, describeBinary, FORMAT_WITH_ARTICLE } from './checks.js';
 import { checkReportedVersion, runSmoke } from './run.js';
 
 export interface VerifiedFile {
@@ -108,6 +108,7 @@ async function verifyFile(entry: DistFile, context: FileContext): Promise<Verifi
     problems.push(`${shown}: cannot be read as ${FORMAT_WITH_ARTICLE[target.format]} executable (${error.message.replace(`${file}: `, '')}); the file is damaged or not a binary, rebuild and collect again`);
   }
   problems.push(...checkExecutable(shown, target), ...checkSize(shown, result.size, context.config.verify));
+  problems.push(...checkNoBuildPaths(shown, file, [context.config.cargo.workspaceDir, cargoHome()]));
   // Running a binary that already failed a check proves nothing and may run the wrong thing.
   if (problems.length === 0) await runChecks(result, file, binaryConfig.smoke, context);
   result.ok = problems.length === 0;

@@ -36,7 +36,8 @@ export async function verifyReproducible(options: { config: ReleaseConfig; onBui
     const copies = [path.join(scratch, 'first', 'workspace'), path.join(scratch, 'second', 'elsewhere', 'ws')];
     for (const [round, copy] of copies.entries()) {
       options.onBuild?.(round + 1);
-      cpSync(config.cargo.workspaceDir, copy, { recursive: true, filter: (source) => path.basename(source) !== 'target' });
+      const ownTarget = path.join(config.cargo.workspaceDir, 'target');
+      cpSync(config.cargo.workspaceDir, copy, { recursive: true, filter: (source) => source !== ownTarget });
       const copyConfig: ReleaseConfig = { ...config, cargo: { ...config.cargo, workspaceDir: copy } };
       rounds.push(await build({ config: copyConfig, local: true, targetDir: path.join(copy, 'target') }));
     }
