@@ -191,6 +191,28 @@ test('registry down mid-publish: re-running finishes, and no main package was ev
   }
 });
 
+test('binship itself killed mid-publish: re-running finishes the job', async () => {
+  const reg = await startLocalRegistry();
+  try {
+    const child = execa(process.execPath, [path.join(REPO_ROOT, 'bin', 'binship.js'), 'publish', dist, '--registry', reg.url, '--allow-partial'], {
+      cwd: REPO_ROOT, env: { NODE_AUTH_TOKEN: reg.token }, reject: false,
+    });
+    const visible = async (name: string) => Boolean((await packument(reg, name))?.versions?.[VERSION]);
+    while (!(await Promise.all(PLATFORM_PACKAGES.map(visible))).some(Boolean)) {
+      assert.equal(child.exitCode, null, 'publish ended before it could be killed');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    child.kill('SIGKILL');
+    assert.equal((await child).signal, 'SIGKILL');
+    // npm publish processes it started may still be uploading: the re-run must cope with that too.
+    const rerun = await publish(dist, reg, ['--json']);
+    assert.equal(rerun.exitCode, 0, rerun.stderr);
+    for (const name of [...MAIN_PACKAGES, ...PLATFORM_PACKAGES]) assert.ok(await visible(name), `${name} missing after the re-run`);
+  } finally {
+    await reg.stop();
+  }
+});
+
 test('the token never appears in publish output, failed or not', async () => {
   const secret = registry.token;
   const ok = await publish(dist, registry);

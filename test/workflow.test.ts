@@ -411,7 +411,7 @@ describe('generator', () => {
   test('config values that would become expressions or break trusted publishing are refused', () => {
     const refused = (replace: [string | RegExp, string][], pattern: RegExp) =>
       assert.throws(() => generateWorkflow(configWith(replace)), (error: unknown) => error instanceof UsageError && pattern.test(error.message));
-    refused([['install = "npm ci && npm run build"', 'install = "npm ci && echo ${{ github.head_ref }}"']], /\[workflow\] install .*expressions/);
+    refused([['install = "npm ci --ignore-scripts && npm run build"', 'install = "npm ci && echo ${{ github.head_ref }}"']], /\[workflow\] install .*expressions/);
     refused([['[workflow]\n', '[workflow]\nnpm_version = "11.4.0"\n']], /npm_version 11\.4\.0: npm trusted publishing needs npm 11\.5\.1/);
     refused([['[workflow]\n', '[workflow]\nnode_version = "20"\n']], /node_version 20: .*22\.14\.0/);
     refused([['[workflow]\n', '[workflow]\nnode_version = "22.12.0"\n']], /node_version 22\.12\.0/);
