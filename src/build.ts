@@ -54,7 +54,7 @@ export async function build(options: BuildOptions): Promise<BuildResult[]> {
   const metadata = await checkWorkspace(config, version);
   const targetDir = options.targetDir ?? metadata.targetDirectory;
   const wanted = options.targets ?? config.targets;
-  const capabilities = await targetCapabilities(wanted);
+  const capabilities = await targetCapabilities(wanted, config.cargo.workspaceDir);
   const results: BuildResult[] = new Array(capabilities.length);
   const queue = capabilities.map((capability, index) => ({ capability, index }));
   const jobs = Math.max(1, options.jobs ?? defaultBuildJobs());

@@ -6,6 +6,7 @@
 import { accessSync, constants, existsSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import { cargoConfigLinker } from './cargo.js';
 import { cargoTargetEnvPrefix, targetForNode, type Target } from './targets.js';
 
 export interface Toolchain {
@@ -24,7 +25,7 @@ export interface Toolchain {
 export interface BuildCapability {
   ok: boolean;
   toolchain?: Toolchain;
-  /** Linker for cross builds; undefined means Cargo's default (`cc`). */
+  /** Linker binship passes for a cross build; undefined means Cargo decides (its config or `cc`). */
   linker?: string;
   problem?: string;
   fix?: string;
@@ -86,7 +87,7 @@ export async function discoverToolchains(): Promise<Toolchain[]> {
   } else {
     const onPath = which('rustc');
     if (onPath) pairs.push({ rustc: onPath, cargo: process.env.CARGO || which('cargo') || 'cargo' });
-    if (existsSync('/usr/bin/rustc') && existsSync('/usr/bin/cargo')) pairs.push({ rustc: '/usr/bin/rustc', cargo: '/usr/bin/cargo' });
+    if (existsSync('/usr/bin/rustc') && existsSync('/usr/bin/cargo')) pairs.push({ rustc: '/usr/bin/rustc', cargo: process.env.CARGO || '/usr/bin/cargo' });
   }
   const toolchains = await Promise.all(pairs.map((pair) => probeToolchain(pair.rustc, pair.cargo)));
   const unique = new Map<string, Toolchain>();
@@ -118,19 +119,19 @@ async function probeToolchain(rustc: string, cargo: string): Promise<Toolchain |
 }
 
 /** Build and run capability for each target, choosing one toolchain for as many targets as possible. */
-export async function targetCapabilities(targets: readonly Target[]): Promise<TargetCapability[]> {
+export async function targetCapabilities(targets: readonly Target[], workspaceDir?: string): Promise<TargetCapability[]> {
   const toolchains = await discoverToolchains();
   // Prefer the toolchain that covers most of the requested targets, so one release is built
   // by one compiler wherever possible.
   const ranked = [...toolchains].sort((a, b) => coverage(b, targets) - coverage(a, targets));
-  return targets.map((target) => ({ target, build: buildCapability(target, ranked), run: runCapability(target) }));
+  return targets.map((target) => ({ target, build: buildCapability(target, ranked, workspaceDir), run: runCapability(target) }));
 }
 
 function coverage(toolchain: Toolchain, targets: readonly Target[]): number {
   return targets.filter((t) => toolchain.targets.has(t.triple)).length;
 }
 
-function buildCapability(target: Target, toolchains: Toolchain[]): BuildCapability {
+function buildCapability(target: Target, toolchains: Toolchain[], workspaceDir: string | undefined): BuildCapability {
   const host = hostTarget();
   if (toolchains.length === 0) {
     return {
@@ -151,11 +152,14 @@ function buildCapability(target: Target, toolchains: Toolchain[]): BuildCapabili
     return { ok: false, problem: `no Rust standard library for ${target.triple}`, fix: stdFix(target, toolchains) };
   }
   if (host && host.triple === target.triple) return { ok: true, toolchain };
-  const configured = process.env[`${cargoTargetEnvPrefix(target)}_LINKER`];
+  // A linker the user chose (environment, or the project's Cargo config) wins; Cargo reads it
+  // itself, so binship only checks that it exists.
+  const envName = `${cargoTargetEnvPrefix(target)}_LINKER`;
+  const configured = process.env[envName] ? { linker: process.env[envName] as string, from: envName } : cargoConfigLinker(workspaceDir, target.triple);
   if (configured) {
-    return which(configured)
-      ? { ok: true, toolchain, linker: configured }
-      : { ok: false, toolchain, problem: `linker ${configured} (from ${cargoTargetEnvPrefix(target)}_LINKER) not found`, fix: `install it or unset ${cargoTargetEnvPrefix(target)}_LINKER` };
+    return which(configured.linker)
+      ? { ok: true, toolchain }
+      : { ok: false, toolchain, problem: `linker ${configured.linker} (from ${configured.from}) not found`, fix: `install it or change ${configured.from}` };
   }
   if (target.linuxCross && host?.cpu !== target.cpu) {
     const linker = `${target.linuxCross.gnuPrefix}-gcc`;

@@ -20,6 +20,18 @@ test('doctor: linux-x64 builds and runs natively, linux-arm64 cross-builds and r
   assert.match(row('linux-x64-musl').build.fix!, /rustup target add x86_64-unknown-linux-musl/);
 });
 
+test('doctor and build respect a linker the project sets in its Cargo config', async () => {
+  const dir = scratch();
+  cpSync(WORKSPACE, path.join(dir, 'rust'), { recursive: true, filter: (source) => source !== path.join(WORKSPACE, 'target') });
+  mkdirSync(path.join(dir, 'rust', '.cargo'));
+  writeFileSync(path.join(dir, 'rust', '.cargo', 'config.toml'), '[target.aarch64-unknown-linux-gnu]\nlinker = "aarch64-linux-gnu-gcc-from-config"\n');
+  const config = writeConfig(dir, (t) => t.replace(`workspace = ${JSON.stringify(WORKSPACE)}`, 'workspace = "rust"'));
+  const doctor = await binship(['--config', config, 'doctor', '--json']);
+  const arm = (JSON.parse(doctor.stdout) as { platform: string; build: { ok: boolean; problem: string } }[]).find((r) => r.platform === 'linux-arm64')!;
+  assert.equal(arm.build.ok, false);
+  assert.match(arm.build.problem, /linker aarch64-linux-gnu-gcc-from-config \(from .*rust\/\.cargo\/config\.toml\) not found/);
+});
+
 test('build --local --jobs 2 builds linux-x64 and linux-arm64 at once and lists every other target as skipped with the reason', async () => {
   const result = await binship(['build', '--local', '--jobs', '2', '--json']);
   assert.equal(result.exitCode, 0, result.stderr);

@@ -12,7 +12,7 @@ export function register(program: Command, context: CliContext): void {
     .option('--all', 'every target binship knows, not only the configured ones')
     .action(async (options: { json?: boolean; all?: boolean }) => {
       const targets = options.all ? TARGETS : context.loadConfig().targets;
-      const capabilities = await targetCapabilities(targets);
+      const capabilities = await targetCapabilities(targets, options.all ? undefined : context.loadConfig().cargo.workspaceDir);
       if (options.json) {
         context.print(
           JSON.stringify(
