@@ -6,7 +6,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { execa } from 'execa';
-import { buildRustBinaries, fixturesDir, repoRoot, repoSpecsDir, specFolders, workspaceVersion } from './support/rust.js';
+import { VERSION } from './support/project.js';
+import { buildRustBinaries, fixturesDir, repoRoot, repoSpecsDir, specFolders } from './support/rust.js';
 
 /** The newest MCP protocol version leanspec-mcp speaks; it answers with it when the client asks for it. */
 const LATEST_SERVER_PROTOCOL = '2025-11-25';
@@ -36,7 +37,7 @@ describe('leanspec-mcp through the official MCP SDK client', () => {
 
   before(async () => {
     const { mcp } = await buildRustBinaries();
-    version = await workspaceVersion();
+    version = VERSION;
     // cwd is the repo root and LEANSPEC_SPECS_DIR is not passed on, so the server's
     // default specs folder is the repo's ./specs.
     transport = new RecordingStdioTransport({ command: mcp, cwd: repoRoot, env: getDefaultEnvironment(), stderr: 'pipe' });
@@ -164,7 +165,7 @@ describe('leanspec-mcp on raw stdio', () => {
   test('--version prints only the workspace version', async () => {
     const { mcp } = await buildRustBinaries();
     const run = await execa(mcp, ['--version']);
-    assert.equal(run.stdout, await workspaceVersion());
+    assert.equal(run.stdout, VERSION);
   });
 });
 
@@ -172,7 +173,7 @@ describe('lean-spec CLI', () => {
   test('--version prints only the workspace version', async () => {
     const { cli } = await buildRustBinaries();
     const run = await execa(cli, ['--version'], { stripFinalNewline: false });
-    assert.equal(run.stdout, `${await workspaceVersion()}\n`);
+    assert.equal(run.stdout, `${VERSION}\n`);
   });
 
   test('validate prints file:line: message for each broken spec and exits 1', async () => {

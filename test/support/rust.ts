@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { REPO_ROOT, VERSION, WORKSPACE } from './project.js';
+import { REPO_ROOT, WORKSPACE } from './project.js';
 
 export const repoRoot = REPO_ROOT;
 export const rustDir = WORKSPACE;
@@ -31,11 +31,6 @@ export function buildRustBinaries(): Promise<RustBinaries> {
     return { cli: path.join(release, `lean-spec${exe}`), mcp: path.join(release, `leanspec-mcp${exe}`) };
   })();
   return build;
-}
-
-/** `[workspace.package] version` of rust/Cargo.toml: the one version both binaries report. */
-export async function workspaceVersion(): Promise<string> {
-  return VERSION;
 }
 
 /** Folder names of the specs in `dir`: visible sub-folders holding a README.md, sorted. */
