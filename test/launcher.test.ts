@@ -345,7 +345,9 @@ process.stdout.write('ready\\n');
 setTimeout(() => process.stdout.write('SIGINT x' + n + '\\n'), 1500);
 `;
       const fx = makeFixture({ installed: { [HOST_PLATFORM.packageName]: counter } });
-      const term = spawn('script', ['-qec', `'${process.execPath}' '${fx.binLink}'`, '/dev/null'], {
+      // `exec`: script(1) runs the command through $SHELL (or /bin/sh); a shell
+      // left waiting in the foreground group would die of the Ctrl-C itself.
+      const term = spawn('script', ['-qec', `exec '${process.execPath}' '${fx.binLink}'`, '/dev/null'], {
         env: cleanEnv(),
         stdio: ['pipe', 'pipe', 'inherit'],
       });
