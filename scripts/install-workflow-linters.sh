@@ -27,12 +27,15 @@ have_version() { # have_version BINARY EXPECTED-SUBSTRING VERSION-FLAG
 if have_version "$bin/actionlint" "$ACTIONLINT_VERSION" -version; then
   echo "actionlint $ACTIONLINT_VERSION already installed"
 else
-  if ! command -v go >/dev/null 2>&1; then
-    echo "install-workflow-linters: go is not on PATH; install Go (https://go.dev/doc/install) and rerun" >&2
+  # The official Go tarball installs to /usr/local/go, often without touching PATH.
+  go="$(command -v go || true)"
+  [ -n "$go" ] || [ ! -x /usr/local/go/bin/go ] || go=/usr/local/go/bin/go
+  if [ -z "$go" ]; then
+    echo "install-workflow-linters: go is not on PATH nor in /usr/local/go; install Go (https://go.dev/doc/install) and rerun" >&2
     exit 1
   fi
-  echo "building actionlint v$ACTIONLINT_VERSION with $(go version)"
-  GOBIN="$bin" GOFLAGS=-modcacherw go install "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION"
+  echo "building actionlint v$ACTIONLINT_VERSION with $("$go" version)"
+  GOBIN="$bin" GOFLAGS=-modcacherw "$go" install "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION"
 fi
 
 # zizmor and shellcheck, in one virtualenv
