@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { cargoHome, checkWorkspace, releaseVersion } from './cargo.js';
+import { rustcCfg, rustflagsConfigKey } from './cargo-config.js';
 import type { ReleaseConfig } from './config/load.js';
 import { targetCapabilities, type TargetCapability } from './host.js';
 import { binaryFileName, cargoTargetEnvPrefix, type Target } from './targets.js';
@@ -94,7 +95,7 @@ async function buildTarget(
   for (const binary of config.binaries) args.push('--bin', binary.name);
   const env: Record<string, string> = { RUSTC: can.toolchain.rustc, CARGO_TERM_COLOR: 'never' };
   if (can.linker) env[`${cargoTargetEnvPrefix(target)}_LINKER`] = can.linker;
-  args.push(...remapPathArgs(workspaceRoot, env));
+  args.push(...(await remapPathArgs(workspaceRoot, env, target, config.cargo.workspaceDir, can.toolchain.rustc)));
   const sourceDateEpoch = await commitEpoch(config.root);
   if (sourceDateEpoch) env.SOURCE_DATE_EPOCH = sourceDateEpoch;
 
@@ -120,9 +121,16 @@ async function buildTarget(
  * Rust embeds source paths (panic locations, debug info) of dependencies as absolute paths.
  * Remapping the workspace and Cargo home makes binaries independent of where they were built.
  * An explicit RUSTFLAGS/CARGO_ENCODED_RUSTFLAGS wins over config files in Cargo, so we extend
- * it; otherwise `--config build.rustflags` joins any rustflags the project's config files set.
+ * it; otherwise `--config` adds the flags under the key Cargo will read for this target, which
+ * joins them to the project's own rustflags (see rustflagsConfigKey).
  */
-function remapPathArgs(workspaceRoot: string, env: Record<string, string>): string[] {
+async function remapPathArgs(
+  workspaceRoot: string,
+  env: Record<string, string>,
+  target: Target,
+  workspaceDir: string,
+  rustc: string,
+): Promise<string[]> {
   const flags = [`--remap-path-prefix=${workspaceRoot}=/build`, `--remap-path-prefix=${cargoHome()}=/cargo`];
   if (process.env.CARGO_ENCODED_RUSTFLAGS !== undefined) {
     env.CARGO_ENCODED_RUSTFLAGS = [process.env.CARGO_ENCODED_RUSTFLAGS, ...flags].filter(Boolean).join('\x1f');
@@ -134,7 +142,8 @@ function remapPathArgs(workspaceRoot: string, env: Record<string, string>): stri
     env.RUSTFLAGS = '';
     return [];
   }
-  return ['--config', `build.rustflags=${JSON.stringify(flags)}`];
+  const key = await rustflagsConfigKey(workspaceDir, target, () => rustcCfg(rustc, target.triple));
+  return ['--config', `${key}=${JSON.stringify(flags)}`];
 }
 
 async function commitEpoch(root: string): Promise<string | undefined> {

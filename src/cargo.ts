@@ -150,31 +150,3 @@ export function checkTag(tag: string, version: string, config: ReleaseConfig): v
     );
   }
 }
-
-/**
- * `target.<triple>.linker` from the Cargo config files Cargo itself would read for a build in
- * `workspaceDir`: `.cargo/config.toml` (or `config`) there and in every parent, then Cargo home.
- * The nearest wins, as in Cargo.
- */
-export function cargoConfigLinker(workspaceDir: string | undefined, triple: string): { linker: string; from: string } | undefined {
-  const dirs: string[] = [];
-  for (let dir = workspaceDir && path.resolve(workspaceDir); dir; dir = path.dirname(dir) === dir ? undefined : path.dirname(dir)) {
-    dirs.push(path.join(dir, '.cargo'));
-  }
-  dirs.push(cargoHome());
-  for (const dir of dirs) {
-    for (const name of ['config.toml', 'config']) {
-      const file = path.join(dir, name);
-      if (!existsSync(file)) continue;
-      try {
-        const config = parseToml(readFileSync(file, 'utf8')) as { target?: Record<string, { linker?: unknown }> };
-        const linker = config.target?.[triple]?.linker;
-        if (typeof linker === 'string') return { linker, from: file };
-      } catch {
-        // Cargo reports a broken config file itself, with a better message than ours.
-      }
-      break;
-    }
-  }
-  return undefined;
-}

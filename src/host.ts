@@ -6,7 +6,7 @@
 import { accessSync, constants, existsSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { cargoConfigLinker } from './cargo.js';
+import { cargoConfigLinker } from './cargo-config.js';
 import { cargoTargetEnvPrefix, targetForNode, type Target } from './targets.js';
 
 export interface Toolchain {

@@ -17,7 +17,8 @@ test('doctor: linux-x64 builds and runs natively, linux-arm64 cross-builds and r
   assert.deepEqual(row('linux-arm64').run.prefix.slice(1), ['-L', '/usr/aarch64-linux-gnu']);
   assert.equal(row('darwin-arm64').build.ok, false);
   assert.match(row('darwin-arm64').build.fix!, /build on the macos-15 runner/);
-  assert.match(row('linux-x64-musl').build.fix!, /rustup target add x86_64-unknown-linux-musl/);
+  // rustup's command where a rustup toolchain is on PATH, the general advice otherwise
+  assert.match(row('linux-x64-musl').build.fix!, /^(rustup target add x86_64-unknown-linux-musl|install the x86_64-unknown-linux-musl standard library for your Rust toolchain, or build on the ubuntu-22.04 runner)$/);
 });
 
 test('doctor and build respect a linker the project sets in its Cargo config', async () => {
@@ -30,6 +31,32 @@ test('doctor and build respect a linker the project sets in its Cargo config', a
   const arm = (JSON.parse(doctor.stdout) as { platform: string; build: { ok: boolean; problem: string } }[]).find((r) => r.platform === 'linux-arm64')!;
   assert.equal(arm.build.ok, false);
   assert.match(arm.build.problem, /linker aarch64-linux-gnu-gcc-from-config \(from .*rust\/\.cargo\/config\.toml\) not found/);
+});
+
+test("build keeps the project's target-specific rustflags and still remaps build paths", async () => {
+  // [target.<cfg>] rustflags make Cargo ignore build.rustflags; binship must add its
+  // --remap-path-prefix flags under the key Cargo reads, joined to the project's.
+  const dir = scratch();
+  cpSync(WORKSPACE, path.join(dir, 'rust'), { recursive: true, filter: (source) => path.basename(source) !== 'target' });
+  mkdirSync(path.join(dir, 'rust', '.cargo'));
+  const probe = '/binship-probe-rpath';
+  writeFileSync(
+    path.join(dir, 'rust', '.cargo', 'config.toml'),
+    `[target.'cfg(all(unix, target_arch = "x86_64"))']\nrustflags = ["-C", "link-arg=-Wl,-rpath,${probe}"]\n`,
+  );
+  const config = writeConfig(dir, (t) => t.replace(`workspace = ${JSON.stringify(WORKSPACE)}`, 'workspace = "rust"'));
+  const built = await binship(['--config', config, 'build', '--target', 'linux-x64'], { cwd: dir });
+  assert.equal(built.exitCode, 0, built.stderr);
+  const dist = path.join(dir, 'dist');
+  const collected = await binship(['--config', config, 'collect', '--dist', dist], { cwd: dir });
+  assert.equal(collected.exitCode, 0, collected.stderr);
+  for (const binary of ['lean-spec', 'leanspec-mcp']) {
+    const bytes = readFileSync(path.join(dist, 'linux-x64', binary));
+    assert.ok(bytes.includes(probe), `${binary}: the project's rustflags were dropped`);
+    assert.ok(!bytes.includes(path.join(dir, 'rust')), `${binary}: binship's path remapping was dropped`);
+  }
+  const verified = await binship(['--config', config, 'verify', dist], { cwd: dir });
+  assert.equal(verified.exitCode, 0, verified.stdout + verified.stderr);
 });
 
 test('build --local --jobs 2 builds linux-x64 and linux-arm64 at once and lists every other target as skipped with the reason', async () => {

@@ -75,7 +75,7 @@ export function checkSize(file: string, size: number, limits: StaticLimits): str
 /**
  * A binary that still names the directories it was built in leaks them to users and cannot be
  * rebuilt byte for byte elsewhere. binship build remaps them; this catches what slipped past
- * (e.g. a project's target-specific rustflags, which make Cargo ignore the remapping flags).
+ * (e.g. a binary built by plain `cargo build`, or with RUSTFLAGS that replaced binship's).
  * Only meaningful on the machine that built the binary, where these paths are the build paths.
  */
 export function checkNoBuildPaths(file: string, fullPath: string, buildPaths: string[]): string[] {
@@ -83,5 +83,5 @@ export function checkNoBuildPaths(file: string, fullPath: string, buildPaths: st
   const found = buildPaths.filter((p) => p.length > 1 && bytes.includes(p));
   return found.length === 0
     ? []
-    : [`${file}: contains the build path ${found.join(' and ')}; build with binship build (it remaps them), and move target-specific rustflags to [build] rustflags so the remapping applies`];
+    : [`${file}: contains the build path ${found.join(' and ')}; build it with binship build, which remaps them with --remap-path-prefix`];
 }
