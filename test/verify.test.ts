@@ -123,7 +123,7 @@ test('a binary that still names its build directory is refused', async () => {
   const file = path.join(dist, 'linux-x64', 'lean-spec');
   writeFileSync(file, Buffer.concat([readFileSync(file), Buffer.from(`\0${WORKSPACE}/crates/leanspec-cli/src/main.rs\0`)]));
   await regenerateChecksums(dist);
-  await refused(dist, /linux-x64\/lean-spec: contains the build path .*\/rust; build with binship build \(it remaps them\)/);
+  await refused(dist, /linux-x64\/lean-spec: contains the build path .*\/rust; build it with binship build, which remaps them with --remap-path-prefix/);
 });
 
 test('a binary over the size budget is refused', async () => {
