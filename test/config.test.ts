@@ -40,6 +40,15 @@ const badConfigs: [string, (text: string) => string, RegExp][] = [
   ['not a GitHub URL', (t) => t.replace('https://github.com/codervisor/lean-spec', 'https://gitlab.com/x/y/z'), /^binship\.toml: project\.repository: must be the GitHub URL of the repository/],
   ['lowercase env name', (t) => t.replace('LEANSPEC_BINARY_PATH', 'leanspec_path'), /^binship\.toml: binaries\[0\]\.override_env: must be an environment variable name in UPPER_SNAKE_CASE/],
   ['wrong type', (t) => t.replace(/targets = \[[^\]]*\]/, 'targets = "linux-x64"'), /^binship\.toml: targets: expected array, got string "linux-x64"; change it to a array/],
+  ['zero size budget', (t) => t.replace('max_size = "10MB"', 'max_size = "0MB"'), /^binship\.toml: verify\.max_size: must be larger than 0/],
+  ['engines.node not a range', (t) => t.replace('node_engine = ">=18"', 'node_engine = "banana"'), /^binship\.toml: npm\.node_engine: must be a semver range such as ">=18"/],
+  ['shared override variable', (t) => t.replace('LEANSPEC_MCP_BINARY_PATH', 'LEANSPEC_BINARY_PATH'), /^binship\.toml: binaries\[1\]\.override_env: "LEANSPEC_BINARY_PATH" is already used by binaries\[0\]/],
+  ['repository URL with .git', (t) => t.replace('codervisor/lean-spec"', 'codervisor/lean-spec.git"'), /^binship\.toml: project\.repository: must be the GitHub URL of the repository without "\.git"/],
+  ['repository URL with a query', (t) => t.replace('codervisor/lean-spec"', 'codervisor/lean-spec?x=1"'), /^binship\.toml: project\.repository: must be the GitHub URL/],
+  ['workflow outside .github/workflows', (t) => t.replace('path = ".github/workflows/rust-binaries.yml"', 'path = "../../etc/x.yml"'), /^binship\.toml: workflow\.path: must be a file directly in \.github\/workflows\//],
+  ['Node version alias', (t) => t.replace('[workflow]', '[workflow]\nnode_version = "lts/hydrogen"'), /^binship\.toml: workflow\.node_version: must be a Node\.js version such as "24"/],
+  ['npm version range', (t) => t.replace('[workflow]', '[workflow]\nnpm_version = "^11"'), /^binship\.toml: workflow\.npm_version: must be an exact npm version/],
+  ['install that runs install scripts', (t) => t.replace('npm ci --ignore-scripts && npm run build', 'npm ci && npm run build'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts .*add --ignore-scripts/],
 ];
 
 for (const [name, edit, message] of badConfigs) {

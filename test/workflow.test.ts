@@ -19,6 +19,7 @@ import { loadConfig, parseConfig, type ReleaseConfig } from '../src/config/load.
 import { StepError, UsageError } from '../src/errors.js';
 import { resolveTarget } from '../src/targets.js';
 import { ACTIONS } from '../src/workflow/actions.js';
+import { VERSION } from './support/project.js';
 import { checkWorkflow, writeWorkflow } from '../src/workflow/file.js';
 import { CACHE_CONDITION, generateWorkflow } from '../src/workflow/generate.js';
 import { buildMatrix, formatPlanOutputs, manualDistTag, planOutputs, releaseDistTag } from '../src/workflow/matrix.js';
@@ -411,12 +412,19 @@ describe('generator', () => {
   test('config values that would become expressions or break trusted publishing are refused', () => {
     const refused = (replace: [string | RegExp, string][], pattern: RegExp) =>
       assert.throws(() => generateWorkflow(configWith(replace)), (error: unknown) => error instanceof UsageError && pattern.test(error.message));
-    refused([['install = "npm ci --ignore-scripts && npm run build"', 'install = "npm ci && echo ${{ github.head_ref }}"']], /\[workflow\] install .*expressions/);
+    refused([['install = "npm ci --ignore-scripts && npm run build"', 'install = "npm ci --ignore-scripts && echo ${{ github.head_ref }}"']], /\[workflow\] install .*expressions/);
     refused([['[workflow]\n', '[workflow]\nnpm_version = "11.4.0"\n']], /npm_version 11\.4\.0: npm trusted publishing needs npm 11\.5\.1/);
     refused([['[workflow]\n', '[workflow]\nnode_version = "20"\n']], /node_version 20: .*22\.14\.0/);
     refused([['[workflow]\n', '[workflow]\nnode_version = "22.12.0"\n']], /node_version 22\.12\.0/);
     refused([['environment = "npm-publish"', 'environment = "npm publish ${{ x }}"']], /\[workflow\] environment/);
     assert.doesNotThrow(() => generateWorkflow(configWith([['[workflow]\n', '[workflow]\nnode_version = "22.14.0"\n']])));
+  });
+
+  test('provenance for public packages only (npm refuses it for restricted ones)', () => {
+    assert.match(generated, /publish --provenance --tag "\$DIST_TAG"/);
+    const restricted = generateWorkflow(configWith([['access = "public"', 'access = "restricted"']]));
+    assert.match(restricted, /run: node bin\/binship\.js publish --tag "\$DIST_TAG"/);
+    assert.ok(!restricted.includes('--provenance'));
   });
 
   test('the workflow follows the config: repository, environment, command, toolchain', () => {
@@ -429,7 +437,7 @@ describe('generator', () => {
     const text = generateWorkflow(other);
     assert.match(text, /github\.repository == 'someone\/fork-of-it'/);
     assert.match(text, /environment:\n\s+name: release\n/);
-    assert.match(text, /\n\s+npx binship matrix --dist-tag "\$DIST_TAG" \| tee -a/);
+    assert.match(text, /\n\s+npx binship matrix --dist-tag "\$DIST_TAG" --publish "\$PUBLISH" \| tee -a/);
     assert.match(text, /run: npx binship build --target "\$TARGET"/);
     assert.match(text, /toolchain: 1\.96\.0/);
     assert.ok(!text.includes('node bin/binship.js'));
@@ -451,6 +459,19 @@ describe('binship matrix', () => {
     assert.equal(manualDistTag(' next '), 'next');
     for (const bad of ['', 'latest', 'v1', '1.x', 'has space', '-dev']) {
       assert.throws(() => manualDistTag(bad), UsageError, `accepted ${JSON.stringify(bad)}`);
+    }
+  });
+
+  test('a manual run that publishes needs a prerelease version (a release version would be used up)', async () => {
+    assert.throws(() => planOutputs(config, '0.3.0', 'dev', true), (error: unknown) =>
+      error instanceof UsageError && /manual publish of release version 0\.3\.0 under "dev" would use 0\.3\.0 up on npm; push the tag v0\.3\.0 to release it, or set a prerelease version such as 0\.3\.1-dev\.1/.test(error.message));
+    assert.equal(planOutputs(config, '0.3.1-dev.1', 'dev', true).distTag, 'dev');
+    assert.equal(planOutputs(config, '0.3.0', 'dev', false).distTag, 'dev'); // a manual build only
+    if (HAVE_CLI) {
+      const refused = await cli(['matrix', '--dist-tag', 'dev', '--publish', 'true']);
+      assert.equal(refused.exitCode, VERSION.includes('-') ? 0 : 2, refused.stderr);
+      assert.equal((await cli(['matrix', '--dist-tag', 'dev', '--publish', 'false'])).exitCode, 0);
+      assert.equal((await cli(['matrix', '--dist-tag', 'dev', '--publish', 'yes'])).exitCode, 2);
     }
   });
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { releaseVersion } from '../cargo.js';
 import { checkWorkflow, writeWorkflow } from '../workflow/file.js';
 import { formatPlanOutputs, planOutputs } from '../workflow/matrix.js';
@@ -25,9 +25,14 @@ export function register(program: Command, context: CliContext): void {
     .command('matrix')
     .description('print the CI plan as $GITHUB_OUTPUT lines: matrix=<json> (one entry per target), version=, dist-tag=')
     .option('--dist-tag <tag>', 'npm dist-tag of a manual run (default: from the version: latest, or the prerelease name)')
-    .action(async (options: { distTag?: string }) => {
+    .addOption(
+      new Option('--publish <bool>', 'with --dist-tag: whether the manual run publishes (then the version must be a prerelease)')
+        .choices(['true', 'false'])
+        .default('false'),
+    )
+    .action(async (options: { distTag?: string; publish: 'true' | 'false' }) => {
       const config = context.loadConfig();
       const version = await releaseVersion(config);
-      context.print(formatPlanOutputs(planOutputs(config, version, options.distTag)));
+      context.print(formatPlanOutputs(planOutputs(config, version, options.distTag, options.publish === 'true')));
     });
 }

@@ -1,6 +1,7 @@
 // The release config schema (binship.toml). Field descriptions double as the generated JSON
 // Schema's documentation, so editors show them on hover. Error messages say what to write.
 
+import semver from 'semver';
 import { z } from 'zod';
 import { TARGETS } from '../targets.js';
 
@@ -27,9 +28,12 @@ const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, {
 
 const size = z.union([
   z.number().int().positive(),
-  z.string().regex(/^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|KiB|MiB|GiB)\s*$/, {
-    error: 'must be a size such as "10MB", "8MiB" or a number of bytes',
-  }),
+  z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|KiB|MiB|GiB)\s*$/, {
+      error: 'must be a size such as "10MB", "8MiB" or a number of bytes',
+    })
+    .refine((value) => !(Number.parseFloat(value) <= 0), { error: 'must be larger than 0, e.g. "10MB"' }), // NaN: the regex reports it
 ]);
 
 const smoke = z
@@ -68,8 +72,8 @@ export const configSchema = z
       name: z.string().min(1).describe('Project name, used in messages and the workflow name.'),
       repository: z
         .string()
-        .regex(/^https:\/\/github\.com\/[^/]+\/[^/]+$/, {
-          error: 'must be the GitHub URL of the repository, e.g. "https://github.com/owner/repo"',
+        .regex(/^https:\/\/github\.com\/[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\/(?!.*\.git$)[A-Za-z0-9._-]+$/, {
+          error: 'must be the GitHub URL of the repository without ".git", query or trailing slash, e.g. "https://github.com/owner/repo"',
         })
         .describe('GitHub repository URL; npm provenance requires it to match the publishing repository.'),
       license: z.string().min(1).describe('SPDX license of the published packages.'),
@@ -113,18 +117,42 @@ export const configSchema = z
     dist: z.string().default('dist').describe('Output directory for collected binaries and packages.'),
     npm: z
       .strictObject({
-        node_engine: z.string().default('>=18').describe('engines.node of the main packages.'),
+        node_engine: z
+          .string()
+          .refine((value) => semver.validRange(value) !== null, { error: 'must be a semver range such as ">=18"' })
+          .default('>=18')
+          .describe('engines.node of the main packages.'),
         access: z.enum(['public', 'restricted']).default('public'),
         readme: z.string().optional().describe('README file copied into every main package.'),
       })
       .default({ node_engine: '>=18', access: 'public' }),
     workflow: z
       .strictObject({
-        path: z.string().default('.github/workflows/rust-binaries.yml'),
+        path: z
+          .string()
+          .regex(/^\.github\/workflows\/[A-Za-z0-9._-]+\.ya?ml$/, {
+            error: 'must be a file directly in .github/workflows/ ending in .yml, e.g. ".github/workflows/rust-binaries.yml"',
+          })
+          .default('.github/workflows/rust-binaries.yml'),
         environment: z.string().default('npm-publish').describe('Protected GitHub environment of the publish job.'),
-        node_version: z.string().default('24').describe('Node.js version in CI (npm trusted publishing needs >= 22.14).'),
-        npm_version: z.string().default('11.6.2').describe('npm version in CI (trusted publishing needs >= 11.5.1).'),
-        install: z.string().default('npm ci').describe('Command that installs binship in a CI job.'),
+        node_version: z
+          .string()
+          .regex(/^\d+(\.\d+){0,2}$/, { error: 'must be a Node.js version such as "24" or "24.11.1" (no ranges or aliases)' })
+          .default('24')
+          .describe('Node.js version in CI (npm trusted publishing needs >= 22.14).'),
+        npm_version: z
+          .string()
+          .regex(/^\d+\.\d+\.\d+$/, { error: 'must be an exact npm version such as "11.6.2"' })
+          .default('11.6.2')
+          .describe('npm version in CI (trusted publishing needs >= 11.5.1).'),
+        install: z
+          .string()
+          .refine(blocksInstallScripts, {
+            error:
+              'must not run dependencies\' install scripts (the publish job can mint npm tokens); add --ignore-scripts (npm, pnpm, Yarn 1) or --mode=skip-build (Yarn 2+), e.g. "npm ci --ignore-scripts"',
+          })
+          .default('npm ci --ignore-scripts')
+          .describe('Command that installs binship in a CI job; it must not run install scripts.'),
         command: z.string().default('npx binship').describe('How a CI step invokes binship.'),
       })
       .default({
@@ -132,14 +160,16 @@ export const configSchema = z
         environment: 'npm-publish',
         node_version: '24',
         npm_version: '11.6.2',
-        install: 'npm ci',
+        install: 'npm ci --ignore-scripts',
         command: 'npx binship',
       }),
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, string>();
     config.binaries.forEach((b, i) => {
-      for (const [field, value] of [['name', b.name], ['package', b.package], ['platform_package', b.platform_package]] as const) {
+      const fields = [['name', b.name], ['package', b.package], ['platform_package', b.platform_package], ['override_env', b.override_env]] as const;
+      for (const [field, value] of fields) {
+        if (value === undefined) continue;
         const key = `${field}:${value}`;
         if (seen.has(key)) {
           ctx.addIssue({
@@ -154,6 +184,16 @@ export const configSchema = z
   });
 
 export type RawConfig = z.output<typeof configSchema>;
+
+/**
+ * Every CI job runs the install command, the publish job with `id-token: write`: a dependency's
+ * install script could mint an npm token there. A command that installs with npm, pnpm or Yarn
+ * must switch scripts off; anything else (a custom script) is the project's call.
+ */
+function blocksInstallScripts(command: string): boolean {
+  const installs = /\b(npm|pnpm|yarn)\b/.test(command);
+  return !installs || /--ignore-scripts\b|--mode[= ]skip-build\b/.test(command);
+}
 
 function isRegExp(source: string): boolean {
   try {

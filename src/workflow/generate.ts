@@ -114,10 +114,10 @@ export function generateWorkflow(config: ReleaseConfig): string {
       {
         name: 'Plan the build matrix, version and npm dist-tag',
         id: 'plan',
-        env: { DIST_TAG: '${{ inputs.dist-tag }}' },
+        env: { DIST_TAG: '${{ inputs.dist-tag }}', PUBLISH: '${{ inputs.publish }}' },
         run: [
           'if [ "$GITHUB_EVENT_NAME" = workflow_dispatch ]; then',
-          `  ${run('matrix --dist-tag "$DIST_TAG"')} | tee -a "$GITHUB_OUTPUT"`,
+          `  ${run('matrix --dist-tag "$DIST_TAG" --publish "$PUBLISH"')} | tee -a "$GITHUB_OUTPUT"`,
           'else',
           `  ${run('matrix')} | tee -a "$GITHUB_OUTPUT"`,
           'fi',
@@ -225,7 +225,8 @@ export function generateWorkflow(config: ReleaseConfig): string {
           DIST_TAG: '${{ needs.plan.outputs.dist-tag }}',
           NODE_AUTH_TOKEN: '${{ secrets.NPM_TOKEN }}',
         },
-        run: run('publish --provenance --tag "$DIST_TAG"'),
+        // npm refuses provenance for restricted (private) packages.
+        run: run(`publish${config.npm.access === 'public' ? ' --provenance' : ''} --tag "$DIST_TAG"`),
       },
     ],
   };

@@ -7,7 +7,8 @@
 // The dist-tag of a tag push comes from the version, by the rule `binship publish` uses:
 // `latest` for a release, the prerelease's name for a prerelease (1.2.0-beta.1 -> beta,
 // 1.2.0-rc.2 -> rc), `next` when it has none (1.2.0-0). A manual run names its tag (the workflow
-// input) and may not move `latest`: releases come from tags.
+// input) and may not move `latest`: releases come from tags; a manual run that publishes must
+// carry a prerelease version.
 
 import semver from 'semver';
 import type { ReleaseConfig } from '../config/load.js';
@@ -70,12 +71,25 @@ export interface PlanOutputs {
   distTag: string;
 }
 
-export function planOutputs(config: ReleaseConfig, version: string, requestedDistTag?: string): PlanOutputs {
-  return {
-    matrix: buildMatrix(config),
-    version,
-    distTag: requestedDistTag === undefined ? releaseDistTag(version) : manualDistTag(requestedDistTag),
-  };
+/**
+ * A manual publish of a release version (1.2.3, not 1.2.3-dev.1) would use that version up under
+ * a side tag: npm never accepts it again, so the tag push meant to release it would fail.
+ */
+export function checkManualPublish(version: string, distTag: string): void {
+  if (semver.prerelease(version) === null) {
+    const next = `${semver.inc(version, 'patch') ?? version}-${distTag}.1`;
+    throw new UsageError(
+      `a manual publish of release version ${version} under "${distTag}" would use ${version} up on npm; push the tag v${version} to release it, or set a prerelease version such as ${next} for a manual publish`,
+    );
+  }
+}
+
+/** `manualPublish`: the run is a manual one that will publish (the workflow's publish input). */
+export function planOutputs(config: ReleaseConfig, version: string, requestedDistTag?: string, manualPublish = false): PlanOutputs {
+  if (requestedDistTag === undefined) return { matrix: buildMatrix(config), version, distTag: releaseDistTag(version) };
+  const distTag = manualDistTag(requestedDistTag);
+  if (manualPublish) checkManualPublish(version, distTag);
+  return { matrix: buildMatrix(config), version, distTag };
 }
 
 /** `$GITHUB_OUTPUT` lines (each value is one line: the JSON has no newlines). */
