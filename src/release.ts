@@ -5,6 +5,7 @@
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 import { build, type BuildResult } from './build.js';
 import { releaseVersion } from './cargo.js';
@@ -135,7 +136,13 @@ function reportRows(config: ReleaseConfig, builds: BuildResult[], verified: Veri
   return rows;
 }
 
+/** Is `url` a registry on this machine? An IP literal in 127/8 or ::1, or localhost (not a DNS name like 127.example.com). */
 function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
+  const parsed = URL.parse(url);
+  if (!parsed || !/^https?:$/.test(parsed.protocol)) {
+    throw new UsageError(`--registry ${url}: not a URL; write e.g. http://127.0.0.1:4873/`);
+  }
+  const host = parsed.hostname;
+  if (host === 'localhost' || host === '[::1]') return true;
+  return net.isIPv4(host) && host.startsWith('127.');
 }

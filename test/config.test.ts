@@ -105,6 +105,13 @@ test('CLI: a local release may only go to a registry on this machine', async () 
   assert.equal(remote.exitCode, 2);
   assert.match(remote.stderr, /a local release publishes only the targets this machine builds, so it goes to a registry on this machine/);
   assert.equal((await binship(['release'])).exitCode, 2);
+  // A DNS name that merely starts with 127. is not this machine.
+  const lookalike = await binship(['release', '--local', '--registry', 'http://127.example.com:4873/']);
+  assert.equal(lookalike.exitCode, 2);
+  assert.match(lookalike.stderr, /goes to a registry on this machine/);
+  const notUrl = await binship(['release', '--local', '--registry', 'localhost:4873']);
+  assert.equal(notUrl.exitCode, 2);
+  assert.match(notUrl.stderr, /--registry localhost:4873: not a URL; write e\.g\. http:\/\/127\.0\.0\.1:4873\//);
 });
 
 test('version is the Cargo workspace version; --check-tag names the file to change', async () => {

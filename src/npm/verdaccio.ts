@@ -29,6 +29,8 @@ export interface LocalRegistryOptions {
   port?: number;
   /** Keep a throwaway registry's files after stop() (to restart it on the same storage). */
   keep?: boolean;
+  /** Who may read packages: everyone (default), or only logged-in users, as private registries do. */
+  readAccess?: '$all' | '$authenticated';
 }
 
 const require = createRequire(import.meta.url);
@@ -50,7 +52,7 @@ export async function startLocalRegistry(options: LocalRegistryOptions = {}): Pr
       'uplinks: {}',
       'packages:',
       "  '**':",
-      '    access: $all',
+      `    access: ${options.readAccess ?? '$all'}`,
       '    publish: $authenticated',
       '    unpublish: $authenticated',
       'server:',
@@ -67,23 +69,32 @@ export async function startLocalRegistry(options: LocalRegistryOptions = {}): Pr
     env: { ...process.env, NODE_ENV: 'production' },
   });
   const url = `http://127.0.0.1:${port}/`;
-  await waitForPing(url, child, path.join(home, 'verdaccio.log'));
-  const token = await createUser(url);
   const ownHome = !options.storageDir;
-  return {
-    url, port, token, storageDir, pid: child.pid as number,
-    stop: async (signal = 'SIGTERM') => {
-      await stopChild(child, signal);
-      closeSync(log);
-      // A registry started on given storage is kept (it may be restarted); a throwaway one is not.
-      if (ownHome && !options.keep) rmSync(home, { recursive: true, force: true });
-    },
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
+    await stopChild(child, signal);
+    closeSync(log);
+    // A registry started on given storage is kept (it may be restarted); a throwaway one is not.
+    if (ownHome && !options.keep) rmSync(home, { recursive: true, force: true });
   };
+  let spawnError: Error | undefined;
+  child.once('error', (error) => (spawnError = error));
+  try {
+    await waitForPing(url, child, path.join(home, 'verdaccio.log'), () => spawnError);
+    const token = await createUser(url);
+    return { url, port, token, storageDir, pid: child.pid as number, stop };
+  } catch (error) {
+    // No registry process or open log may outlive a failed start; the home stays for its log.
+    await stopChild(child, 'SIGKILL');
+    closeSync(log);
+    throw error;
+  }
 }
 
-async function waitForPing(url: string, child: ChildProcess, logFile: string): Promise<void> {
+async function waitForPing(url: string, child: ChildProcess, logFile: string, spawnError: () => Error | undefined): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
+    const error = spawnError();
+    if (error) throw new StepError(`Verdaccio could not be started: ${error.message}`);
     if (child.exitCode !== null) throw new StepError(`Verdaccio exited with code ${child.exitCode} before it answered; see ${logFile}`);
     try {
       const response = await fetch(`${url}-/ping`);
@@ -93,7 +104,6 @@ async function waitForPing(url: string, child: ChildProcess, logFile: string): P
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  child.kill('SIGKILL');
   throw new StepError(`Verdaccio did not answer on ${url} within 30 s; see ${logFile}`);
 }
 
@@ -116,7 +126,7 @@ async function createUser(url: string): Promise<string> {
 }
 
 function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
     child.kill(signal);
