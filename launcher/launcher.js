@@ -244,7 +244,9 @@ function spawnChild(spec, found, args) {
   const forward = (sig) => {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     // A terminal sends Ctrl-C to its whole foreground process group, the child
-    // included; forwarding it too would deliver SIGINT twice.
+    // included; forwarding it too would deliver SIGINT twice. (The price: a
+    // `kill -INT` aimed at the launcher alone while it runs in a terminal's
+    // foreground is not passed on; Node cannot tell the two senders apart.)
     if (sig === 'SIGINT' && terminalSignalsGroup()) return;
     try {
       child.kill(sig);
@@ -277,7 +279,8 @@ function spawnChild(spec, found, args) {
       startFailed(err);
       return;
     }
-    child.once('error', startFailed);
+    // on, not once: a failed kill() is also an 'error' event, and may happen more than once.
+    child.on('error', startFailed);
     child.once('exit', (code, signal) => {
       for (const sig of FORWARDED_SIGNALS) process.removeListener(sig, forward);
       if (signal) exitWithSignal(signal);

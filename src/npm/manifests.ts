@@ -36,6 +36,22 @@ function common(config: ReleaseConfig, version: string) {
   };
 }
 
+/**
+ * The npm `libc` of a target's platform package. npm, pnpm and Yarn skip a package whose libc
+ * is not the host's, so a musl build is declared musl only when the release also ships the glibc
+ * build of that os/cpu. Otherwise it declares none: the (static) musl binary is then the one
+ * Linux build of that CPU and must install on glibc systems too, where the launcher runs it.
+ */
+export function npmLibc(target: Target, shipped: readonly Target[]): 'glibc' | 'musl' | undefined {
+  if (target.libc !== 'musl') return target.libc;
+  const glibcSibling = shipped.some((t) => t.os === target.os && t.cpu === target.cpu && t.libc === 'glibc');
+  return glibcSibling ? 'musl' : undefined;
+}
+
+function libcField(libc: string | undefined): { libc?: string[] } {
+  return libc ? { libc: [libc] } : {};
+}
+
 export function platformManifest(config: ReleaseConfig, binary: BinaryConfig, target: Target, version: string): PackageManifest {
   return {
     name: platformPackageName(binary, target),
@@ -43,7 +59,7 @@ export function platformManifest(config: ReleaseConfig, binary: BinaryConfig, ta
     description: `${binary.description} (${target.platform} binary; install ${binary.package} instead)`,
     os: [target.os],
     cpu: [target.cpu],
-    ...(target.libc ? { libc: [target.libc] } : {}),
+    ...libcField(npmLibc(target, config.targets)),
     // Yarn PnP keeps packages zipped unless told otherwise; a binary must be a real file.
     preferUnplugged: true,
     files: [`bin/${binaryFileName(binary.name, target)}`],

@@ -15,7 +15,7 @@ import { StepError } from '../errors.js';
 import { binaryFileName, findTarget, type Target } from '../targets.js';
 import { verify } from '../verify/index.js';
 import { renderInstallScript, renderLauncher, type LauncherSpec } from './launcher.js';
-import { checkManifest, mainManifest, platformManifest, type PackageManifest } from './manifests.js';
+import { checkManifest, mainManifest, npmLibc, platformManifest, type PackageManifest } from './manifests.js';
 import { tarballIntegrity } from './tarball.js';
 
 export const NPM_DIR = 'npm';
@@ -74,7 +74,7 @@ export async function pack(options: { config: ReleaseConfig; distDir?: string })
     }
     const pkg = mainManifest(config, binary, version, targets);
     const dir = stagePackage(npmDir, pkg, config, mainReadme(config, binary, targets));
-    const spec = launcherSpec(binary, version, targets);
+    const spec = launcherSpec(binary, version, targets, config.targets);
     mkdirSync(path.join(dir, 'bin'));
     writeFileSync(path.join(dir, 'bin', binary.name), renderLauncher(spec));
     writeFileSync(path.join(dir, 'install.js'), renderInstallScript(spec));
@@ -85,7 +85,9 @@ export async function pack(options: { config: ReleaseConfig; distDir?: string })
   return index;
 }
 
-export function launcherSpec(binary: BinaryConfig, version: string, targets: readonly Target[]): LauncherSpec {
+/** `targets`: the platforms packed now; `shipped`: every configured target (decides each `libc`). */
+export function launcherSpec(binary: BinaryConfig, version: string, targets: readonly Target[], shipped: readonly Target[]): LauncherSpec {
+  const libcOf = (target: Target) => npmLibc(target, shipped);
   return {
     packageName: binary.package,
     version,
@@ -94,7 +96,7 @@ export function launcherSpec(binary: BinaryConfig, version: string, targets: rea
     platforms: targets.map((target) => ({
       os: target.os,
       cpu: target.cpu,
-      ...(target.libc ? { libc: target.libc } : {}),
+      ...(libcOf(target) ? { libc: libcOf(target) } : {}),
       packageName: platformPackageName(binary, target),
       binaryFile: binaryFileName(binary.name, target),
     })),
