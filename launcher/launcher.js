@@ -145,9 +145,34 @@ function locateBinary(spec, options) {
   if (candidates.length === 0) return { error: 'unsupported', host };
   for (const platform of candidates) {
     const dir = packageDir(platform.packageName);
-    if (dir) return { file: path.join(dir, 'bin', platform.binaryFile), platform, host, override: false };
+    if (dir) return { file: path.join(dir, 'bin', platform.binaryFile), dir, platform, host, override: false };
   }
   return { error: 'missing', host, platform: candidates[0] };
+}
+
+/**
+ * The platform package is pinned to our exact version, so another version means a
+ * package manager override or a half-done upgrade. The binary likely still works:
+ * say so on stderr (never stdout) with the fix, and run it.
+ */
+function warnOnVersionMismatch(spec, found) {
+  let version;
+  try {
+    version = JSON.parse(fs.readFileSync(path.join(found.dir, 'package.json'), 'utf8')).version;
+  } catch (_) {
+    return; // unreadable: the run itself will tell
+  }
+  if (version === spec.version) return;
+  try {
+    fs.writeSync(
+      2,
+      spec.binaryName + ': warning: ' + found.platform.packageName + ' is version ' + version + ' but ' +
+        spec.packageName + ' is ' + spec.version + '; running it anyway. Reinstall to match:\n    ' +
+        reinstallCommand(spec, found.platform) + '\n',
+    );
+  } catch (_) {
+    // Nowhere to report it.
+  }
 }
 
 /** Why a file cannot be executed ('missing', 'not-file', 'not-executable'), or null. */
@@ -186,6 +211,8 @@ function main(spec, args) {
   if (!spec) fail('launcher', 'this launcher was not rendered with a spec (binship renderLauncher).');
   const found = locateBinary(spec);
   if (found.error) fail(spec.binaryName, locateErrorMessage(spec, found));
+
+  if (!found.override) warnOnVersionMismatch(spec, found);
 
   // A binary from the platform package may have lost its exec bit: repair it
   // once. The override path belongs to the user, so it is only reported.

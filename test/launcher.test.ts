@@ -380,6 +380,23 @@ setTimeout(() => process.stdout.write('SIGINT x' + n + '\\n'), 1500);
     assert.equal(Number(out.trim()) === launcher.pid, HAS_EXECVE);
   });
 
+  test('a platform package of another version: warns on stderr with the reinstall command, then runs', () => {
+    const fx = makeFixture();
+    const pkgJson = path.join(path.dirname(path.dirname(hostBinary(fx))), 'package.json');
+    fs.writeFileSync(pkgJson, JSON.stringify({ ...JSON.parse(fs.readFileSync(pkgJson, 'utf8')), version: '0.0.1' }));
+    const r = runLauncher(fx, [], { env: { FAKE_MODE: 'whoami' } });
+    assert.equal(r.stdout, 'host\n');
+    assert.equal(r.status, 0);
+    assert.equal(
+      r.stderr,
+      `${BIN}: warning: ${HOST_PLATFORM.packageName} is version 0.0.1 but ${MAIN} is ${VERSION}; running it anyway. Reinstall to match:\n` +
+        `    npm install ${MAIN}@${VERSION} ${HOST_PLATFORM.packageName}@${VERSION}\n`,
+    );
+    // The same version: not a word.
+    fs.writeFileSync(pkgJson, JSON.stringify({ ...JSON.parse(fs.readFileSync(pkgJson, 'utf8')), version: VERSION }));
+    assert.equal(runLauncher(fx, [], { env: { FAKE_MODE: 'whoami' } }).stderr, '');
+  });
+
   test('override env var: runs that binary instead (even on an unsupported platform)', () => {
     const fx = makeFixture({ spec: makeSpec(FOREIGN_PLATFORMS), installed: {} });
     const custom = path.join(fx.root, 'custom-build');
