@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import semver from 'semver';
-import { parse as parseToml } from 'smol-toml';
+import { parse as parseToml, TomlError } from 'smol-toml';
 import type { ReleaseConfig } from './config/load.js';
 import { StepError, UsageError } from './errors.js';
 
@@ -58,7 +58,7 @@ function workspaceVersion(workspaceDir: string): string {
   if (!existsSync(manifest)) {
     throw new UsageError(`${manifest}: no Cargo.toml; set [cargo] workspace in binship.toml to the workspace directory`);
   }
-  const toml = parseToml(readFileSync(manifest, 'utf8')) as { workspace?: { package?: { version?: unknown } } };
+  const toml = parseManifest(manifest) as { workspace?: { package?: { version?: unknown } } };
   const version = toml.workspace?.package?.version;
   if (typeof version !== 'string') {
     throw new UsageError(
@@ -66,6 +66,18 @@ function workspaceVersion(workspaceDir: string): string {
     );
   }
   return version;
+}
+
+/** Parses a Cargo.toml; a syntax error is the user's to fix, so it names the file and line. */
+function parseManifest(manifest: string): unknown {
+  try {
+    return parseToml(readFileSync(manifest, 'utf8'));
+  } catch (error) {
+    if (!(error instanceof TomlError)) throw error;
+    // smol-toml's message is "Invalid TOML document: <reason>" followed by a code excerpt.
+    const reason = error.message.split('\n')[0]!.replace(/^Invalid TOML document: /, '');
+    throw new UsageError(`${manifest}:${error.line}:${error.column}: invalid TOML (${reason}); fix the TOML at that line`);
+  }
 }
 
 async function crateVersion(config: ReleaseConfig, crate: string): Promise<string> {

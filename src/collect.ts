@@ -15,7 +15,7 @@ import { cargoMetadata, releaseVersion } from './cargo.js';
 import type { ReleaseConfig } from './config/load.js';
 import { checksumLine, parseChecksums, sha256File } from './dist/checksums.js';
 import { MANIFEST_FILE, SUMS_FILE, writeManifest, type DistFile, type DistManifest } from './dist/manifest.js';
-import { StepError, UsageError } from './errors.js';
+import { errorMessage, StepError, UsageError } from './errors.js';
 import { binaryFileName, type Target } from './targets.js';
 
 export interface CollectOptions {
@@ -27,6 +27,8 @@ export interface CollectOptions {
   distDir?: string;
   /** Cargo target directory (default: the workspace's). */
   targetDir?: string;
+  /** Problems that do not fail the collect (default: printed to stderr). */
+  onWarning?: (message: string) => void;
 }
 
 interface Source {
@@ -58,14 +60,62 @@ export async function collect(options: CollectOptions): Promise<DistManifest> {
     writeFileSync(path.join(staging, SUMS_FILE), files.map((f) => checksumLine(f.sha256, f.path)).join(''));
     const manifest: DistManifest = { schema: 1, project: config.project.name, version, commit: await gitCommit(config.root), files };
     writeManifest(staging, manifest);
-    if (existsSync(distDir)) renameSync(distDir, previous);
-    renameSync(staging, distDir);
-    rmSync(previous, { recursive: true, force: true });
+    const leftover = swapIntoPlace(staging, distDir, previous);
+    if (leftover) (options.onWarning ?? printWarning)(leftover);
     return manifest;
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     throw error;
   }
+}
+
+export interface SwapFs {
+  rename: (from: string, to: string) => void;
+  remove: (dir: string) => void;
+}
+
+const realFs: SwapFs = {
+  rename: renameSync,
+  remove: (dir) => rmSync(dir, { recursive: true, force: true }),
+};
+
+/**
+ * Puts the complete `staging` directory in the place of `distDir`, moving an existing dist/
+ * aside to `previous` first. If the second rename fails, the old dist/ is renamed back, so a
+ * failed collect never leaves the project without its dist/. Returns a warning when the new
+ * dist/ is in place but the old one could not be removed (the collect itself succeeded).
+ * `fs` is a parameter so tests can make one step fail on a real filesystem.
+ */
+export function swapIntoPlace(staging: string, distDir: string, previous: string, fs: SwapFs = realFs): string | undefined {
+  const hadDist = existsSync(distDir);
+  if (hadDist) fs.rename(distDir, previous);
+  try {
+    fs.rename(staging, distDir);
+  } catch (error) {
+    if (hadDist && !existsSync(distDir)) restorePrevious(previous, distDir, error, fs);
+    throw error;
+  }
+  if (!hadDist) return undefined;
+  try {
+    fs.remove(previous);
+    return undefined;
+  } catch (error) {
+    return `${previous}: the previous dist could not be removed (${errorMessage(error)}); the new ${distDir} is complete, delete ${previous} by hand`;
+  }
+}
+
+function restorePrevious(previous: string, distDir: string, cause: unknown, fs: SwapFs): void {
+  try {
+    fs.rename(previous, distDir);
+  } catch (error) {
+    throw new StepError(
+      `${distDir}: the new dist could not be put in place (${errorMessage(cause)}) and the previous one could not be restored (${errorMessage(error)}); rename ${previous} back to ${distDir} by hand`,
+    );
+  }
+}
+
+function printWarning(message: string): void {
+  process.stderr.write(`binship: warning: ${message}\n`);
 }
 
 /**
@@ -74,9 +124,8 @@ export async function collect(options: CollectOptions): Promise<DistManifest> {
  * collect wrote (no manifest.json).
  */
 function checkDistDir(distDir: string, config: ReleaseConfig): string {
-  const inside = (dir: string, parent: string) => dir === parent || !path.relative(parent, dir).startsWith('..');
   for (const precious of [config.root, config.cargo.workspaceDir]) {
-    if (inside(precious, distDir)) {
+    if (isInside(precious, distDir)) {
       throw new UsageError(`dist directory ${distDir} contains ${precious}; collect replaces it wholesale, so set dist (or --dist) to a directory of its own such as "dist"`);
     }
   }
@@ -84,6 +133,17 @@ function checkDistDir(distDir: string, config: ReleaseConfig): string {
     throw new UsageError(`${distDir} is not empty and was not written by binship collect (no ${MANIFEST_FILE}); remove it or choose another --dist`);
   }
   return distDir;
+}
+
+/**
+ * Whether `dir` is `parent` or below it. A relative path that climbs out starts with a `..`
+ * component; one that is absolute (Windows: another drive, `D:\x` seen from `C:\dist`) is outside
+ * too. `paths` is a parameter so the Windows rules can be tested anywhere (path.win32).
+ */
+export function isInside(dir: string, parent: string, paths: path.PlatformPath = path): boolean {
+  const relative = paths.relative(parent, dir);
+  const climbsOut = relative === '..' || relative.startsWith(`..${paths.sep}`);
+  return !climbsOut && !paths.isAbsolute(relative);
 }
 
 async function placeBinary(source: Source, staging: string): Promise<DistFile> {
@@ -157,10 +217,23 @@ function findArtifactBinaries(config: ReleaseConfig, root: string, only?: Target
       sources.set(key, { target, binary: binary.name, file, expectedSha256: own ?? listed });
     }
   }
+  // A target ships whole or not at all: each one asked for with --target, and each one that
+  // came with any binary, must have come with all of them.
+  checkComplete(config, root, only ?? targets.filter((t) => [...sources.values()].some((s) => s.target === t)), sources, only !== undefined);
   if (sources.size === 0) {
     throw new StepError(`${root}: no binaries found (expected e.g. binaries-linux-x64/linux-x64/${config.binaries[0]?.name}); check the artifact download path`);
   }
   return [...sources.values()];
+}
+
+function checkComplete(config: ReleaseConfig, root: string, required: Target[], found: Map<string, Source>, requested: boolean): void {
+  const expected = required.flatMap((t) => config.binaries.map((b) => ({ platform: t.platform, key: `${t.platform}/${binaryFileName(b.name, t)}` })));
+  const absent = expected.filter((m) => !found.has(m.key));
+  if (absent.length === 0) return;
+  const platforms = [...new Set(absent.map((m) => m.platform))];
+  const artifacts = platforms.map((p) => `binaries-${p}`).join(', ');
+  const orDrop = requested ? `, or drop ${platforms.map((p) => `--target ${p}`).join(' ')}` : '';
+  throw new StepError(`${root}: ${absent.map((m) => m.key).join(', ')} not found among the artifacts; download ${artifacts} completely from the build jobs${orDrop}`);
 }
 
 function readSums(file: string): Map<string, string> {

@@ -155,11 +155,15 @@ function buildCapability(target: Target, toolchains: Toolchain[], workspaceDir: 
   // A linker the user chose (environment, or the project's Cargo config) wins; Cargo reads it
   // itself, so binship only checks that it exists.
   const envName = `${cargoTargetEnvPrefix(target)}_LINKER`;
-  const configured = process.env[envName] ? { linker: process.env[envName] as string, from: envName } : cargoConfigLinker(workspaceDir, target.triple);
+  const configured = process.env[envName]
+    ? { linker: process.env[envName] as string, from: envName, base: workspaceDir ?? process.cwd() }
+    : configLinker(workspaceDir, target.triple);
   if (configured) {
-    return which(configured.linker)
+    const linker = resolveLinker(configured.linker, configured.base);
+    const source = linker === configured.linker ? `from ${configured.from}` : `${configured.linker} from ${configured.from}`;
+    return which(linker)
       ? { ok: true, toolchain }
-      : { ok: false, toolchain, problem: `linker ${configured.linker} (from ${configured.from}) not found`, fix: `install it or change ${configured.from}` };
+      : { ok: false, toolchain, problem: `linker ${linker} (${source}) not found`, fix: `install it or change ${configured.from}` };
   }
   if (target.linuxCross && host?.cpu !== target.cpu) {
     const linker = `${target.linuxCross.gnuPrefix}-gcc`;
@@ -168,6 +172,23 @@ function buildCapability(target: Target, toolchains: Toolchain[], workspaceDir: 
       : { ok: false, toolchain, problem: `cross linker ${linker} not found`, fix: `apt-get install -y gcc-${target.linuxCross.gnuPrefix}` };
   }
   return { ok: true, toolchain };
+}
+
+/** The linker from the project's Cargo config, with the directory a relative path in it is relative to. */
+function configLinker(workspaceDir: string | undefined, triple: string): { linker: string; from: string; base: string } | undefined {
+  const configured = cargoConfigLinker(workspaceDir, triple);
+  // Cargo resolves a config path against the directory that holds the `.cargo` directory.
+  return configured && { ...configured, base: path.dirname(path.dirname(configured.from)) };
+}
+
+/**
+ * Cargo's rule for a linker (ConfigRelativePath): with a path separator it is a path, relative
+ * to `base` (where it was configured; Cargo runs in the workspace, so for the environment
+ * variable that is the workspace); without one it is a command searched on PATH.
+ */
+function resolveLinker(linker: string, base: string): string {
+  const isPath = linker.includes('/') || linker.includes(path.sep);
+  return isPath ? path.resolve(base, linker) : linker;
 }
 
 function stdFix(target: Target, toolchains: Toolchain[]): string {

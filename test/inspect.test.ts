@@ -614,6 +614,14 @@ describe('hostile Mach-O headers fail fast', () => {
   it('ncmds far beyond sizeofcmds', () => {
     assertFailsFast(() => inspectBuffer(patched(thin, 16, 0xffffffff)), /claims 4294967295 load commands/);
   });
+
+  it('ncmds above the cap even when sizeofcmds would hold them', () => {
+    // 65537 minimal 8-byte load commands: consistent with sizeofcmds, still no real binary.
+    const many = buildMachO({ cputype: CPU_X86_64, cmds: Array.from({ length: 65537 }, () => loadCommand(true, 0x7fffffff, [])) });
+    assertFailsFast(() => inspectBuffer(many), /Mach-O: header claims 65537 load commands \(limit 65536\); corrupt/);
+    const atCap = buildMachO({ cputype: CPU_X86_64, cmds: Array.from({ length: 65536 }, () => loadCommand(true, 0x7fffffff, [])) });
+    assert.equal(inspectBuffer(atCap).cpu, 'x64');
+  });
 });
 
 /** A PE image with a DOS stub, COFF header, optional header and no sections. */

@@ -1,9 +1,10 @@
 // build -> collect -> verify on this machine with real cargo builds, plus the ways they fail.
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
+import { isInside, swapIntoPlace, type SwapFs } from '../src/collect.js';
 import { binship, localDist, REPO_ROOT, scratch, VERSION, WORKSPACE, writeConfig } from './support/project.js';
 
 test('doctor: linux-x64 builds and runs natively, linux-arm64 cross-builds and runs under qemu, the rest say where they build', async () => {
@@ -31,6 +32,33 @@ test('doctor and build respect a linker the project sets in its Cargo config', a
   const arm = (JSON.parse(doctor.stdout) as { platform: string; build: { ok: boolean; problem: string } }[]).find((r) => r.platform === 'linux-arm64')!;
   assert.equal(arm.build.ok, false);
   assert.match(arm.build.problem, /linker aarch64-linux-gnu-gcc-from-config \(from .*rust\/\.cargo\/config\.toml\) not found/);
+  // build takes the same decision: the target fails before cargo runs, naming the linker.
+  const built = await binship(['--config', config, 'build', '--target', 'linux-arm64'], { cwd: dir });
+  assert.equal(built.exitCode, 1, built.stdout + built.stderr);
+  assert.match(built.stderr, /build of linux-arm64 failed: linker aarch64-linux-gnu-gcc-from-config \(from .*rust\/\.cargo\/config\.toml\) not found; fix: install it or change/);
+  assert.ok(!existsSync(path.join(dir, 'rust', 'target', 'binship', 'linux-arm64')), 'cargo never ran');
+});
+
+test("doctor resolves a linker path from the Cargo config against the directory holding .cargo, as Cargo does", async () => {
+  // Cargo's ConfigRelativePath: "tools/cc.sh" in <dir>/.cargo/config.toml is <dir>/tools/cc.sh,
+  // wherever binship runs; a name without a slash is a command on PATH.
+  const dir = scratch();
+  const workspace = path.join(dir, 'rust');
+  cpSync(WORKSPACE, workspace, { recursive: true, filter: (source) => source !== path.join(WORKSPACE, 'target') });
+  mkdirSync(path.join(workspace, '.cargo'));
+  writeFileSync(path.join(workspace, '.cargo', 'config.toml'), '[target.aarch64-unknown-linux-gnu]\nlinker = "tools/cc.sh"\n');
+  const config = writeConfig(dir, (t) => t.replace(`workspace = ${JSON.stringify(WORKSPACE)}`, 'workspace = "rust"'));
+  const armBuild = async () => {
+    const doctor = await binship(['--config', config, 'doctor', '--json'], { cwd: REPO_ROOT });
+    return (JSON.parse(doctor.stdout) as { platform: string; build: { ok: boolean; problem: string | null } }[]).find((r) => r.platform === 'linux-arm64')!.build;
+  };
+  const missing = await armBuild();
+  assert.equal(missing.ok, false);
+  assert.equal(missing.problem, `linker ${path.join(workspace, 'tools', 'cc.sh')} (tools/cc.sh from ${path.join(workspace, '.cargo', 'config.toml')}) not found`);
+  mkdirSync(path.join(workspace, 'tools'));
+  writeFileSync(path.join(workspace, 'tools', 'cc.sh'), '#!/bin/sh\nexec aarch64-linux-gnu-gcc "$@"\n', { mode: 0o755 });
+  const found = await armBuild();
+  assert.deepEqual([found.ok, found.problem], [true, null]);
 });
 
 test("build keeps the project's target-specific rustflags and still remaps build paths", async () => {
@@ -85,6 +113,48 @@ test('collect: dist/<platform>/<binary> at 0755, .sha256 files and SHA256SUMS th
   assert.equal(sums.stdout.split('\n').filter((l) => l.endsWith(': OK')).length, 4);
   await execa('sha256sum', ['-c', 'lean-spec.sha256'], { cwd: path.join(dist, 'linux-arm64') });
   assert.deepEqual(readdirSync(path.dirname(dist)), ['dist'], 'no staging directory left behind');
+  // Manifest last: nothing in dist/ was written after manifest.json (nanosecond timestamps).
+  const written = (file: string) => statSync(path.join(dist, file), { bigint: true }).mtimeNs;
+  const others = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => f !== 'manifest.json' && statSync(path.join(dist, f)).isFile());
+  assert.equal(others.length, 9, others.join(', '));
+  for (const file of others) assert.ok(written('manifest.json') >= written(file), `${file} was written after manifest.json`);
+});
+
+test('collect: when the new dist/ cannot be put in place, the previous one is renamed back', () => {
+  const dir = scratch();
+  const [dist, staging, previous] = ['dist', '.dist.partial', '.dist.old'].map((name) => path.join(dir, name)) as [string, string, string];
+  mkdirSync(dist);
+  writeFileSync(path.join(dist, 'manifest.json'), 'old');
+  mkdirSync(staging);
+  writeFileSync(path.join(staging, 'manifest.json'), 'new');
+  // Real renames, except the one that puts staging in place (as a full disk or a Windows
+  // virus scanner holding the directory would make it fail).
+  const failingSwap: SwapFs = {
+    rename: (from, to) => {
+      if (from === staging) throw Object.assign(new Error(`EBUSY: resource busy or locked, rename '${from}'`), { code: 'EBUSY' });
+      renameSync(from, to);
+    },
+    remove: (target) => rmSync(target, { recursive: true }),
+  };
+  assert.throws(() => swapIntoPlace(staging, dist, previous, failingSwap), /EBUSY/);
+  assert.equal(readFileSync(path.join(dist, 'manifest.json'), 'utf8'), 'old');
+  assert.ok(!existsSync(previous));
+
+  // The new dist/ in place but the old one not removable: a warning, not a failed collect.
+  const stuckOld: SwapFs = { rename: renameSync, remove: () => { throw new Error('EACCES: permission denied'); } };
+  const warning = swapIntoPlace(staging, dist, previous, stuckOld);
+  assert.equal(readFileSync(path.join(dist, 'manifest.json'), 'utf8'), 'new');
+  assert.equal(warning, `${previous}: the previous dist could not be removed (EACCES: permission denied); the new ${dist} is complete, delete ${previous} by hand`);
+});
+
+test('collect: a project on another Windows drive than dist/ is not inside it', () => {
+  assert.equal(isInside('D:\\work\\app', 'C:\\dist', path.win32), false);
+  assert.equal(isInside('C:\\dist\\app', 'C:\\dist', path.win32), true);
+  assert.equal(isInside('C:\\dist', 'C:\\dist', path.win32), true);
+  assert.equal(isInside('C:\\work', 'C:\\work\\dist', path.win32), false);
+  // A directory whose name starts with ".." is still inside.
+  assert.equal(isInside('/srv/dist/..app', '/srv/dist', path.posix), true);
+  assert.equal(isInside('/srv/app', '/srv/dist', path.posix), false);
 });
 
 test('the ARM64 binary runs under qemu and prints the workspace version', async () => {
@@ -173,6 +243,27 @@ test('collect --from: merges downloaded CI artifacts, restores 0755 and checks t
   assert.match(unchecked.stderr, /linux-x64\/lean-spec: no lean-spec\.sha256 or SHA256SUMS came with it, so its integrity cannot be checked/);
 });
 
+test('collect --from --target: every binary of every requested target must be among the artifacts', async () => {
+  const dir = scratch();
+  const artifacts = path.join(dir, 'artifacts');
+  const arm = path.join(artifacts, 'binaries-linux-arm64', 'linux-arm64');
+  mkdirSync(arm, { recursive: true });
+  for (const name of ['lean-spec', 'lean-spec.sha256']) cpSync(path.join(await localDist(), 'linux-arm64', name), path.join(arm, name));
+  const dist = path.join(dir, 'dist');
+  const result = await binship(['collect', '--from', artifacts, '--target', 'linux-arm64', '--target', 'linux-x64', '--dist', dist]);
+  assert.equal(result.exitCode, 1, result.stderr);
+  assert.match(
+    result.stderr,
+    /artifacts: linux-arm64\/leanspec-mcp, linux-x64\/lean-spec, linux-x64\/leanspec-mcp not found among the artifacts; download binaries-linux-arm64, binaries-linux-x64 completely from the build jobs, or drop --target linux-arm64 --target linux-x64$/,
+  );
+  assert.ok(!existsSync(dist), 'nothing written to dist');
+  // Without --target, a target that came with some of its binaries is incomplete just the same.
+  const partial = await binship(['collect', '--from', artifacts, '--dist', dist]);
+  assert.equal(partial.exitCode, 1);
+  assert.match(partial.stderr, /artifacts: linux-arm64\/leanspec-mcp not found among the artifacts; download binaries-linux-arm64 completely from the build jobs$/);
+  assert.ok(!existsSync(dist), 'nothing written to dist');
+});
+
 test('collect refuses a dist directory that would wipe the project or a directory it did not write', async () => {
   const config = writeConfig(scratch());
   const project = await binship(['--config', config, 'collect', '--dist', '.'], { cwd: path.dirname(config) });
@@ -193,7 +284,21 @@ test('collect refuses a dist directory that would wipe the project or a director
 
 test('README main job: sha256sum -c dist/SHA256SUMS after a repo-level collect', async () => {
   // The repo's own dist/ (what `npm run release:local` leaves) uses the same code path.
-  const result = await binship(['collect', '--dist', path.join(scratch(), 'dist')], { cwd: REPO_ROOT });
+  const dist = path.join(scratch(), 'dist');
+  const result = await binship(['collect', '--dist', dist], { cwd: REPO_ROOT });
   assert.equal(result.exitCode, 0, result.stderr);
   assert.match(result.stdout, /linux-arm64\/lean-spec/);
+  const sums = await execa('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dist, reject: false });
+  assert.equal(sums.exitCode, 0, sums.stdout + sums.stderr);
+  assert.deepEqual(sums.stdout.split('\n').sort(), ['linux-arm64/lean-spec: OK', 'linux-arm64/leanspec-mcp: OK', 'linux-x64/lean-spec: OK', 'linux-x64/leanspec-mcp: OK']);
+});
+
+test('a Cargo.toml that is not valid TOML is a usage error naming the file, line and column', async () => {
+  const dir = scratch();
+  mkdirSync(path.join(dir, 'rust'));
+  writeFileSync(path.join(dir, 'rust', 'Cargo.toml'), '[workspace]\nmembers = ["a"]\n\n[workspace.package]\nversion = "1.2.3\n');
+  const config = writeConfig(dir, (t) => t.replace(`workspace = ${JSON.stringify(WORKSPACE)}`, 'workspace = "rust"'));
+  const result = await binship(['--config', config, 'version']);
+  assert.equal(result.exitCode, 2, result.stderr);
+  assert.equal(result.stderr, `binship: error: ${path.join(dir, 'rust', 'Cargo.toml')}:5:17: invalid TOML (control characters are not allowed in strings); fix the TOML at that line`);
 });

@@ -54,8 +54,10 @@ test('npm platform packages of a real project use the same os/cpu values as the 
   const pairs: [string, string][] = [['esbuild-darwin-x64', 'darwin-x64'], ['esbuild-darwin-arm64', 'darwin-arm64'], ['esbuild-linux-arm64', 'linux-arm64'], ['esbuild-win32-x64', 'windows-x64'], ['esbuild-win32-arm64', 'windows-arm64']];
   for (const [fixture, platform] of pairs) {
     const binary = await platformBinary(fixture);
+    // The tarball's root directory is "package"; stop at the filesystem root if it is not there.
     let dir = path.dirname(binary);
-    while (!dir.endsWith('package')) dir = path.dirname(dir);
+    while (path.basename(dir) !== 'package' && path.dirname(dir) !== dir) dir = path.dirname(dir);
+    assert.equal(path.basename(dir), 'package', `${binary}: not inside an extracted package/ directory`);
     const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { os: string[]; cpu: string[] };
     const target = resolveTarget(platform);
     assert.deepEqual([pkg.os, pkg.cpu], [[target.os], [target.cpu]], fixture);

@@ -2,10 +2,13 @@
 // (from npm packages) are planted into dist/ with checksums regenerated so that only the
 // deeper checks can catch them.
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { sha256File } from '../src/dist/checksums.js';
+import type { BinaryInfo } from '../src/inspect/index.js';
+import { resolveTarget } from '../src/targets.js';
+import { checkIdentity, checkNoBuildPaths } from '../src/verify/checks.js';
 import { platformBinary } from './support/platform-binaries.js';
 import { binship, distCopy, scratch, VERSION, WORKSPACE, writeConfig } from './support/project.js';
 
@@ -126,6 +129,23 @@ test('a binary that still names its build directory is refused', async () => {
   await refused(dist, /linux-x64\/lean-spec: contains the build path .*\/rust; build it with binship build, which remaps them with --remap-path-prefix/);
 });
 
+test('a workspace or Cargo home at a remap target (/build, /cargo) is not mistaken for a leaked build path', async () => {
+  // Remapped binaries name /cargo/registry/...; CARGO_HOME=/cargo cannot be told from that, and
+  // /car is a prefix of it but not a directory in it.
+  const dist = await distCopy();
+  for (const cargoHome of ['/cargo', '/car']) {
+    const result = await binship(['verify', dist, '--no-run'], { env: { CARGO_HOME: cargoHome } });
+    assert.equal(result.exitCode, 0, `CARGO_HOME=${cargoHome}: ${result.stdout}${result.stderr}`);
+  }
+  const file = path.join(scratch(), 'binary');
+  writeFileSync(file, '\0/build/crates/leanspec-cli/src/main.rs\0/cargo/registry/src/x.rs\0/work/application/src/main.rs\0');
+  const remapped = (workspace: string) => [{ path: workspace, remappedTo: '/build' }, { path: '/root/.cargo', remappedTo: '/cargo' }];
+  assert.deepEqual(checkNoBuildPaths('binary', file, remapped('/build')), []);
+  assert.deepEqual(checkNoBuildPaths('binary', file, remapped('/cargo')), []);
+  assert.deepEqual(checkNoBuildPaths('binary', file, remapped('/work/app')), []);
+  assert.equal(checkNoBuildPaths('binary', file, remapped('/work/application')).length, 1);
+});
+
 test('a binary over the size budget is refused', async () => {
   const dist = await distCopy();
   const config = writeConfig(scratch(), (t) => t.replace('max_size = "10MB"', 'max_size = "100KB"'));
@@ -152,4 +172,83 @@ test('verify --reproducible: two builds from different directories are byte-iden
   const report = JSON.parse(result.stdout) as { rows: { platform: string; binary: string; identical: boolean; first: string }[] };
   assert.deepEqual(report.rows.map((r) => `${r.platform}/${r.binary}`), ['linux-x64/lean-spec', 'linux-x64/leanspec-mcp', 'linux-arm64/lean-spec', 'linux-arm64/leanspec-mcp']);
   for (const row of report.rows) assert.ok(row.identical, `${row.platform}/${row.binary} differs`);
+});
+
+test('a binary for a target that is not in binship.toml is refused', async () => {
+  const dist = await distCopy();
+  const config = writeConfig(scratch(), (t) => t.replace(/^targets = \[[^\]]*\]/m, 'targets = ["linux-x64"]'));
+  const stderr = await refused(dist, /linux-arm64\/lean-spec: linux-arm64 is not one of the targets in \S*binship\.toml; add "linux-arm64" to targets there, or run binship collect again to leave it out of the dist/, ['--no-run'], config);
+  assert.match(stderr, /linux-arm64\/leanspec-mcp: linux-arm64 is not one of the targets/);
+  assert.doesNotMatch(stderr, /linux-x64\//);
+});
+
+/** A copy of `dist` with `relative` patched by `patch`, checksums regenerated. */
+async function patchedDist(relative: string, patch: (bytes: Buffer) => void): Promise<string> {
+  const dist = await distCopy();
+  const file = path.join(dist, relative);
+  const bytes = readFileSync(file);
+  patch(bytes);
+  writeFileSync(file, bytes);
+  await regenerateChecksums(dist);
+  return dist;
+}
+
+test('a 32-bit ELF with the x86-64 machine number (the x32 ABI) is refused for linux-x64', async () => {
+  const dist = await patchedDist('linux-x64/lean-spec', (bytes) => {
+    bytes[4] = 1; // EI_CLASS: ELFCLASS32
+  });
+  await refused(dist, /linux-x64\/lean-spec: is a 32-bit little-endian ELF file but linux-x64 needs a 64-bit little-endian binary \(.*\); it was built for another target/);
+});
+
+test('a big-endian aarch64 ELF is refused for linux-arm64', async () => {
+  const dist = await patchedDist('linux-arm64/lean-spec', (bytes) => {
+    bytes[5] = 2; // EI_DATA: ELFDATA2MSB
+    bytes.writeUInt16BE(183, 18); // e_machine EM_AARCH64, now read big-endian
+  });
+  await refused(dist, /linux-arm64\/lean-spec: is a 64-bit big-endian ELF file but linux-arm64 needs a 64-bit little-endian binary/);
+});
+
+/** Sets the platform of the first LC_BUILD_VERSION of a thin little-endian 64-bit Mach-O. */
+function setMachOPlatform(bytes: Buffer, platform: number): void {
+  let offset = 32;
+  for (let i = 0; i < bytes.readUInt32LE(16); i++, offset += bytes.readUInt32LE(offset + 4)) {
+    if (bytes.readUInt32LE(offset) === 0x32) {
+      bytes.writeUInt32LE(platform, offset + 8);
+      return;
+    }
+  }
+  throw new Error('no LC_BUILD_VERSION');
+}
+
+test('an iOS Mach-O filed under darwin-arm64 is refused: the platform is checked, not just CPU and format', async () => {
+  const dist = await distCopy();
+  mkdirSync(path.join(dist, 'darwin-arm64'));
+  renameSync(path.join(dist, 'linux-arm64', 'lean-spec'), path.join(dist, 'darwin-arm64', 'lean-spec'));
+  renameSync(path.join(dist, 'linux-arm64', 'lean-spec.sha256'), path.join(dist, 'darwin-arm64', 'lean-spec.sha256'));
+  const ios = readFileSync(await platformBinary('esbuild-darwin-arm64'));
+  setMachOPlatform(ios, 2); // PLATFORM_IOS
+  writeFileSync(path.join(dist, 'darwin-arm64', 'lean-spec'), ios);
+  await regenerateChecksums(dist, (files) => {
+    Object.assign(files.find((x) => x.path === 'linux-arm64/lean-spec')!, { platform: 'darwin-arm64', triple: 'aarch64-apple-darwin', path: 'darwin-arm64/lean-spec' });
+  });
+  await refused(dist, /darwin-arm64\/lean-spec: is a Mach-O for ios, not macOS \(its LC_BUILD_VERSION or LC_VERSION_MIN_\* says so\); it was built for another target/);
+});
+
+test('the identity check requires 64-bit little-endian for every target and macOS for darwin', () => {
+  const limits = { maxSizeBytes: 10_000_000, glibcFloor: '2.34' };
+  const elf = (bits: 32 | 64, endian: 'little' | 'big', cpu = 'x64'): BinaryInfo => ({
+    format: 'elf', cpu, bits, endian, elf: { type: 'dyn', interpreter: '/lib64/ld-linux-x86-64.so.2', libc: 'glibc', glibcVersion: '2.34', needed: [] },
+  });
+  const macho = (platform?: string, slices?: BinaryInfo['slices']): BinaryInfo => ({
+    format: 'macho', cpu: 'arm64', bits: 64, endian: 'little', slices, macho: { fileType: 'execute', minOs: '11.0', ...(platform ? { platform } : {}) },
+  });
+  const problems = (info: BinaryInfo, platform: string) => checkIdentity('f', info, resolveTarget(platform), limits);
+  assert.deepEqual(problems(elf(64, 'little'), 'linux-x64'), []);
+  assert.match(problems(elf(32, 'little'), 'linux-x64')[0] ?? '', /^f: is a 32-bit little-endian ELF x64 glibc but linux-x64 needs a 64-bit little-endian binary; it was built for another target/);
+  assert.match(problems(elf(64, 'big', 'arm64'), 'linux-arm64')[0] ?? '', /^f: is a 64-bit big-endian ELF arm64 glibc but linux-arm64 needs a 64-bit little-endian binary/);
+  assert.deepEqual(problems(macho('macos'), 'darwin-arm64'), []);
+  assert.deepEqual(problems(macho(), 'darwin-arm64'), [], 'no platform load command: accepted');
+  assert.match(problems(macho('ios'), 'darwin-arm64')[0] ?? '', /^f: is a Mach-O for ios, not macOS/);
+  assert.deepEqual(problems(macho('macos', [{ cpu: 'x64', bits: 64 }, { cpu: 'arm64', bits: 64 }]), 'darwin-arm64'), []);
+  assert.match(problems(macho('macos', [{ cpu: 'x64', bits: 64 }, { cpu: 'arm64', bits: 32 }]), 'darwin-arm64')[0] ?? '', /is a 32-bit little-endian Mach-O universal \(x64, arm64\) but darwin-arm64 needs a 64-bit little-endian binary/);
 });

@@ -29,6 +29,9 @@ export function isMachOMagic(firstWordBE: number): boolean {
  */
 const MAX_FAT_ARCHES = 32;
 
+/** Real executables have tens of load commands; like the ELF caps, this makes a corrupt count fail fast. */
+const MAX_LOAD_COMMANDS = 65536;
+
 const LC_SEGMENT = 0x1;
 const LC_SEGMENT_64 = 0x19;
 const LC_VERSION_MIN_MACOSX = 0x24;
@@ -125,6 +128,9 @@ function parseThin(src: ByteSource, what: string): Thin {
   const fileType = h.u32(12);
   const ncmds = h.u32(16);
   const sizeofcmds = h.u32(20);
+  if (ncmds > MAX_LOAD_COMMANDS) {
+    throw new InspectError(`${what}: header claims ${ncmds} load commands (limit ${MAX_LOAD_COMMANDS}); corrupt`);
+  }
   // Every load command is at least 8 bytes, so this bounds the loop below.
   if (ncmds > sizeofcmds / 8) {
     throw new InspectError(`${what}: header claims ${ncmds} load commands in ${sizeofcmds} bytes; corrupt`);

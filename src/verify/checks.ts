@@ -2,7 +2,8 @@
 // mode and its size, against the target it is filed under. Each failed check is one message
 // that names the file and says how to fix it.
 
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { compareGlibc, type BinaryInfo } from '../inspect/index.js';
 import type { Target } from '../targets.js';
 import { formatBytes } from '../ui/table.js';
@@ -32,6 +33,12 @@ export function checkIdentity(file: string, info: BinaryInfo, target: Target, li
   if (!cpus.includes(target.cpu)) {
     return [`${file}: is ${describeBinary(info)} but ${target.platform} needs ${target.cpu}; ${rebuild}`];
   }
+  const layout = checkLayout(file, info, target);
+  if (layout) return [`${layout}; ${rebuild}`];
+  const platform = info.macho?.platform;
+  if (target.os === 'darwin' && platform !== undefined && platform !== 'macos') {
+    return [`${file}: is a Mach-O for ${platform}, not macOS (its LC_BUILD_VERSION or LC_VERSION_MIN_* says so); ${rebuild}`];
+  }
   const problems: string[] = [];
   const kind = info.pe?.dll ? 'a DLL' : info.macho && info.macho.fileType !== 'execute' ? `a Mach-O ${info.macho.fileType}` : info.elf && !['exec', 'dyn'].includes(info.elf.type) ? `an ELF ${info.elf.type} file` : undefined;
   if (kind) problems.push(`${file}: is ${kind}, not an executable program; check the binary name in binship.toml`);
@@ -40,6 +47,44 @@ export function checkIdentity(file: string, info: BinaryInfo, target: Target, li
   }
   if (info.elf && target.libc) problems.push(...checkLibc(file, info.elf, target, limits.glibcFloor));
   return problems;
+}
+
+/**
+ * Every target binship ships (src/targets.ts) is 64-bit little-endian. The CPU number alone
+ * does not say so: x32 is EM_X86_64 in a 32-bit ELF, and aarch64 exists big-endian.
+ */
+function checkLayout(file: string, info: BinaryInfo, target: Target): string | undefined {
+  const bits = info.slices ? info.slices.find((s) => s.cpu === target.cpu)?.bits : info.bits;
+  if (bits === 64 && info.endian !== 'big') return undefined;
+  const layout = `${bits}-bit${info.endian ? ` ${info.endian}-endian` : ''}`;
+  return `${file}: is a ${layout} ${describeBinary(info)} but ${target.platform} needs a 64-bit little-endian binary`;
+}
+
+/**
+ * The problem with a file the inspector could not parse. An ELF file whose identification
+ * bytes already say 32-bit or big-endian is reported as that (its 64-bit little-endian
+ * fields cannot be read), not as a damaged file.
+ */
+export function describeUnreadable(file: string, fullPath: string, target: Target, reason: string): string {
+  const ident = readElfIdent(fullPath);
+  if (ident && (ident.bits !== '64-bit' || ident.endian !== 'little-endian')) {
+    return `${file}: is a ${ident.bits} ${ident.endian} ELF file but ${target.platform} needs a 64-bit little-endian binary (${reason}); it was built for another target, rebuild with binship build --target ${target.platform} and collect again`;
+  }
+  return `${file}: cannot be read as ${FORMAT_WITH_ARTICLE[target.format]} executable (${reason}); the file is damaged or not a binary, rebuild and collect again`;
+}
+
+/** EI_CLASS and EI_DATA of an ELF file, which hold even where the rest of its header does not parse. */
+function readElfIdent(fullPath: string): { bits: string; endian: string } | undefined {
+  const head = Buffer.alloc(6);
+  const fd = openSync(fullPath, 'r');
+  try {
+    if (readSync(fd, head, 0, 6, 0) < 6 || head.readUInt32BE(0) !== 0x7f454c46) return undefined;
+  } finally {
+    closeSync(fd);
+  }
+  const bits = ({ 1: '32-bit', 2: '64-bit' } as Record<number, string>)[head[4]!] ?? `class-${head[4]}`;
+  const endian = ({ 1: 'little-endian', 2: 'big-endian' } as Record<number, string>)[head[5]!] ?? `byte-order-${head[5]}`;
+  return { bits, endian };
 }
 
 function checkLibc(file: string, elf: NonNullable<BinaryInfo['elf']>, target: Target, glibcFloor: string): string[] {
@@ -72,16 +117,32 @@ export function checkSize(file: string, size: number, limits: StaticLimits): str
     : [`${file}: ${formatBytes(size)} exceeds the size budget of ${formatBytes(limits.maxSizeBytes)}; shrink it (release profile: lto, strip, opt-level) or raise [verify] max_size in binship.toml`];
 }
 
+/** A directory binship build remaps, and the prefix it is remapped to (src/build.ts remapPathArgs). */
+export interface BuildPath {
+  path: string;
+  remappedTo: string;
+}
+
 /**
  * A binary that still names the directories it was built in leaks them to users and cannot be
  * rebuilt byte for byte elsewhere. binship build remaps them; this catches what slipped past
  * (e.g. a binary built by plain `cargo build`, or with RUSTFLAGS that replaced binship's).
  * Only meaningful on the machine that built the binary, where these paths are the build paths.
  */
-export function checkNoBuildPaths(file: string, fullPath: string, buildPaths: string[]): string[] {
+export function checkNoBuildPaths(file: string, fullPath: string, buildPaths: BuildPath[]): string[] {
   const bytes = readFileSync(fullPath);
-  const found = buildPaths.filter((p) => p.length > 1 && bytes.includes(p));
+  const checkable = buildPaths.map((p) => path.resolve(p.path)).filter((p) => p !== path.parse(p).root && !isRemapTarget(p, buildPaths));
+  // A path names a directory only when a separator follows: /work/app must not match /work/application.
+  const found = checkable.filter((p) => bytes.includes(`${p}/`) || bytes.includes(`${p}\\`));
   return found.length === 0
     ? []
     : [`${file}: contains the build path ${found.join(' and ')}; build it with binship build, which remaps them with --remap-path-prefix`];
+}
+
+/**
+ * A build directory that is itself a remap target (a workspace at /build, CARGO_HOME=/cargo)
+ * cannot be told apart from the remapped paths every good binary contains, so it is not checked.
+ */
+function isRemapTarget(dir: string, buildPaths: BuildPath[]): boolean {
+  return buildPaths.some((p) => p.remappedTo === dir);
 }

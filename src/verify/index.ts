@@ -12,7 +12,7 @@ import { MANIFEST_FILE, readManifest, SUMS_FILE, type DistFile } from '../dist/m
 import { targetCapabilities, type RunCapability } from '../host.js';
 import { inspectFile, InspectError } from '../inspect/index.js';
 import { binaryFileName, findTarget } from '../targets.js';
-import { checkExecutable, checkIdentity, checkNoBuildPaths, checkSize, describeBinary, FORMAT_WITH_ARTICLE } from './checks.js';
+import { type BuildPath, checkExecutable, checkIdentity, checkNoBuildPaths, checkSize, describeBinary, describeUnreadable } from './checks.js';
 import { checkReportedVersion, runSmoke } from './run.js';
 
 export interface VerifiedFile {
@@ -85,7 +85,13 @@ async function verifyFile(entry: DistFile, context: FileContext): Promise<Verifi
     found: '-', glibc: null, version: null, ran: 'no', ok: false, problems: [],
   };
   const problems = result.problems;
-  const target = findTarget(entry.platform);
+  if (!context.config.targets.some((t) => t.platform === entry.platform) && findTarget(entry.platform)) {
+    // Shipping it would publish a platform package the config does not declare.
+    const configFile = displayPath(context.config.configPath);
+    problems.push(`${shown}: ${entry.platform} is not one of the targets in ${configFile}; add "${entry.platform}" to targets there, or run binship collect again to leave it out of the dist`);
+    return result;
+  }
+  const target = context.config.targets.find((t) => t.platform === entry.platform);
   const binaryConfig = context.config.binaries.find((b) => b.name === entry.binary);
   if (!target || target.triple !== entry.triple || !binaryConfig || entry.path !== `${target.platform}/${binaryFileName(entry.binary, target)}`) {
     problems.push(`${shown}: the manifest entry (${entry.platform}, ${entry.binary}) does not match a configured target and binary; run binship collect again`);
@@ -105,14 +111,22 @@ async function verifyFile(entry: DistFile, context: FileContext): Promise<Verifi
     problems.push(...checkIdentity(shown, info, target, context.config.verify));
   } catch (error) {
     if (!(error instanceof InspectError)) throw error;
-    problems.push(`${shown}: cannot be read as ${FORMAT_WITH_ARTICLE[target.format]} executable (${error.message.replace(`${file}: `, '')}); the file is damaged or not a binary, rebuild and collect again`);
+    problems.push(describeUnreadable(shown, file, target, error.message.replace(`${file}: `, '')));
   }
   problems.push(...checkExecutable(shown, target), ...checkSize(shown, result.size, context.config.verify));
-  problems.push(...checkNoBuildPaths(shown, file, [context.config.cargo.workspaceDir, cargoHome()]));
+  problems.push(...checkNoBuildPaths(shown, file, buildPaths(context.config)));
   // Running a binary that already failed a check proves nothing and may run the wrong thing.
   if (problems.length === 0) await runChecks(result, file, binaryConfig.smoke, context);
   result.ok = problems.length === 0;
   return result;
+}
+
+/** The directories binship build remaps, and to what: mirrors src/build.ts remapPathArgs. */
+function buildPaths(config: ReleaseConfig): BuildPath[] {
+  return [
+    { path: config.cargo.workspaceDir, remappedTo: '/build' },
+    { path: cargoHome(), remappedTo: '/cargo' },
+  ];
 }
 
 async function runChecks(result: VerifiedFile, file: string, smoke: ReleaseConfig['binaries'][number]['smoke'], context: FileContext): Promise<void> {
