@@ -117,6 +117,14 @@ async function buildTarget(
   return { ...base, status: 'built', seconds, toolchain, logFile, binaries };
 }
 
+/** The build directories binship remaps in every binary, and to what (verify looks for leftovers). */
+export function remappedPaths(workspaceRoot: string): { path: string; remappedTo: string }[] {
+  return [
+    { path: workspaceRoot, remappedTo: '/build' },
+    { path: cargoHome(), remappedTo: '/cargo' },
+  ];
+}
+
 /**
  * Rust embeds source paths (panic locations, debug info) of dependencies as absolute paths.
  * Remapping the workspace and Cargo home makes binaries independent of where they were built.
@@ -131,7 +139,7 @@ async function remapPathArgs(
   workspaceDir: string,
   rustc: string,
 ): Promise<string[]> {
-  const flags = [`--remap-path-prefix=${workspaceRoot}=/build`, `--remap-path-prefix=${cargoHome()}=/cargo`];
+  const flags = remappedPaths(workspaceRoot).map((p) => `--remap-path-prefix=${p.path}=${p.remappedTo}`);
   if (process.env.CARGO_ENCODED_RUSTFLAGS !== undefined) {
     env.CARGO_ENCODED_RUSTFLAGS = [process.env.CARGO_ENCODED_RUSTFLAGS, ...flags].filter(Boolean).join('\x1f');
     return [];

@@ -5,14 +5,15 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { cargoHome, releaseVersion, versionLocation } from '../cargo.js';
+import { remappedPaths } from '../build.js';
+import { releaseVersion, versionLocation } from '../cargo.js';
 import type { ReleaseConfig } from '../config/load.js';
 import { parseChecksums, sha256File } from '../dist/checksums.js';
 import { MANIFEST_FILE, readManifest, SUMS_FILE, type DistFile } from '../dist/manifest.js';
 import { targetCapabilities, type RunCapability } from '../host.js';
 import { inspectFile, InspectError } from '../inspect/index.js';
 import { binaryFileName, findTarget } from '../targets.js';
-import { type BuildPath, checkExecutable, checkIdentity, checkNoBuildPaths, checkSize, describeBinary, describeUnreadable } from './checks.js';
+import { checkExecutable, checkIdentity, checkNoBuildPaths, checkSize, describeBinary, describeUnreadable } from './checks.js';
 import { checkReportedVersion, runSmoke } from './run.js';
 
 export interface VerifiedFile {
@@ -114,19 +115,11 @@ async function verifyFile(entry: DistFile, context: FileContext): Promise<Verifi
     problems.push(describeUnreadable(shown, file, target, error.message.replace(`${file}: `, '')));
   }
   problems.push(...checkExecutable(shown, target), ...checkSize(shown, result.size, context.config.verify));
-  problems.push(...checkNoBuildPaths(shown, file, buildPaths(context.config)));
+  problems.push(...checkNoBuildPaths(shown, file, remappedPaths(context.config.cargo.workspaceDir)));
   // Running a binary that already failed a check proves nothing and may run the wrong thing.
   if (problems.length === 0) await runChecks(result, file, binaryConfig.smoke, context);
   result.ok = problems.length === 0;
   return result;
-}
-
-/** The directories binship build remaps, and to what: mirrors src/build.ts remapPathArgs. */
-function buildPaths(config: ReleaseConfig): BuildPath[] {
-  return [
-    { path: config.cargo.workspaceDir, remappedTo: '/build' },
-    { path: cargoHome(), remappedTo: '/cargo' },
-  ];
 }
 
 async function runChecks(result: VerifiedFile, file: string, smoke: ReleaseConfig['binaries'][number]['smoke'], context: FileContext): Promise<void> {
