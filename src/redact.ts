@@ -4,7 +4,8 @@
 export function redact(text: string, token = process.env.NODE_AUTH_TOKEN): string {
   let result = text
     .replace(/npm_[A-Za-z0-9]{36}/g, '***')
-    .replace(/(_authToken=)[^\s]+/g, '$1***')
+    // npmrc credentials, as lines (`_auth = …`) or nerf-darted keys (`//host/:_authToken=…`).
+    .replace(/(_authToken|_auth|_password)(\s*=\s*)("[^"]*"|'[^']*'|[^\s"']+)/g, '$1$2***')
     .replace(/(\/\/)[^/\s:@]+:[^/\s@]+@/g, '$1***@'); // credentials in a registry URL
   if (token && token.length >= 4) result = result.split(token).join('***');
   return result;

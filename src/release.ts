@@ -4,8 +4,8 @@
 // Targets this machine cannot build are reported as skipped, with the reason.
 
 import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { build, type BuildResult } from './build.js';
 import { releaseVersion } from './cargo.js';
@@ -15,6 +15,7 @@ import { StepError, UsageError } from './errors.js';
 import { installAndRun, type InstallCheck, type InstallClient } from './npm/install-check.js';
 import { pack } from './npm/pack.js';
 import { publish, type PublishResult } from './npm/publish.js';
+import { displayRegistry } from './npm/registry.js';
 import { startLocalRegistry, type LocalRegistry } from './npm/verdaccio.js';
 import { hostTarget } from './host.js';
 import { verify, type VerifyReport } from './verify/index.js';
@@ -57,7 +58,7 @@ export async function releaseLocal(options: ReleaseOptions): Promise<ReleaseRepo
   // A local release holds only this machine's targets: it may go to a registry on this machine,
   // never to a shared one, where its main packages would point at a partial set of platforms.
   if (options.registry && !isLoopback(options.registry)) {
-    throw new UsageError(`--registry ${options.registry}: a local release publishes only the targets this machine builds, so it goes to a registry on this machine (127.0.0.1, localhost); release to a shared registry from CI with every target (binship publish)`);
+    throw new UsageError(`--registry ${displayRegistry(options.registry)}: a local release publishes only the targets this machine builds, so it goes to a registry on this machine (127.0.0.1, localhost); release to a shared registry from CI with every target (binship publish)`);
   }
 
   step('build');
@@ -98,7 +99,7 @@ export async function releaseLocal(options: ReleaseOptions): Promise<ReleaseRepo
     });
     const rows = reportRows(config, builds, verified, published, installs);
     const ok = installs.every((i) => i.installed && i.runs.every((r) => r.ok));
-    return { version, registry: registryUrl, rows, builds, verify: verified, publish: published, installs, ok };
+    return { version, registry: displayRegistry(registryUrl), rows, builds, verify: verified, publish: published, installs, ok };
   } finally {
     await registry?.stop();
     rmSync(scratch, { recursive: true, force: true });
@@ -140,7 +141,7 @@ function reportRows(config: ReleaseConfig, builds: BuildResult[], verified: Veri
 function isLoopback(url: string): boolean {
   const parsed = URL.parse(url);
   if (!parsed || !/^https?:$/.test(parsed.protocol)) {
-    throw new UsageError(`--registry ${url}: not a URL; write e.g. http://127.0.0.1:4873/`);
+    throw new UsageError(`--registry ${displayRegistry(url)}: not a URL; write e.g. http://127.0.0.1:4873/`);
   }
   const host = parsed.hostname;
   if (host === 'localhost' || host === '[::1]') return true;

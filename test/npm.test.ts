@@ -1,7 +1,7 @@
 // Packing, publishing and installing LeanSpec for real: a Verdaccio registry on loopback, the
 // npm CLI publishing, npm/pnpm/Yarn installing, the official MCP SDK as the client.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -9,8 +9,10 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { execa } from 'execa';
 import * as tar from 'tar';
 import { checkManifest, type PackageManifest } from '../src/npm/manifests.js';
+import { displayRegistry } from '../src/npm/registry.js';
 import { startLocalRegistry, type LocalRegistry } from '../src/npm/verdaccio.js';
-import { binship, distCopy, REPO_ROOT, scratch, VERSION } from './support/project.js';
+import { redact } from '../src/redact.js';
+import { binship, distCopy, REPO_ROOT, scratch, VERSION, writeConfig } from './support/project.js';
 import { startProxy } from './support/proxy.js';
 
 const MAIN_PACKAGES = ['lean-spec', '@leanspec/mcp'];
@@ -37,9 +39,36 @@ function publish(distDir: string, reg: LocalRegistry, extra: string[] = [], toke
 }
 
 async function packument(reg: LocalRegistry, name: string): Promise<{ versions?: Record<string, unknown>; time?: Record<string, string>; 'dist-tags'?: Record<string, string> } | null> {
-  const response = await fetch(`${reg.url}${name.replace('/', '%2f')}`);
+  // With the token: some test registries let only logged-in users read.
+  const response = await fetch(`${reg.url}${name.replace('/', '%2f')}`, { headers: { authorization: `Bearer ${reg.token}` } });
   return response.status === 404 ? null : ((await response.json()) as { versions?: Record<string, unknown>; time?: Record<string, string>; 'dist-tags'?: Record<string, string> });
 }
+
+/** An npmrc of its own (`lines`), so the machine's ~/.npmrc plays no part; returns its path. */
+function userNpmrc(lines: string[] = []): string {
+  const file = path.join(scratch('binship-npmrc-test-'), 'npmrc');
+  writeFileSync(file, lines.map((l) => `${l}\n`).join(''));
+  return file;
+}
+
+/** `npm publish` by hand (what a manual run or an older release did); returns npm's result. */
+async function npmPublish(reg: LocalRegistry, target: string, args: string[] = []) {
+  const key = `npm_config_//127.0.0.1:${reg.port}/:_authToken`;
+  return execa('npm', ['publish', target, '--registry', reg.url, ...args], { cwd: path.dirname(target), env: { [key]: reg.token, npm_config_userconfig: userNpmrc() }, reject: false });
+}
+
+/** A package with nothing but a package.json, written to a scratch directory; returns the directory. */
+function tinyPackage(name: string, version: string): string {
+  const dir = scratch('binship-tiny-');
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, version, description: 'test', license: 'MIT' }));
+  return dir;
+}
+
+async function nothingUploaded(reg: LocalRegistry, names = [...MAIN_PACKAGES, ...PLATFORM_PACKAGES]): Promise<void> {
+  for (const name of names) assert.equal(await packument(reg, name), null, `${name} was uploaded`);
+}
+
+type JsonRows = { registry: string; rows: { name: string; status: string; detail: string }[] };
 
 /** npm install into a private prefix from the test registry; returns the prefix. */
 async function npmInstall(args: string[], reg = registry): Promise<string> {
@@ -191,11 +220,12 @@ test('registry down mid-publish: re-running finishes, and no main package was ev
   }
 });
 
-test('binship itself killed mid-publish: re-running finishes the job', async () => {
+test('binship itself killed mid-publish: re-running finishes the job, and no credentials file is left behind', async () => {
   const reg = await startLocalRegistry();
+  const tmp = scratch('binship-killed-tmp-');
   try {
     const child = execa(process.execPath, [path.join(REPO_ROOT, 'bin', 'binship.js'), 'publish', dist, '--registry', reg.url, '--allow-partial'], {
-      cwd: REPO_ROOT, env: { NODE_AUTH_TOKEN: reg.token }, reject: false,
+      cwd: REPO_ROOT, env: { NODE_AUTH_TOKEN: reg.token, TMPDIR: tmp }, reject: false,
     });
     const visible = async (name: string) => Boolean((await packument(reg, name))?.versions?.[VERSION]);
     while (!(await Promise.all(PLATFORM_PACKAGES.map(visible))).some(Boolean)) {
@@ -204,6 +234,7 @@ test('binship itself killed mid-publish: re-running finishes the job', async () 
     }
     child.kill('SIGKILL');
     assert.equal((await child).signal, 'SIGKILL');
+    assert.deepEqual(readdirSync(tmp).filter((entry) => /npmrc/.test(entry)), [], 'an npmrc copy outlived binship');
     // npm publish processes it started may still be uploading: the re-run must cope with that too.
     const rerun = await publish(dist, reg, ['--json']);
     assert.equal(rerun.exitCode, 0, rerun.stderr);
@@ -213,19 +244,151 @@ test('binship itself killed mid-publish: re-running finishes the job', async () 
   }
 });
 
-test('the token never appears in publish output, failed or not', async () => {
-  const secret = registry.token;
-  const ok = await publish(dist, registry);
-  const failed = await binship(['publish', dist, '--registry', 'http://127.0.0.1:9/', '--allow-partial'], { env: { NODE_AUTH_TOKEN: secret } });
-  assert.equal(failed.exitCode, 1);
-  for (const output of [ok.stdout, ok.stderr, failed.stdout, failed.stderr]) assert.ok(!output.includes(secret), 'token leaked');
-  // A wrong token makes npm itself fail; its output is shown redacted too.
+/** A registry where nobody may publish @leanspec/cli-linux-arm64: npm itself fails there, with a valid token. */
+const DENY_CLI_ARM64 = {
+  '@leanspec/cli-linux-arm64': { access: '$all', publish: 'binship-nobody' },
+  '**': { access: '$all', publish: '$authenticated' },
+};
+
+test('the token never appears in publish output: uploading, failing in npm, unreachable, or --json', async () => {
+  const reg = await startLocalRegistry();
+  const denying = await startLocalRegistry({ packages: DENY_CLI_ARM64 });
+  try {
+    const uploaded = await publish(dist, reg, ['--json']);
+    assert.equal(uploaded.exitCode, 0, uploaded.stderr);
+    assert.ok((JSON.parse(uploaded.stdout) as JsonRows).rows.every((r) => r.status === 'published'), 'npm uploaded with the token');
+    const table = await publish(dist, reg, ['--tag', 'next']); // npm dist-tag with the token
+    assert.equal(table.exitCode, 0, table.stderr);
+    const deniedRuns = [await publish(dist, denying, ['--json']), await publish(dist, denying)];
+    for (const run of deniedRuns) assert.match(`${run.exitCode} ${run.stderr}`, /^1 [\s\S]*not allowed to publish package @leanspec\/cli-linux-arm64/);
+    const unreachable = await binship(['publish', dist, '--registry', 'http://127.0.0.1:9/', '--allow-partial'], { env: { NODE_AUTH_TOKEN: reg.token } });
+    assert.equal(unreachable.exitCode, 1);
+    // A wrong token makes npm itself fail; its output is shown redacted too.
+    const wrong = `${denying.token.slice(0, -4)}abcd`;
+    const rejected = await publish(dist, denying, [], wrong);
+    assert.equal(rejected.exitCode, 1);
+    const leaks = (secret: string, runs: { stdout: string; stderr: string }[]) => runs.filter((r) => `${r.stdout}${r.stderr}`.includes(secret)).length;
+    assert.equal(leaks(reg.token, [uploaded, table, unreachable]), 0, 'token leaked');
+    assert.equal(leaks(denying.token, deniedRuns), 0, 'token leaked');
+    assert.equal(leaks(wrong, [rejected]), 0, 'token leaked');
+  } finally {
+    await Promise.all([reg.stop(), denying.stop()]);
+  }
+});
+
+test('npm failures say why, not only the code; a main package already published is reported as not re-tagged', async () => {
+  const reg = await startLocalRegistry({ packages: DENY_CLI_ARM64 });
+  try {
+    // lean-spec went up by hand under another tag; one of its platform packages cannot go up.
+    assert.equal((await npmPublish(reg, path.join(dist, 'npm', `lean-spec-${VERSION}.tgz`), ['--tag', 'manual'])).exitCode, 0);
+    const result = await publish(dist, reg, ['--tag', 'next', '--json']);
+    assert.equal(result.exitCode, 1);
+    const rows = (JSON.parse(result.stdout) as JsonRows).rows;
+    const row = (name: string) => rows.find((r) => r.name === name);
+    assert.equal(row('@leanspec/cli-linux-arm64')?.status, 'failed');
+    assert.match(row('@leanspec/cli-linux-arm64')?.detail ?? '', /^npm publish failed: E403 403 Forbidden - PUT \S+ - user \S+ is not allowed to publish package @leanspec\/cli-linux-arm64$/);
+    assert.deepEqual({ ...row('lean-spec') }, {
+      name: 'lean-spec', version: VERSION, kind: 'main', status: 'blocked',
+      detail: `already published; dist-tag next not moved to ${VERSION} because @leanspec/cli-linux-arm64 failed; run binship publish again`,
+    });
+    assert.equal((await packument(reg, 'lean-spec'))?.['dist-tags']?.next, undefined);
+  } finally {
+    await reg.stop();
+  }
+});
+
+test('a scoped package goes to --registry even when an npmrc maps its scope to another registry', async () => {
   const reg = await startLocalRegistry();
   try {
-    const wrong = `${secret.slice(0, -4)}abcd`;
-    const denied = await publish(dist, reg, [], wrong);
-    assert.equal(denied.exitCode, 1);
-    assert.ok(!`${denied.stdout}${denied.stderr}`.includes(wrong), 'token leaked');
+    const env = { NODE_AUTH_TOKEN: reg.token, npm_config_userconfig: userNpmrc(['@leanspec:registry=http://127.0.0.1:9/']) };
+    const published = await binship(['publish', dist, '--registry', reg.url, '--allow-partial'], { env });
+    assert.equal(published.exitCode, 0, published.stderr);
+    const tagged = await binship(['publish', dist, '--registry', reg.url, '--allow-partial', '--tag', 'next'], { env });
+    assert.equal(tagged.exitCode, 0, tagged.stderr);
+    for (const name of [...MAIN_PACKAGES, ...PLATFORM_PACKAGES]) assert.equal((await packument(reg, name))?.['dist-tags']?.next, VERSION, name);
+  } finally {
+    await reg.stop();
+  }
+});
+
+test('a backport does not take latest from a newer release: refused before any upload unless --tag says where it goes', async () => {
+  const reg = await startLocalRegistry();
+  try {
+    assert.equal((await npmPublish(reg, tinyPackage('lean-spec', '99.0.0'))).exitCode, 0);
+    const refused = await publish(dist, reg);
+    assert.equal(refused.exitCode, 1);
+    assert.match(refused.stderr, /nothing was uploaded:/);
+    assert.ok(refused.stderr.includes(`lean-spec@${VERSION}: dist-tag latest on ${reg.url} is 99.0.0, a higher version; pass --tag <name> (e.g. --tag v${VERSION.split('.')[0]}-latest)`), refused.stderr);
+    await nothingUploaded(reg, [...PLATFORM_PACKAGES, '@leanspec/mcp']);
+    assert.deepEqual(Object.keys((await packument(reg, 'lean-spec'))?.versions ?? {}), ['99.0.0']);
+    const old = await publish(dist, reg, ['--tag', 'old']);
+    assert.equal(old.exitCode, 0, old.stderr);
+    const tags = (await packument(reg, 'lean-spec'))?.['dist-tags'];
+    assert.deepEqual([tags?.latest, tags?.old], ['99.0.0', VERSION]);
+  } finally {
+    await reg.stop();
+  }
+});
+
+test('a registry that requires a login to read: reads use the token, or npm with the user\'s npmrc login', async () => {
+  const rules = { '**': { access: '$authenticated', publish: '$authenticated' } };
+  const [tokenReg, npmrcReg] = [await startLocalRegistry({ packages: rules }), await startLocalRegistry({ packages: rules })];
+  const allPublished = (run: { stdout: string }) => (JSON.parse(run.stdout) as JsonRows).rows.every((r) => r.status === 'published');
+  try {
+    const viaToken = await publish(dist, tokenReg, ['--json']);
+    assert.equal(viaToken.exitCode, 0, viaToken.stderr);
+    assert.ok(allPublished(viaToken), viaToken.stdout);
+    // No credentials at all: one line naming the fix.
+    const noLogin = { NODE_AUTH_TOKEN: '', npm_config_userconfig: userNpmrc() };
+    const anonymous = await binship(['publish', dist, '--registry', npmrcReg.url, '--allow-partial'], { env: noLogin });
+    assert.equal(anonymous.exitCode, 1);
+    assert.match(anonymous.stderr, new RegExp(`requires a login to read \\S+ \\(E401\\); set NODE_AUTH_TOKEN or run npm login --registry ${npmrcReg.url}`));
+    await nothingUploaded(npmrcReg);
+    // Logged in through the user's npmrc only (no NODE_AUTH_TOKEN): reads go through npm.
+    const loggedIn = { NODE_AUTH_TOKEN: '', npm_config_userconfig: userNpmrc([`//127.0.0.1:${npmrcReg.port}/:_authToken=${npmrcReg.token}`]) };
+    const viaNpmrc = await binship(['publish', dist, '--registry', npmrcReg.url, '--allow-partial', '--json'], { env: loggedIn });
+    assert.equal(viaNpmrc.exitCode, 0, viaNpmrc.stderr);
+    assert.ok(allPublished(viaNpmrc), viaNpmrc.stdout);
+    const again = await binship(['publish', dist, '--registry', npmrcReg.url, '--allow-partial', '--json'], { env: loggedIn });
+    assert.ok((JSON.parse(again.stdout) as JsonRows).rows.every((r) => r.status === 'skipped'), again.stdout);
+  } finally {
+    await Promise.all([tokenReg.stop(), npmrcReg.stop()]);
+  }
+});
+
+test('credentials in a registry URL and npmrc secrets never reach the output', async () => {
+  assert.equal(displayRegistry('https://ci:s3cret@npm.example.com/npm/'), 'https://npm.example.com/npm/');
+  assert.equal(redact('_auth=dXNlcjpwYXNz\n_password = "cGFzcw=="\n//h/:_authToken=abc', ''), '_auth=***\n_password = ***\n//h/:_authToken=***');
+  const withCredentials = registry.url.replace('//', '//ci:s3cret-pass@');
+  const env = { env: { NODE_AUTH_TOKEN: registry.token } };
+  const json = await binship(['publish', dist, '--registry', withCredentials, '--allow-partial', '--json'], env);
+  assert.equal(json.exitCode, 0, json.stderr);
+  assert.equal((JSON.parse(json.stdout) as JsonRows).registry, registry.url);
+  const table = await binship(['publish', dist, '--registry', withCredentials, '--allow-partial'], env);
+  assert.equal(table.exitCode, 0, table.stderr);
+  const down = await binship(['publish', dist, '--registry', 'http://ci:s3cret-pass@127.0.0.1:9/', '--allow-partial'], env);
+  assert.equal(down.exitCode, 1);
+  for (const run of [json, table, down]) assert.ok(!`${run.stdout}${run.stderr}`.includes('s3cret-pass'), 'registry credentials leaked');
+});
+
+test('a full release missing one configured platform package is refused before anything is uploaded', async () => {
+  // A config with exactly this machine's targets, so no --allow-partial is needed.
+  const config = writeConfig(scratch(), (text) => text.replace(/^targets = \[[\s\S]*?\]/m, 'targets = ["linux-x64", "linux-arm64"]'));
+  const copy = await distCopy();
+  const packed = await binship(['-c', config, 'pack', copy]);
+  assert.equal(packed.exitCode, 0, packed.stderr);
+  const indexFile = path.join(copy, 'npm', 'packages.json');
+  const index = JSON.parse(readFileSync(indexFile, 'utf8')) as { packages: { name: string; tarball: string }[] };
+  const dropped = index.packages.find((p) => p.name === '@leanspec/cli-linux-arm64')!;
+  rmSync(path.join(copy, 'npm', dropped.tarball));
+  writeFileSync(indexFile, JSON.stringify({ ...index, packages: index.packages.filter((p) => p !== dropped) }));
+  const reg = await startLocalRegistry();
+  try {
+    const result = await binship(['-c', config, 'publish', copy, '--registry', reg.url], { env: { NODE_AUTH_TOKEN: reg.token } });
+    assert.equal(result.exitCode, 1, result.stdout);
+    assert.match(result.stderr, /nothing was uploaded:/);
+    assert.match(result.stderr, /@leanspec\/cli-linux-arm64 is missing from packages\.json; run binship pack again \(or pass --allow-partial\)/);
+    await nothingUploaded(reg);
   } finally {
     await reg.stop();
   }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { StepError } from '../errors.js';
 import { validateTag } from '../npm/dist-tag.js';
 import { publish, type PublishResult } from '../npm/publish.js';
+import { redact } from '../redact.js';
 import { renderMarkdownTable, renderTable } from '../ui/table.js';
 import type { CliContext } from './context.js';
 
@@ -19,8 +20,9 @@ export function register(program: Command, context: CliContext): void {
     .action(async (dist: string | undefined, options: { registry?: string; tag?: string; dryRun?: boolean; provenance?: boolean; allowPartial?: boolean; json?: boolean }) => {
       if (options.tag) validateTag(options.tag);
       const result = await publish({ config: context.loadConfig(), distDir: dist, ...options });
-      context.print(options.json ? JSON.stringify(result, null, 2) : renderPublishTable(result, false));
-      if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, `### binship publish\n\n${renderPublishTable(result, true)}\n`);
+      // result.registry and the details are credential-free already; redact() is the last guard.
+      context.print(redact(options.json ? JSON.stringify(result, null, 2) : renderPublishTable(result, false)));
+      if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, redact(`### binship publish\n\n${renderPublishTable(result, true)}\n`));
       const failed = result.rows.filter((r) => r.status === 'failed' || r.status === 'blocked');
       if (failed.length > 0) throw new StepError(failed.map((r) => `${r.name}@${r.version}: ${r.detail}`).join('\n'));
     });

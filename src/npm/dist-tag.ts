@@ -18,3 +18,12 @@ export function validateTag(tag: string): void {
     throw new UsageError(`--tag "${tag}": a dist-tag is a word such as latest, next or dev (not a version or range)`);
   }
 }
+
+/**
+ * The version `tag` points at on the registry when it is higher than `version`: publishing
+ * `version` under `tag` would move the tag back (a backport under `latest`). Null otherwise.
+ */
+export function tagMovesBack(distTags: Record<string, string>, tag: string, version: string): string | null {
+  const current = distTags[tag];
+  return current !== undefined && semver.valid(current) && semver.gt(current, version) ? current : null;
+}

@@ -9,11 +9,11 @@
 //   4. only then publish the main packages, and wait for them too.
 //
 // Uploads go through the npm CLI, so .npmrc, NODE_AUTH_TOKEN, trusted publishing (OIDC) and
-// provenance behave exactly as npm documents. The token never reaches our output.
+// provenance behave exactly as npm documents. The token never reaches our output, and the
+// registry is only ever shown without the credentials a URL may carry.
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import semver from 'semver';
@@ -26,8 +26,11 @@ import { redact } from '../redact.js';
 import { verify } from '../verify/index.js';
 import { checkManifest, type PackageManifest } from './manifests.js';
 import { NPM_DIR, readPackIndex, type PackedPackage } from './pack.js';
-import { authKey, DEFAULT_REGISTRY, normalizeRegistry, registryClient, type PublishedVersion, type RegistryClient } from './registry.js';
-import { defaultTag } from './dist-tag.js';
+import {
+  DEFAULT_REGISTRY, displayRegistry, normalizeRegistry, npmEnv, npmRegistryArgs, registryClient, RegistryAuthError,
+  type PackageState, type RegistryClient,
+} from './registry.js';
+import { defaultTag, tagMovesBack } from './dist-tag.js';
 import { readTarball, tarballIntegrity } from './tarball.js';
 
 export type PublishStatus = 'pending' | 'published' | 'skipped' | 'failed' | 'blocked' | 'dry-run';
@@ -57,6 +60,7 @@ export interface PublishOptions {
 }
 
 export interface PublishResult {
+  /** The registry, without any credentials its URL carried. */
   registry: string;
   tag: string;
   rows: PublishRow[];
@@ -69,9 +73,11 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   const tag = options.tag ?? defaultTag(version);
   const packages = await checkBeforeUpload(config, distDir, version, options.allowPartial ?? false);
   const registry = normalizeRegistry(options.registry ?? (await npmConfiguredRegistry()));
+  const shown = displayRegistry(registry);
   const token = options.token ?? (process.env.NODE_AUTH_TOKEN || undefined);
-  // Public packages are checked the way users see them: anonymously.
-  const client = registryClient(registry, config.npm.access === 'restricted' ? token : undefined);
+  // Public packages are checked the way users see them: anonymously (credentials only if the
+  // registry insists). Restricted ones are read with the token from the start.
+  const client = registryClient(registry, { token, authFirst: config.npm.access === 'restricted' });
   const rows = new Map<string, PublishRow>(packages.map((p) => [p.name, { name: p.name, version: p.version, kind: p.kind, status: 'pending', detail: 'not started' }]));
   const update = (name: string, status: PublishStatus, detail: string) => {
     const row = rows.get(name) as PublishRow;
@@ -84,11 +90,14 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   const retag: PackedPackage[] = [];
   const conflicts: string[] = [];
   for (const pkg of packages) {
-    const state = await registryState(client, pkg, path.join(distDir, NPM_DIR, pkg.tarball), tag).catch((error: Error) => {
-      throw new StepError(`registry ${registry} did not answer for ${pkg.name} (${redact(error.message, token)}); nothing was uploaded, run binship publish again`);
+    const { state, distTags } = await registryState(client, pkg, path.join(distDir, NPM_DIR, pkg.tarball), tag).catch((error: Error) => {
+      if (error instanceof RegistryAuthError) throw new StepError(`nothing was uploaded: ${redact(error.message, token)}`);
+      throw new StepError(`registry ${shown} did not answer for ${pkg.name} (${redact(error.message, token)}); nothing was uploaded, run binship publish again`);
     });
-    if (state === 'absent') todo.push(pkg);
-    else if (state === 'different') conflicts.push(`${pkg.name}@${pkg.version} is already on ${registry} with different contents; npm versions are immutable, so bump the version and release again`);
+    const newer = state === 'absent' && options.tag === undefined ? tagMovesBack(distTags, tag, pkg.version) : null;
+    if (newer) conflicts.push(backportRefusal(pkg, tag, newer, shown));
+    else if (state === 'absent') todo.push(pkg);
+    else if (state === 'different') conflicts.push(`${pkg.name}@${pkg.version} is already on ${shown} with different contents; npm versions are immutable, so bump the version and release again`);
     else {
       update(pkg.name, 'skipped', `${pkg.name}@${pkg.version} is already on the registry with the same contents`);
       if (state === 'same, tag behind') retag.push(pkg);
@@ -96,32 +105,38 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   }
   if (conflicts.length > 0) throw new StepError(`nothing was uploaded:\n${conflicts.join('\n')}`);
 
-  const npmrc = temporaryNpmrc(registry, token);
-  try {
-    const context: UploadContext = { distDir, registry, tag, npmrc, token, options, client, update };
-    const upload = (pkg: PackedPackage) => uploadOne(pkg, context);
-    const inPhase = (list: PackedPackage[], kind: PackedPackage['kind']) => list.filter((p) => p.kind === kind);
-    // 2-3. Platform packages first, all of them visible before any main package goes up.
-    await runConcurrently(inPhase(todo, 'platform'), 4, upload);
-    for (const pkg of inPhase(retag, 'platform')) await moveTag(pkg, context);
-    const justPublished = (kind: PackedPackage['kind']) => packages.filter((p) => p.kind === kind && rows.get(p.name)?.status === 'published');
-    if (!options.dryRun) await waitVisible(client, justPublished('platform'), options, update);
-    const notThere = new Set(packages.filter((p) => p.kind === 'platform' && rows.get(p.name)?.status === 'failed').map((p) => p.name));
-    // 4. Main packages, only when every one of their platform packages is there.
-    for (const pkg of [...inPhase(todo, 'main'), ...inPhase(retag, 'main')]) {
-      const missing = pkg.related.filter((name) => notThere.has(name));
-      if (missing.length > 0) {
-        update(pkg.name, 'blocked', `not published because ${missing.join(', ')} failed; run binship publish again`);
-        continue;
-      }
-      if (todo.includes(pkg)) await upload(pkg);
-      else await moveTag(pkg, context);
+  const context: UploadContext = { distDir, registry, tag, token, names: packages.map((p) => p.name), options, client, update };
+  const upload = (pkg: PackedPackage) => uploadOne(pkg, context);
+  const inPhase = (list: PackedPackage[], kind: PackedPackage['kind']) => list.filter((p) => p.kind === kind);
+  // 2-3. Platform packages first, all of them visible before any main package goes up.
+  await runConcurrently(inPhase(todo, 'platform'), 4, upload);
+  for (const pkg of inPhase(retag, 'platform')) await moveTag(pkg, context);
+  const justPublished = (kind: PackedPackage['kind']) => packages.filter((p) => p.kind === kind && rows.get(p.name)?.status === 'published');
+  if (!options.dryRun) await waitVisible(client, justPublished('platform'), options, update);
+  const notThere = new Set(packages.filter((p) => p.kind === 'platform' && rows.get(p.name)?.status === 'failed').map((p) => p.name));
+  // 4. Main packages, only when every one of their platform packages is there.
+  for (const pkg of [...inPhase(todo, 'main'), ...inPhase(retag, 'main')]) {
+    const missing = pkg.related.filter((name) => notThere.has(name));
+    if (missing.length > 0) {
+      const what = todo.includes(pkg) ? 'not published' : `already published; dist-tag ${tag} not moved to ${pkg.version}`;
+      update(pkg.name, 'blocked', `${what} because ${missing.join(', ')} failed; run binship publish again`);
+      continue;
     }
-    if (!options.dryRun) await waitVisible(client, justPublished('main'), options, update);
-  } finally {
-    if (npmrc) rmSync(path.dirname(npmrc), { recursive: true, force: true });
+    if (todo.includes(pkg)) await upload(pkg);
+    else await moveTag(pkg, context);
   }
-  return { registry, tag, rows: [...rows.values()] };
+  if (!options.dryRun) await waitVisible(client, justPublished('main'), options, update);
+  return { registry: shown, tag, rows: [...rows.values()] };
+}
+
+/**
+ * A backport (1.4.1 after 2.0.0) must not take `latest` from the newer release. npm 11 refuses
+ * that by itself only when no tag is given, and binship always names the tag, so the check is
+ * here. Refusing is the safe default: the user says where the release goes with --tag, and an
+ * explicit `--tag latest` is the confirmation that latest really should move back.
+ */
+function backportRefusal(pkg: PackedPackage, tag: string, newer: string, registry: string): string {
+  return `${pkg.name}@${pkg.version}: dist-tag ${tag} on ${registry} is ${newer}, a higher version; pass --tag <name> (e.g. --tag v${semver.major(pkg.version)}-${tag}) to publish this backport without moving ${tag} back, or --tag ${tag} to move it back deliberately`;
 }
 
 /**
@@ -134,7 +149,7 @@ async function moveTag(pkg: PackedPackage, context: UploadContext): Promise<void
     context.update(pkg.name, 'skipped', `already published; would point dist-tag ${context.tag} at ${pkg.version}`);
     return;
   }
-  const result = await runNpm(['dist-tag', 'add', `${pkg.name}@${pkg.version}`, context.tag, '--registry', context.registry], context);
+  const result = await runNpm(['dist-tag', 'add', `${pkg.name}@${pkg.version}`, context.tag, ...npmRegistryArgs(context.registry, context.names)], context);
   if (result.failed) context.update(pkg.name, 'failed', `npm dist-tag add failed: ${npmError(result)}`);
   else context.update(pkg.name, 'skipped', `already published; dist-tag ${context.tag} now points at ${pkg.version}`);
 }
@@ -152,6 +167,7 @@ async function checkBeforeUpload(config: ReleaseConfig, distDir: string, version
   const distFiles = readManifest(distDir).files;
   const roles = packageRoles(config);
   const packed = new Set(index.packages.map((p) => p.name));
+  const indexDir = path.join(distDir, NPM_DIR);
   const checked: PackedPackage[] = [];
   for (const pkg of index.packages) {
     const file = path.join(distDir, NPM_DIR, pkg.tarball);
@@ -200,8 +216,23 @@ async function checkBeforeUpload(config: ReleaseConfig, distDir: string, version
       checked.push({ ...pkg, kind: 'main', related: wanted });
     }
   }
+  problems.push(...missingPackages(roles, packed, allowPartial, indexDir), ...unpublishedDependencies(checked, indexDir));
   if (problems.length > 0) throw new StepError(`nothing was uploaded:\n${problems.join('\n')}`);
   return checked;
+}
+
+/** A full release ships every package of binship.toml: one missing from the pack index is refused. */
+function missingPackages(roles: Map<string, unknown>, packed: Set<string>, allowPartial: boolean, indexDir: string): string[] {
+  if (allowPartial) return [];
+  return [...roles.keys()].filter((name) => !packed.has(name)).map((name) => `${indexDir}: ${name} is missing from packages.json; run binship pack again (or pass --allow-partial)`);
+}
+
+/** A main package may only depend on platform packages that passed every check in this run. */
+function unpublishedDependencies(checked: PackedPackage[], indexDir: string): string[] {
+  const platforms = new Set(checked.filter((p) => p.kind === 'platform').map((p) => p.name));
+  return checked
+    .filter((p) => p.kind === 'main')
+    .flatMap((main) => main.related.filter((name) => !platforms.has(name)).map((name) => `${indexDir}: ${main.name} depends on ${name}, which is not being published; run binship pack again`));
 }
 
 /** Every package the config defines: its binary, and for platform packages, its target. */
@@ -216,29 +247,34 @@ function packageRoles(config: ReleaseConfig): Map<string, { binary: BinaryConfig
 
 type RegistryState = 'absent' | 'same' | 'same, tag behind' | 'different';
 
-async function registryState(client: RegistryClient, pkg: PackedPackage, tarball: string, tag: string): Promise<RegistryState> {
-  const published = await client.lookup(pkg.name, pkg.version);
-  if (!published) return 'absent';
-  const tagged = published.distTags[tag];
+async function registryState(client: RegistryClient, pkg: PackedPackage, tarball: string, tag: string): Promise<{ state: RegistryState; distTags: PackageState['distTags'] }> {
+  const { version: published, distTags } = await client.lookup(pkg.name, pkg.version);
+  if (!published) return { state: 'absent', distTags };
+  const tagged = distTags[tag];
   const same: RegistryState = tagged === undefined || (semver.valid(tagged) && semver.lt(tagged, pkg.version)) ? 'same, tag behind' : 'same';
-  if (published.integrity === pkg.integrity) return same;
+  if (published.integrity === pkg.integrity) return { state: same, distTags };
   // Another gzip may produce other bytes for the same files: compare what is inside.
-  if (!published.tarball) return 'different';
-  const [theirs, ours] = await Promise.all([readTarball(await client.download(published.tarball)), readTarball(readFileSync(tarball))]);
-  if (theirs.size !== ours.size) return 'different';
+  if (!published.tarball) return { state: 'different', distTags };
+  const [theirs, ours] = await Promise.all([readTarball(await client.download(pkg.name, pkg.version, published.tarball)), readTarball(readFileSync(tarball))]);
+  return { state: sameFiles(theirs, ours) ? same : 'different', distTags };
+}
+
+function sameFiles(theirs: Map<string, Buffer>, ours: Map<string, Buffer>): boolean {
+  if (theirs.size !== ours.size) return false;
   for (const [name, content] of ours) {
     const other = theirs.get(name);
-    if (!other || !other.equals(content)) return 'different';
+    if (!other || !other.equals(content)) return false;
   }
-  return same;
+  return true;
 }
 
 interface UploadContext {
   distDir: string;
   registry: string;
   tag: string;
-  npmrc: string | undefined;
   token: string | undefined;
+  /** Every package of this run: their scopes are pinned to the registry on npm's command line. */
+  names: string[];
   options: PublishOptions;
   client: RegistryClient;
   update: (name: string, status: PublishStatus, detail: string) => void;
@@ -246,7 +282,7 @@ interface UploadContext {
 
 async function uploadOne(pkg: PackedPackage, context: UploadContext): Promise<void> {
   const { options } = context;
-  const args = ['publish', path.join(context.distDir, NPM_DIR, pkg.tarball), '--registry', context.registry, '--tag', context.tag, '--access', options.config.npm.access];
+  const args = ['publish', path.join(context.distDir, NPM_DIR, pkg.tarball), ...npmRegistryArgs(context.registry, context.names), '--tag', context.tag, '--access', options.config.npm.access];
   if (options.provenance) args.push('--provenance');
   if (options.dryRun) args.push('--dry-run');
   const result = await runNpm(args, context);
@@ -256,7 +292,7 @@ async function uploadOne(pkg: PackedPackage, context: UploadContext): Promise<vo
   }
   // An earlier, interrupted run (or a racing one) may have uploaded it after all.
   const published = options.dryRun ? null : await context.client.lookup(pkg.name, pkg.version).catch(() => null);
-  if (published?.integrity === pkg.integrity) {
+  if (published?.version?.integrity === pkg.integrity) {
     context.update(pkg.name, 'skipped', 'already on the registry with the same contents');
     return;
   }
@@ -264,19 +300,23 @@ async function uploadOne(pkg: PackedPackage, context: UploadContext): Promise<vo
 }
 
 function runNpm(args: string[], context: UploadContext) {
-  // Fail over fast: a registry that is down is retried by running binship publish again.
-  const env: Record<string, string> = {
-    npm_config_loglevel: 'warn', npm_config_update_notifier: 'false', npm_config_fund: 'false',
-    npm_config_fetch_retries: '1', npm_config_fetch_retry_mintimeout: '1000', npm_config_fetch_retry_maxtimeout: '5000',
-  };
-  if (context.npmrc && context.token) Object.assign(env, { npm_config_userconfig: context.npmrc, NODE_AUTH_TOKEN: context.token });
-  return execa('npm', args, { cwd: path.join(context.distDir, NPM_DIR), env, reject: false, stdin: 'ignore' });
+  return execa('npm', args, { cwd: path.join(context.distDir, NPM_DIR), env: npmEnv(context.registry, context.token), reject: false, stdin: 'ignore' });
 }
 
-/** The line of npm's output that says what went wrong. */
+/**
+ * What went wrong, from npm's error lines: the code (`E403`) and the first line that says why
+ * (`403 Forbidden - PUT … - user x is not allowed to publish package y`), not just the code.
+ */
 function npmError(result: { stdout: unknown; stderr: unknown; shortMessage?: string }): string {
-  const line = `${String(result.stderr)}\n${String(result.stdout)}`.split('\n').find((l) => /npm (ERR!|error)/.test(l) && !/A complete log/.test(l));
-  return (line ?? result.shortMessage ?? 'npm failed').replace(/^npm (ERR!|error)\s*/, '');
+  const lines = `${String(result.stderr)}\n${String(result.stdout)}`.split('\n')
+    .filter((l) => /^npm (ERR!|error)/.test(l))
+    .map((l) => l.replace(/^npm (ERR!|error)\s*/, '').trim());
+  const code = lines.find((l) => /^code\s/.test(l))?.replace(/^code\s+/, '');
+  const reason = lines
+    .filter((l) => !/^(code|errno|syscall)\s/.test(l) && !/A complete log/.test(l))
+    .map((l) => l.replace(/^\d{3}\s+/, '').trim()) // npm repeats the HTTP status in front
+    .find((l) => l !== '' && !/^\d{3}$/.test(l));
+  return [code, reason].filter(Boolean).join(' ') || result.shortMessage || 'npm failed';
 }
 
 async function waitVisible(
@@ -291,9 +331,9 @@ async function waitVisible(
       let delay = 250;
       let errors = 0;
       for (;;) {
-        let published: PublishedVersion | null = null;
+        let published: PackageState['version'] = null;
         try {
-          published = await client.lookup(pkg.name, pkg.version);
+          published = (await client.lookup(pkg.name, pkg.version)).version;
           errors = 0;
         } catch (error) {
           // The client already retried; a registry that keeps failing will not recover in time.
@@ -304,7 +344,7 @@ async function waitVisible(
         }
         if (published?.integrity === pkg.integrity) return;
         if (Date.now() > deadline) {
-          update(pkg.name, 'failed', `${pkg.name}@${pkg.version} did not become visible on ${client.registry} in time; run binship publish again`);
+          update(pkg.name, 'failed', `${pkg.name}@${pkg.version} did not become visible on ${displayRegistry(client.registry)} in time; run binship publish again`);
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, delay));
@@ -325,22 +365,6 @@ async function npmConfiguredRegistry(): Promise<string> {
   const result = await execa('npm', ['config', 'get', 'registry'], { reject: false });
   return result.failed ? DEFAULT_REGISTRY : result.stdout.trim() || DEFAULT_REGISTRY;
 }
-
-/**
- * With NODE_AUTH_TOKEN set, npm needs an npmrc line naming the registry. We write the user's
- * own npmrc plus that line, referring to the variable (npm expands it), so the token itself is
- * never written to disk or passed on a command line.
- */
-function temporaryNpmrc(registry: string, token: string | undefined): string | undefined {
-  if (!token) return undefined;
-  const userConfig = process.env.npm_config_userconfig ?? process.env.NPM_CONFIG_USERCONFIG ?? path.join(os.homedir(), '.npmrc');
-  const existing = existsSync(userConfig) ? readFileSync(userConfig, 'utf8') : '';
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'binship-npmrc-'));
-  const file = path.join(dir, 'npmrc');
-  writeFileSync(file, `${existing}\n${authKey(registry)}=\${NODE_AUTH_TOKEN}\n`, { mode: 0o600 });
-  return file;
-}
-
 
 function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');

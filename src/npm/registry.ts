@@ -1,27 +1,58 @@
-// Reads from an npm registry: is this exact name@version there, and with which integrity?
-// Always asks the registry itself (no cache) because publish decisions depend on the answer.
+// Reads from an npm registry: is this exact name@version there, with which integrity, and where
+// do the package's dist-tags point? Always asks the registry itself (no cache) because publish
+// decisions depend on the answer.
+//
+// Reads are anonymous first: public packages are checked the way users see them. A registry
+// that wants a login to read (GitHub Packages, Verdaccio with `access: $authenticated`) answers
+// 401/403; the read is then repeated with the token, or without one through the npm CLI, which
+// applies the user's .npmrc auth exactly as `npm install` would.
 
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
 import npmFetch from 'npm-registry-fetch';
+import { StepError } from '../errors.js';
 
 export const DEFAULT_REGISTRY = 'https://registry.npmjs.org/';
 
 export interface PublishedVersion {
   integrity: string | null;
   tarball: string | null;
-  /** The package's dist-tags (tag -> version). */
+}
+
+export interface PackageState {
+  /** The package's dist-tags (tag -> version); empty when the package does not exist. */
   distTags: Record<string, string>;
+  /** The exact version's dist info, or null when the registry does not have it (yet). */
+  version: PublishedVersion | null;
 }
 
 export interface RegistryClient {
   registry: string;
-  /** The exact version's dist info, or null when the registry does not have it (yet). */
-  lookup(name: string, version: string): Promise<PublishedVersion | null>;
-  /** Downloads a tarball (for comparing contents). */
-  download(url: string): Promise<Buffer>;
+  lookup(name: string, version: string): Promise<PackageState>;
+  /** Downloads name@version's tarball (for comparing contents). */
+  download(name: string, version: string, tarball: string): Promise<Buffer>;
 }
+
+/** The registry would not let us read: no retry helps, the user must fix the credentials. */
+export class RegistryAuthError extends StepError {}
 
 export function normalizeRegistry(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;
+}
+
+/** The registry URL without credentials (`https://user:pass@host/` -> `https://host/`), for output. */
+export function displayRegistry(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.username && !parsed.password) return url;
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/[^/@\s]*@/, '//');
+  }
 }
 
 /** `//host/path/:_authToken` — the npmrc key npm uses for a registry's token. */
@@ -30,34 +61,145 @@ export function authKey(registry: string): string {
   return `//${url.host}${url.pathname}:_authToken`;
 }
 
-export function registryClient(registry: string, token?: string): RegistryClient {
-  const base = normalizeRegistry(registry);
-  const options = {
-    registry: base,
-    preferOnline: true,
-    retry: { retries: 2, minTimeout: 200, maxTimeout: 2000 },
-    timeout: 30_000,
-    ...(token ? { [authKey(base)]: token } : {}),
+/**
+ * `--registry R` plus `--@scope:registry=R` for every scope among `names`: npm lets a
+ * `@scope:registry` line of any .npmrc beat `--registry`, which would send a scoped package to
+ * another registry than the one binship checked.
+ */
+export function npmRegistryArgs(registry: string, names: string[]): string[] {
+  const scopes = new Set(names.filter((name) => name.startsWith('@')).map((name) => name.split('/')[0]));
+  return ['--registry', registry, ...[...scopes].map((scope) => `--${scope}:registry=${registry}`)];
+}
+
+/**
+ * The environment for npm commands. A token goes to npm as its nerf-darted config key in the
+ * environment (never on disk or a command line, so nothing is left behind if binship is killed);
+ * npm sends it as `Authorization: Bearer`. Retries are few: a registry that is down is retried by
+ * running binship publish again.
+ */
+export function npmEnv(registry: string, token?: string): Record<string, string> {
+  const env: Record<string, string> = {
+    npm_config_loglevel: 'warn', npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false',
+    npm_config_fetch_retries: '1', npm_config_fetch_retry_mintimeout: '1000', npm_config_fetch_retry_maxtimeout: '5000',
   };
+  if (token) env[`npm_config_${authKey(registry)}`] = token;
+  return env;
+}
+
+export interface ClientOptions {
+  /** Sent when the registry refuses an anonymous read (and from the start with authFirst). */
+  token?: string;
+  /** Read with the token from the first request (restricted packages are never anonymous). */
+  authFirst?: boolean;
+}
+
+type Packument = { versions?: Record<string, { dist?: { integrity?: string; tarball?: string } }>; 'dist-tags'?: Record<string, string> };
+
+export function registryClient(registry: string, options: ClientOptions = {}): RegistryClient {
+  const base = normalizeRegistry(registry);
+  const anonymous = { registry: base, preferOnline: true, retry: { retries: 2, minTimeout: 200, maxTimeout: 2000 }, timeout: 30_000 };
+  const withToken = options.token ? { ...anonymous, [authKey(base)]: options.token } : undefined;
+  // Packages the registry would not show anonymously: later reads go straight to credentials.
+  const needsLogin = new Set<string>();
+
+  /** Runs `read` anonymously, then with credentials if the registry asks for them. */
+  async function read<T>(name: string, fetchWith: (opts: typeof anonymous) => Promise<T>, viaNpm: () => Promise<T>): Promise<T> {
+    if (!(options.authFirst && withToken) && !needsLogin.has(name)) {
+      try {
+        return await fetchWith(anonymous);
+      } catch (error) {
+        if (!isAuthStatus(error)) throw error;
+        needsLogin.add(name);
+      }
+    }
+    if (!withToken) return viaNpm();
+    try {
+      return await fetchWith(withToken);
+    } catch (error) {
+      if (isAuthStatus(error)) {
+        throw new RegistryAuthError(`registry ${displayRegistry(base)} refused to let the token read ${name} (HTTP ${statusOf(error)}); check that NODE_AUTH_TOKEN is valid for this registry and may read the package`);
+      }
+      throw error;
+    }
+  }
+
   return {
     registry: base,
-    async lookup(name, version) {
-      try {
-        const packument = (await npmFetch.json(`/${name.replace('/', '%2f')}`, options)) as {
-          versions?: Record<string, { dist?: { integrity?: string; tarball?: string } }>;
-          'dist-tags'?: Record<string, string>;
-        };
-        const dist = packument.versions?.[version]?.dist;
-        if (!packument.versions?.[version]) return null;
-        return { integrity: dist?.integrity ?? null, tarball: dist?.tarball ?? null, distTags: packument['dist-tags'] ?? {} };
-      } catch (error) {
-        if ((error as { statusCode?: number }).statusCode === 404) return null;
-        throw error;
-      }
-    },
-    async download(url) {
-      const response = await npmFetch(url, options);
-      return Buffer.from(await response.arrayBuffer());
-    },
+    lookup: (name, version) => read(
+      name,
+      async (opts) => {
+        try {
+          return packageState((await npmFetch.json(`/${name.replace('/', '%2f')}`, opts)) as Packument, version);
+        } catch (error) {
+          if (statusOf(error) === 404) return { distTags: {}, version: null };
+          throw error;
+        }
+      },
+      () => lookupWithNpm(base, name, version),
+    ),
+    download: (name, version, tarball) => read(
+      name,
+      async (opts) => Buffer.from(await (await npmFetch(tarball, opts)).arrayBuffer()),
+      () => downloadWithNpm(base, name, version),
+    ),
   };
+}
+
+function packageState(packument: Packument, version: string): PackageState {
+  const found = packument.versions?.[version];
+  const distTags = packument['dist-tags'] ?? {};
+  return { distTags, version: found ? { integrity: found.dist?.integrity ?? null, tarball: found.dist?.tarball ?? null } : null };
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { statusCode?: number }).statusCode;
+}
+
+function isAuthStatus(error: unknown): boolean {
+  return statusOf(error) === 401 || statusOf(error) === 403;
+}
+
+/** `npm view`, so the user's .npmrc auth applies. A 404 means the version (or package) is absent. */
+async function lookupWithNpm(registry: string, name: string, version: string): Promise<PackageState> {
+  const exact = await npmJson<{ 'dist-tags'?: Record<string, string>; dist?: { integrity?: string; tarball?: string } }>(registry, name, ['view', `${name}@${version}`, 'dist-tags', 'dist']);
+  if (exact) return { distTags: exact['dist-tags'] ?? {}, version: { integrity: exact.dist?.integrity ?? null, tarball: exact.dist?.tarball ?? null } };
+  // The version is absent; the dist-tags still decide whether this release may take `latest`.
+  const distTags = await npmJson<Record<string, string>>(registry, name, ['view', name, 'dist-tags']);
+  return { distTags: distTags ?? {}, version: null };
+}
+
+/** Runs `npm <args> --json` against the registry: the parsed output, or null on E404. */
+async function npmJson<T>(registry: string, name: string, args: string[]): Promise<T | null> {
+  const result = await execa('npm', [...args, '--json', '--prefer-online', ...npmRegistryArgs(registry, [name])], { env: npmEnv(registry), reject: false, stdin: 'ignore' });
+  const output = parseJson(result.stdout) as { error?: { code?: string; summary?: string } } | undefined;
+  const code = output?.error?.code;
+  if (code === 'E404') return null;
+  if (code === 'E401' || code === 'E403') {
+    throw new RegistryAuthError(`registry ${displayRegistry(registry)} requires a login to read ${name} (${code}); set NODE_AUTH_TOKEN or run npm login --registry ${displayRegistry(registry)}`);
+  }
+  if (result.failed || output === undefined || output.error) {
+    throw new Error(`npm ${args[0]} ${name}: ${output?.error?.summary ?? (String(result.stderr).split('\n')[0] || 'failed')}`);
+  }
+  return output as T;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text.trim() === '' ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `npm pack name@version` into a temporary directory, so the user's .npmrc auth applies. */
+async function downloadWithNpm(registry: string, name: string, version: string): Promise<Buffer> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'binship-download-'));
+  try {
+    await npmJson(registry, name, ['pack', `${name}@${version}`, '--pack-destination', dir]);
+    const file = readdirSync(dir).find((entry) => entry.endsWith('.tgz'));
+    if (!file) throw new Error(`npm pack ${name}@${version} wrote no tarball`);
+    return readFileSync(path.join(dir, file));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -29,9 +29,21 @@ export interface LocalRegistryOptions {
   port?: number;
   /** Keep a throwaway registry's files after stop() (to restart it on the same storage). */
   keep?: boolean;
-  /** Who may read packages: everyone (default), or only logged-in users, as private registries do. */
-  readAccess?: '$all' | '$authenticated';
+  /**
+   * Who may read and publish which packages (Verdaccio package patterns, most specific first),
+   * e.g. reads that need a login, as private registries do. Default: anyone reads, users publish.
+   */
+  packages?: Record<string, PackageRule>;
 }
+
+export interface PackageRule {
+  /** Who may read: `$all`, `$authenticated`, or a user name. */
+  access: string;
+  /** Who may publish (and unpublish). */
+  publish: string;
+}
+
+const OPEN_REGISTRY: Record<string, PackageRule> = { '**': { access: '$all', publish: '$authenticated' } };
 
 const require = createRequire(import.meta.url);
 
@@ -51,10 +63,12 @@ export async function startLocalRegistry(options: LocalRegistryOptions = {}): Pr
       '    max_users: 100',
       'uplinks: {}',
       'packages:',
-      "  '**':",
-      `    access: ${options.readAccess ?? '$all'}`,
-      '    publish: $authenticated',
-      '    unpublish: $authenticated',
+      ...Object.entries(options.packages ?? OPEN_REGISTRY).flatMap(([pattern, rule]) => [
+        `  ${JSON.stringify(pattern)}:`,
+        `    access: ${rule.access}`,
+        `    publish: ${rule.publish}`,
+        `    unpublish: ${rule.publish}`,
+      ]),
       'server:',
       '  keepAliveTimeout: 60',
       'logs: { type: stdout, format: json, level: warn }',
