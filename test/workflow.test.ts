@@ -464,13 +464,21 @@ describe('binship matrix', () => {
 
   test('a manual run that publishes needs a prerelease version (a release version would be used up)', async () => {
     assert.throws(() => planOutputs(config, '0.3.0', 'dev', true), (error: unknown) =>
-      error instanceof UsageError && /manual publish of release version 0\.3\.0 under "dev" would use 0\.3\.0 up on npm; push the tag v0\.3\.0 to release it, or set a prerelease version such as 0\.3\.1-dev\.1/.test(error.message));
+      error instanceof UsageError && /manual publish of release version 0\.3\.0 under "dev" would use 0\.3\.0 up on npm; push the tag v0\.3\.0 to release it \(a backport: then run this workflow on that tag\), or set a prerelease version such as 0\.3\.1-dev\.1/.test(error.message));
+    // On the version's own tag (a backport published under its own dist-tag) it is allowed.
+    assert.equal(planOutputs(config, '0.3.0', 'v0-latest', true, 'refs/tags/v0.3.0').distTag, 'v0-latest');
+    assert.throws(() => planOutputs(config, '0.3.0', 'dev', true, 'refs/heads/main'), UsageError);
+    assert.throws(() => planOutputs(config, '0.3.0', 'dev', true, 'refs/tags/v0.3.1'), UsageError);
     assert.equal(planOutputs(config, '0.3.1-dev.1', 'dev', true).distTag, 'dev');
     assert.equal(planOutputs(config, '0.3.0', 'dev', false).distTag, 'dev'); // a manual build only
     if (HAVE_CLI) {
       const refused = await cli(['matrix', '--dist-tag', 'dev', '--publish', 'true']);
       assert.equal(refused.exitCode, VERSION.includes('-') ? 0 : 2, refused.stderr);
       assert.equal((await cli(['matrix', '--dist-tag', 'dev', '--publish', 'false'])).exitCode, 0);
+      const onItsTag = await execa(process.execPath, [CLI, 'matrix', '--dist-tag', 'v0-latest', '--publish', 'true'], {
+        cwd: ROOT, reject: false, env: { GITHUB_REF: `refs/tags/v${VERSION}` },
+      });
+      assert.equal(onItsTag.exitCode, 0, onItsTag.stderr);
       assert.equal((await cli(['matrix', '--dist-tag', 'dev', '--publish', 'yes'])).exitCode, 2);
     }
   });

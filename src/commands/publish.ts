@@ -16,8 +16,9 @@ export function register(program: Command, context: CliContext): void {
     .option('--dry-run', 'run every check and npm publish --dry-run, upload nothing')
     .option('--provenance', 'attach npm provenance (in GitHub Actions with id-token: write)')
     .option('--allow-partial', 'publish although configured targets are missing from dist/ (local test releases)')
+    .option('--allow-tag-move-back', 'let the dist-tag move to a lower version than it points at (refused by default: a backport must not take latest)')
     .option('--json', 'print JSON')
-    .action(async (dist: string | undefined, options: { registry?: string; tag?: string; dryRun?: boolean; provenance?: boolean; allowPartial?: boolean; json?: boolean }) => {
+    .action(async (dist: string | undefined, options: { registry?: string; tag?: string; dryRun?: boolean; provenance?: boolean; allowPartial?: boolean; allowTagMoveBack?: boolean; json?: boolean }) => {
       if (options.tag) validateTag(options.tag);
       const result = await publish({ config: context.loadConfig(), distDir: dist, ...options });
       // result.registry and the details are credential-free already; redact() is the last guard.

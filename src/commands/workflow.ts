@@ -33,6 +33,7 @@ export function register(program: Command, context: CliContext): void {
     .action(async (options: { distTag?: string; publish: 'true' | 'false' }) => {
       const config = context.loadConfig();
       const version = await releaseVersion(config);
-      context.print(formatPlanOutputs(planOutputs(config, version, options.distTag, options.publish === 'true')));
+      // GITHUB_REF: a manual publish of a release version is allowed on that version's own tag.
+      context.print(formatPlanOutputs(planOutputs(config, version, options.distTag, options.publish === 'true', process.env.GITHUB_REF)));
     });
 }

@@ -52,6 +52,8 @@ export interface PublishOptions {
   provenance?: boolean;
   /** Publish even when configured targets are missing (local releases build only some). */
   allowPartial?: boolean;
+  /** Let the dist-tag move to a lower version than it points at now (a deliberate roll-back). */
+  allowTagMoveBack?: boolean;
   /** Registry token; default NODE_AUTH_TOKEN (empty: npm's own config, or trusted publishing). */
   token?: string;
   /** How long to wait for each package to become visible. */
@@ -90,12 +92,12 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   const retag: PackedPackage[] = [];
   const conflicts: string[] = [];
   for (const pkg of packages) {
-    const { state, distTags } = await registryState(client, pkg, path.join(distDir, NPM_DIR, pkg.tarball), tag).catch((error: Error) => {
+    const { state, distTags } = await registryState(client, pkg, path.join(distDir, NPM_DIR, pkg.tarball), tag, options.allowTagMoveBack ?? false).catch((error: Error) => {
       if (error instanceof RegistryAuthError) throw new StepError(`nothing was uploaded: ${redact(error.message, token)}`);
       throw new StepError(`registry ${shown} did not answer for ${pkg.name} (${redact(error.message, token)}); nothing was uploaded, run binship publish again`);
     });
-    const newer = state === 'absent' && options.tag === undefined ? tagMovesBack(distTags, tag, pkg.version) : null;
-    if (newer) conflicts.push(backportRefusal(pkg, tag, newer, shown));
+    const newer = options.allowTagMoveBack ? null : tagMovesBack(distTags, tag, pkg.version);
+    if (newer && state !== 'different') conflicts.push(backportRefusal(pkg, tag, newer, shown));
     else if (state === 'absent') todo.push(pkg);
     else if (state === 'different') conflicts.push(`${pkg.name}@${pkg.version} is already on ${shown} with different contents; npm versions are immutable, so bump the version and release again`);
     else {
@@ -131,18 +133,19 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
 
 /**
  * A backport (1.4.1 after 2.0.0) must not take `latest` from the newer release. npm 11 refuses
- * that by itself only when no tag is given, and binship always names the tag, so the check is
- * here. Refusing is the safe default: the user says where the release goes with --tag, and an
- * explicit `--tag latest` is the confirmation that latest really should move back.
+ * that by itself only when it picks the tag, and binship always names the tag (so does CI, where
+ * a tag push publishes under `latest`), so the check is here and covers every tag. Nothing is
+ * uploaded: the user says where the backport goes, or confirms the roll-back explicitly.
  */
 function backportRefusal(pkg: PackedPackage, tag: string, newer: string, registry: string): string {
-  return `${pkg.name}@${pkg.version}: dist-tag ${tag} on ${registry} is ${newer}, a higher version; pass --tag <name> (e.g. --tag v${semver.major(pkg.version)}-${tag}) to publish this backport without moving ${tag} back, or --tag ${tag} to move it back deliberately`;
+  const ownTag = `v${semver.major(pkg.version)}-${tag}`;
+  return `${pkg.name}@${pkg.version}: dist-tag ${tag} on ${registry} is ${newer}, a higher version; publish this backport under its own dist-tag (binship publish --tag ${ownTag}, or a manual workflow run on tag v${pkg.version} with dist-tag ${ownTag}), or pass --allow-tag-move-back to move ${tag} back deliberately`;
 }
 
 /**
  * A version can be on the registry without the dist-tag this run asks for (a manual run that
  * published it under `dev`, or a run interrupted before tagging): point the tag at it, but
- * never move a tag back to an older version.
+ * never move a tag back to an older version unless --allow-tag-move-back says so.
  */
 async function moveTag(pkg: PackedPackage, context: UploadContext): Promise<void> {
   if (context.options.dryRun) {
@@ -150,7 +153,7 @@ async function moveTag(pkg: PackedPackage, context: UploadContext): Promise<void
     return;
   }
   const result = await runNpm(['dist-tag', 'add', `${pkg.name}@${pkg.version}`, context.tag, ...npmRegistryArgs(context.registry, context.names)], context);
-  if (result.failed) context.update(pkg.name, 'failed', `npm dist-tag add failed: ${npmError(result)}`);
+  if (result.failed) context.update(pkg.name, 'failed', `npm dist-tag add failed: ${npmError(result)}; ${AGAIN}`);
   else context.update(pkg.name, 'skipped', `already published; dist-tag ${context.tag} now points at ${pkg.version}`);
 }
 
@@ -169,8 +172,14 @@ async function checkBeforeUpload(config: ReleaseConfig, distDir: string, version
   const packed = new Set(index.packages.map((p) => p.name));
   const indexDir = path.join(distDir, NPM_DIR);
   const checked: PackedPackage[] = [];
+  const seen = new Set<string>();
   for (const pkg of index.packages) {
     const file = path.join(distDir, NPM_DIR, pkg.tarball);
+    if (seen.has(pkg.name)) {
+      problems.push(`${indexDir}: ${pkg.name} is listed twice in packages.json; run binship pack again`);
+      continue;
+    }
+    seen.add(pkg.name);
     const role = roles.get(pkg.name);
     if (!role) {
       problems.push(`${file}: ${pkg.name} is not a package of binship.toml; run binship pack again`);
@@ -245,13 +254,23 @@ function packageRoles(config: ReleaseConfig): Map<string, { binary: BinaryConfig
   return roles;
 }
 
+/** Every failure ends with what to do: the run is idempotent, so finishing it is running it again. */
+const AGAIN = 'once the cause is fixed (or the registry is back), run binship publish again';
+
 type RegistryState = 'absent' | 'same' | 'same, tag behind' | 'different';
 
-async function registryState(client: RegistryClient, pkg: PackedPackage, tarball: string, tag: string): Promise<{ state: RegistryState; distTags: PackageState['distTags'] }> {
+async function registryState(
+  client: RegistryClient,
+  pkg: PackedPackage,
+  tarball: string,
+  tag: string,
+  allowTagMoveBack: boolean,
+): Promise<{ state: RegistryState; distTags: PackageState['distTags'] }> {
   const { version: published, distTags } = await client.lookup(pkg.name, pkg.version);
   if (!published) return { state: 'absent', distTags };
   const tagged = distTags[tag];
-  const same: RegistryState = tagged === undefined || (semver.valid(tagged) && semver.lt(tagged, pkg.version)) ? 'same, tag behind' : 'same';
+  const behind = tagged === undefined || (semver.valid(tagged) && semver.lt(tagged, pkg.version)) || (allowTagMoveBack && tagged !== pkg.version);
+  const same: RegistryState = behind ? 'same, tag behind' : 'same';
   if (published.integrity === pkg.integrity) return { state: same, distTags };
   // Another gzip may produce other bytes for the same files: compare what is inside.
   if (!published.tarball) return { state: 'different', distTags };
@@ -296,7 +315,7 @@ async function uploadOne(pkg: PackedPackage, context: UploadContext): Promise<vo
     context.update(pkg.name, 'skipped', 'already on the registry with the same contents');
     return;
   }
-  context.update(pkg.name, 'failed', `npm publish failed: ${npmError(result)}`);
+  context.update(pkg.name, 'failed', `npm publish failed: ${npmError(result)}; ${AGAIN}`);
 }
 
 function runNpm(args: string[], context: UploadContext) {

@@ -104,7 +104,9 @@ export function registryClient(registry: string, options: ClientOptions = {}): R
 
   /** Runs `read` anonymously, then with credentials if the registry asks for them. */
   async function read<T>(name: string, fetchWith: (opts: typeof anonymous) => Promise<T>, viaNpm: () => Promise<T>): Promise<T> {
-    if (!(options.authFirst && withToken) && !needsLogin.has(name)) {
+    // Restricted packages are never read anonymously: npmjs.org answers 404, not 401, for a
+    // private package, which would look like "not published yet" instead of asking for a login.
+    if (!options.authFirst && !needsLogin.has(name)) {
       try {
         return await fetchWith(anonymous);
       } catch (error) {
@@ -170,7 +172,10 @@ async function lookupWithNpm(registry: string, name: string, version: string): P
 
 /** Runs `npm <args> --json` against the registry: the parsed output, or null on E404. */
 async function npmJson<T>(registry: string, name: string, args: string[]): Promise<T | null> {
-  const result = await execa('npm', [...args, '--json', '--prefer-online', ...npmRegistryArgs(registry, [name])], { env: npmEnv(registry), reject: false, stdin: 'ignore' });
+  // npm's own fetch timeout is 5 minutes; a read must give up well before publish's wait does.
+  const result = await execa('npm', [...args, '--json', '--prefer-online', ...npmRegistryArgs(registry, [name])], {
+    env: npmEnv(registry), reject: false, stdin: 'ignore', timeout: 60_000,
+  });
   const output = parseJson(result.stdout) as { error?: { code?: string; summary?: string } } | undefined;
   const code = output?.error?.code;
   if (code === 'E404') return null;
@@ -178,7 +183,8 @@ async function npmJson<T>(registry: string, name: string, args: string[]): Promi
     throw new RegistryAuthError(`registry ${displayRegistry(registry)} requires a login to read ${name} (${code}); set NODE_AUTH_TOKEN or run npm login --registry ${displayRegistry(registry)}`);
   }
   if (result.failed || output === undefined || output.error) {
-    throw new Error(`npm ${args[0]} ${name}: ${output?.error?.summary ?? (String(result.stderr).split('\n')[0] || 'failed')}`);
+    const firstError = String(result.stderr).split('\n').find((line) => line.trim() !== '' && !/^npm (warn|notice)/i.test(line));
+    throw new Error(`npm ${args[0]} ${name}: ${output?.error?.summary ?? firstError ?? (result.timedOut ? 'timed out' : 'failed')}`);
   }
   return output as T;
 }

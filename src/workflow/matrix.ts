@@ -73,22 +73,28 @@ export interface PlanOutputs {
 
 /**
  * A manual publish of a release version (1.2.3, not 1.2.3-dev.1) would use that version up under
- * a side tag: npm never accepts it again, so the tag push meant to release it would fail.
+ * a side tag: npm never accepts it again, so the tag push meant to release it would fail. Run on
+ * the version's own tag (`ref` refs/tags/v1.2.3) it is allowed: the tag was pushed, and this is
+ * how a backport is published under its own dist-tag instead of `latest`.
  */
-export function checkManualPublish(version: string, distTag: string): void {
+export function checkManualPublish(version: string, distTag: string, ref?: string): void {
+  if (ref === `refs/tags/v${version}`) return;
   if (semver.prerelease(version) === null) {
     const next = `${semver.inc(version, 'patch') ?? version}-${distTag}.1`;
     throw new UsageError(
-      `a manual publish of release version ${version} under "${distTag}" would use ${version} up on npm; push the tag v${version} to release it, or set a prerelease version such as ${next} for a manual publish`,
+      `a manual publish of release version ${version} under "${distTag}" would use ${version} up on npm; push the tag v${version} to release it (a backport: then run this workflow on that tag), or set a prerelease version such as ${next} for a manual publish`,
     );
   }
 }
 
-/** `manualPublish`: the run is a manual one that will publish (the workflow's publish input). */
-export function planOutputs(config: ReleaseConfig, version: string, requestedDistTag?: string, manualPublish = false): PlanOutputs {
+/**
+ * `manualPublish`: the run is a manual one that will publish (the workflow's publish input);
+ * `ref`: the git ref it runs on (GITHUB_REF).
+ */
+export function planOutputs(config: ReleaseConfig, version: string, requestedDistTag?: string, manualPublish = false, ref?: string): PlanOutputs {
   if (requestedDistTag === undefined) return { matrix: buildMatrix(config), version, distTag: releaseDistTag(version) };
   const distTag = manualDistTag(requestedDistTag);
-  if (manualPublish) checkManualPublish(version, distTag);
+  if (manualPublish) checkManualPublish(version, distTag, ref);
   return { matrix: buildMatrix(config), version, distTag };
 }
 
