@@ -319,6 +319,9 @@ describe('generator', () => {
     assert.deepEqual(publish?.needs, ['plan', 'build']);
     assert.match(publish?.if ?? '', /^github\.repository == 'codervisor\/lean-spec' && \(github\.event_name == 'push' \|\| \(github\.event_name == 'workflow_dispatch' && inputs\.publish\)\)$/);
     assert.equal(publish?.environment?.name, config.workflow.environment);
+    // The plan's version output is what the deployment links to.
+    assert.equal((publish?.environment as { url?: string } | undefined)?.url, 'https://www.npmjs.com/package/lean-spec/v/${{ needs.plan.outputs.version }}');
+    assert.equal(workflow.jobs.plan?.outputs?.version, '${{ steps.plan.outputs.version }}');
   });
 
   test('permissions are minimal: none at the top, each job only what it uses', () => {

@@ -201,7 +201,8 @@ export function generateWorkflow(config: ReleaseConfig): string {
     if: `github.repository == '${slug}' && (github.event_name == 'push' || (github.event_name == 'workflow_dispatch' && inputs.publish))`,
     'runs-on': HOST_RUNNER,
     'timeout-minutes': TIMEOUTS.publish,
-    environment: { name: workflow.environment, url: `https://www.npmjs.com/package/${config.binaries[0]?.package ?? ''}` },
+    // The deployment links to the exact version this run publishes.
+    environment: { name: workflow.environment, url: `https://www.npmjs.com/package/${config.binaries[0]?.package ?? ''}/v/\${{ needs.plan.outputs.version }}` },
     permissions: {
       contents: 'read',
       'id-token': 'write',
