@@ -16,6 +16,10 @@ export interface CargoPackage {
   version: string;
   manifestPath: string;
   binaries: string[];
+  /** Package metadata, where the crate sets it (binship init carries it over). */
+  description: string | null;
+  license: string | null;
+  repository: string | null;
 }
 
 export interface CargoMetadata {
@@ -68,6 +72,14 @@ function workspaceVersion(workspaceDir: string): string {
   return version;
 }
 
+/** Whether the workspace's Cargo.toml has a `[workspace.package] version` all crates can share. */
+export function hasWorkspaceVersion(workspaceDir: string): boolean {
+  const manifest = path.join(workspaceDir, 'Cargo.toml');
+  if (!existsSync(manifest)) return false;
+  const toml = parseManifest(manifest) as { workspace?: { package?: { version?: unknown } } };
+  return typeof toml.workspace?.package?.version === 'string';
+}
+
 /** Parses a Cargo.toml; a syntax error is the user's to fix, so it names the file and line. */
 function parseManifest(manifest: string): unknown {
   try {
@@ -113,7 +125,16 @@ async function readCargoMetadata(workspaceDir: string): Promise<CargoMetadata> {
     workspace_root: string;
     target_directory: string;
     workspace_members: string[];
-    packages: { id: string; name: string; version: string; manifest_path: string; targets: { name: string; kind: string[] }[] }[];
+    packages: {
+      id: string;
+      name: string;
+      version: string;
+      manifest_path: string;
+      targets: { name: string; kind: string[] }[];
+      description: string | null;
+      license: string | null;
+      repository: string | null;
+    }[];
   };
   const members = new Set(raw.workspace_members);
   return {
@@ -126,6 +147,9 @@ async function readCargoMetadata(workspaceDir: string): Promise<CargoMetadata> {
         version: p.version,
         manifestPath: p.manifest_path,
         binaries: p.targets.filter((t) => t.kind.includes('bin')).map((t) => t.name),
+        description: p.description ?? null,
+        license: p.license ?? null,
+        repository: p.repository ?? null,
       })),
   };
 }

@@ -18,6 +18,7 @@ import { register as registerPack } from './commands/pack.js';
 import { register as registerPublish } from './commands/publish.js';
 import { register as registerRelease } from './commands/release.js';
 import { register as registerWorkflow } from './commands/workflow.js';
+import { register as registerInit } from './commands/init.js';
 
 export function createProgram(): Command {
   const program = new Command('binship')
@@ -32,7 +33,7 @@ export function createProgram(): Command {
     resolveTargets,
     print: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   };
-  for (const register of [registerVersion, registerDoctor, registerBuild, registerCollect, registerVerify, registerPack, registerPublish, registerRelease, registerWorkflow, registerSchema]) {
+  for (const register of [registerInit, registerVersion, registerDoctor, registerBuild, registerCollect, registerVerify, registerPack, registerPublish, registerRelease, registerWorkflow, registerSchema]) {
     register(program, context);
   }
   return program;
