@@ -176,10 +176,11 @@ describe('lean-spec CLI', () => {
     assert.equal(run.stdout, `${VERSION}\n`);
   });
 
-  test('validate prints file:line: message for each broken spec and exits 1', async () => {
+  test('validate prints exactly one file:line: message line per problem, the summary on stderr, and exits 1', async () => {
     const { cli } = await buildRustBinaries();
     const run = await execa(cli, ['validate', '--specs-dir', 'broken-specs'], { cwd: fixturesDir, reject: false });
     assert.equal(run.exitCode, 1);
+    assert.equal(run.stderr, 'Found 9 problems in 6 of 7 specs.');
     assert.deepEqual(run.stdout.split('\n'), [
       "broken-specs/001-no-front-matter/README.md:1: missing front matter (the file must start with a '---' line)",
       "broken-specs/002-invalid-yaml/README.md:4: invalid YAML in front matter: illegal placement of ':' indicator",
@@ -190,7 +191,6 @@ describe('lean-spec CLI', () => {
       "broken-specs/004-missing-status/README.md:1: missing required field 'status'",
       "broken-specs/005-unclosed/README.md:1: front matter is not closed (no '---' line after the opening one)",
       "broken-specs/draft-notes/README.md:1: folder name 'draft-notes' is not NNN-name (e.g. 001-my-spec)",
-      'Found 9 problems in 6 of 7 specs.',
     ]);
   });
 
@@ -198,7 +198,8 @@ describe('lean-spec CLI', () => {
     const { cli } = await buildRustBinaries();
     const run = await execa(cli, ['validate'], { cwd: repoRoot, env: { LEANSPEC_SPECS_DIR: '' }, reject: false });
     assert.equal(run.exitCode, 0, run.stdout);
-    assert.match(run.stdout, /^Checked \d+ specs: no problems found\.$/);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, /^Checked \d+ specs: no problems found\.$/);
   });
 
   test('view of an unknown spec is one line on stderr and exit 1', async () => {

@@ -2,13 +2,23 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
+use crate::Problem;
+
 /// Failures of the operations that the binaries report as one line on stderr.
 #[derive(Debug)]
 pub enum Error {
     SpecsDirNotFound(PathBuf),
-    Io { path: PathBuf, source: io::Error },
+    Io {
+        path: PathBuf,
+        source: io::Error,
+    },
     SpecNotFound(String),
-    AmbiguousSpec { query: String, matches: Vec<String> },
+    AmbiguousSpec {
+        query: String,
+        matches: Vec<String>,
+    },
+    /// The spec asked for has a missing or unreadable README.
+    SpecUnreadable(Problem),
 }
 
 impl fmt::Display for Error {
@@ -26,6 +36,7 @@ impl fmt::Display for Error {
                 "'{query}' matches several specs ({}); give its number or full name",
                 matches.join(", ")
             ),
+            Error::SpecUnreadable(problem) => write!(f, "{problem}"),
         }
     }
 }

@@ -1,11 +1,12 @@
 //! Splits a spec's README into YAML front matter and Markdown body, and remembers the file
 //! line of every top-level key so that validation can point at the offending line.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde_json::{Map, Number, Value};
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
 use yaml_rust2::{Yaml, YamlLoader};
 
 /// File line of the opening `---`: front matter must start the file.
@@ -32,8 +33,25 @@ pub struct Field {
 pub enum FrontMatterError {
     Missing,
     Unclosed,
-    InvalidYaml { line: usize, message: String },
+    InvalidYaml {
+        line: usize,
+        message: String,
+    },
     NotAMapping,
+    /// `*name`: refused because expanding aliases can take exponential memory.
+    Alias {
+        line: usize,
+        name: String,
+    },
+    DuplicateKey {
+        line: usize,
+        key: String,
+        first_line: usize,
+    },
+    /// Lists and mappings nested deeper than [`MAX_DEPTH`].
+    TooDeep {
+        line: usize,
+    },
 }
 
 impl FrontMatterError {
@@ -41,7 +59,10 @@ impl FrontMatterError {
     pub fn line(&self) -> usize {
         match self {
             FrontMatterError::Missing | FrontMatterError::Unclosed => OPENING_LINE,
-            FrontMatterError::InvalidYaml { line, .. } => *line,
+            FrontMatterError::InvalidYaml { line, .. }
+            | FrontMatterError::Alias { line, .. }
+            | FrontMatterError::DuplicateKey { line, .. }
+            | FrontMatterError::TooDeep { line } => *line,
             FrontMatterError::NotAMapping => FIRST_YAML_LINE,
         }
     }
@@ -62,6 +83,16 @@ impl fmt::Display for FrontMatterError {
             FrontMatterError::NotAMapping => {
                 f.write_str("front matter must be a YAML mapping of keys to values")
             }
+            FrontMatterError::Alias { name, .. } => {
+                write!(f, "aliases (*{name}) are not supported in front matter")
+            }
+            FrontMatterError::DuplicateKey {
+                key, first_line, ..
+            } => write!(f, "duplicate key \"{key}\" (first on line {first_line})"),
+            FrontMatterError::TooDeep { .. } => write!(
+                f,
+                "front matter nests lists and mappings deeper than {MAX_DEPTH} levels"
+            ),
         }
     }
 }
@@ -126,8 +157,16 @@ fn split(text: &str) -> Result<(&str, &str), FrontMatterError> {
     Err(FrontMatterError::Unclosed)
 }
 
+/// Deepest nesting of lists and mappings accepted. Front matter needs two or three levels;
+/// the limit keeps the loader's recursion far from the stack's end.
+pub const MAX_DEPTH: usize = 64;
+
 fn parse_yaml(yaml: &str) -> Result<FrontMatter, FrontMatterError> {
-    let to_file_line = |yaml_line: usize| yaml_line + OPENING_LINE;
+    // First an event-level pass, which keeps positions and builds nothing: it finds the lines
+    // of the top-level keys and refuses what the loader would turn into a crash (aliases,
+    // whose expansion grows exponentially; nesting deep enough to overflow the stack) or
+    // into an unreadable message (duplicate keys).
+    let scan = scan_events(yaml)?;
     let documents =
         YamlLoader::load_from_str(yaml).map_err(|error| FrontMatterError::InvalidYaml {
             line: to_file_line(error.marker().line()),
@@ -141,72 +180,141 @@ fn parse_yaml(yaml: &str) -> Result<FrontMatter, FrontMatterError> {
         Some(Yaml::Hash(mapping)) => mapping,
         Some(_) => return Err(FrontMatterError::NotAMapping),
     };
-
-    // The loader keeps no positions, so a second, event-level pass finds the keys' lines.
-    let mut key_lines = TopLevelKeyLines::default();
-    // Cannot fail: the loader above has just parsed the same text with the same parser.
-    let _ = Parser::new_from_str(yaml).load(&mut key_lines, false);
-
     let fields = mapping
         .into_iter()
         .filter_map(|(key, value)| {
             let key = scalar_text(&key)?;
-            let line = key_lines.line_of(&key).map_or(OPENING_LINE, to_file_line);
+            let line = scan.line_of(&key).map_or(OPENING_LINE, to_file_line);
             Some(Field { key, line, value })
         })
         .collect();
     Ok(FrontMatter { fields })
 }
 
-/// Records the YAML line of each key of the top-level mapping.
+/// File line of a line of the YAML block (both count from 1).
+fn to_file_line(yaml_line: usize) -> usize {
+    yaml_line + OPENING_LINE
+}
+
+/// Walks the parser's events one by one (`Parser::load` recurses once per nesting level, so
+/// it is not used here), stopping at the first alias, duplicate key or excessive nesting.
+fn scan_events(yaml: &str) -> Result<KeyLines, FrontMatterError> {
+    let mut parser = Parser::new_from_str(yaml);
+    let mut scan = KeyLines::default();
+    loop {
+        let (event, mark) = parser
+            .next_token()
+            .map_err(|error| FrontMatterError::InvalidYaml {
+                line: to_file_line(error.marker().line()),
+                message: error.info().to_string(),
+            })?;
+        if event == Event::StreamEnd {
+            return Ok(scan);
+        }
+        scan.on_event(yaml, event, mark)?;
+    }
+}
+
+/// The lines of the top-level keys, collected while checking each event.
 #[derive(Default)]
-struct TopLevelKeyLines {
+struct KeyLines {
     open: Vec<Collection>,
-    keys: Vec<(String, usize)>,
+    keys: BTreeMap<String, usize>,
 }
 
 enum Collection {
     Sequence,
-    Mapping { next_is_key: bool },
+    Mapping {
+        next_is_key: bool,
+        /// Scalar keys seen so far, resolved as the loader resolves them, with their lines.
+        keys: BTreeMap<Yaml, usize>,
+    },
 }
 
-impl TopLevelKeyLines {
+impl KeyLines {
     fn line_of(&self, key: &str) -> Option<usize> {
-        self.keys
-            .iter()
-            .find(|(name, _)| name == key)
-            .map(|(_, line)| *line)
+        self.keys.get(key).copied()
     }
-}
 
-impl MarkedEventReceiver for TopLevelKeyLines {
-    fn on_event(&mut self, event: Event, mark: Marker) {
+    fn on_event(&mut self, yaml: &str, event: Event, mark: Marker) -> Result<(), FrontMatterError> {
+        let line = mark.line();
+        if let Event::Alias(_) = event {
+            return Err(FrontMatterError::Alias {
+                line: to_file_line(line),
+                name: alias_name(yaml, mark),
+            });
+        }
         let starts_node = matches!(
             event,
-            Event::Scalar(..)
-                | Event::Alias(_)
-                | Event::SequenceStart(..)
-                | Event::MappingStart(..)
+            Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..)
         );
         if starts_node {
             let depth = self.open.len();
             // Inside a mapping, nodes alternate key, value, key, value...
-            if let Some(Collection::Mapping { next_is_key }) = self.open.last_mut() {
+            if let Some(Collection::Mapping { next_is_key, keys }) = self.open.last_mut() {
                 let is_key = *next_is_key;
                 *next_is_key = !is_key;
-                if let (true, 1, Event::Scalar(name, ..)) = (is_key, depth, &event) {
-                    self.keys.push((name.clone(), mark.line()));
+                if let (true, Event::Scalar(text, style, _, tag)) = (is_key, &event) {
+                    if let Some(resolved) = resolve_key(text, *style, tag.is_some()) {
+                        if let Some(first) = keys.get(&resolved) {
+                            return Err(FrontMatterError::DuplicateKey {
+                                line: to_file_line(line),
+                                key: text.clone(),
+                                first_line: to_file_line(*first),
+                            });
+                        }
+                        keys.insert(resolved, line);
+                    }
+                    if depth == 1 {
+                        self.keys.entry(text.clone()).or_insert(line);
+                    }
                 }
             }
         }
         match event {
+            Event::SequenceStart(..) | Event::MappingStart(..) if self.open.len() == MAX_DEPTH => {
+                return Err(FrontMatterError::TooDeep {
+                    line: to_file_line(line),
+                })
+            }
             Event::SequenceStart(..) => self.open.push(Collection::Sequence),
-            Event::MappingStart(..) => self.open.push(Collection::Mapping { next_is_key: true }),
+            Event::MappingStart(..) => self.open.push(Collection::Mapping {
+                next_is_key: true,
+                keys: BTreeMap::new(),
+            }),
             Event::SequenceEnd | Event::MappingEnd => {
                 self.open.pop();
             }
             _ => {}
         }
+        Ok(())
+    }
+}
+
+/// A scalar key as the loader sees it, so that `1` and `01` clash but `1` and `'1'` do not.
+/// `None` for tagged keys, which the loader resolves by tag; it still reports their clashes.
+fn resolve_key(text: &str, style: TScalarStyle, tagged: bool) -> Option<Yaml> {
+    match (style, tagged) {
+        (TScalarStyle::Plain, false) => Some(Yaml::from_str(text)),
+        (TScalarStyle::Plain, true) => None,
+        _ => Some(Yaml::String(text.to_string())),
+    }
+}
+
+/// The name of the alias at `mark` (`a` for `*a`), read from the source text.
+fn alias_name(yaml: &str, mark: Marker) -> String {
+    // The marker counts characters, not bytes.
+    let mut rest = yaml.chars().skip(mark.index());
+    let name: String = if rest.next() == Some('*') {
+        rest.take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}'))
+            .collect()
+    } else {
+        String::new()
+    };
+    if name.is_empty() {
+        "name".to_string()
+    } else {
+        name
     }
 }
 
@@ -320,6 +428,74 @@ mod tests {
         );
         // The flow list opened on line 3 is still open when line 4 starts a new key.
         assert!((3..=4).contains(&error.line()), "line {}", error.line());
+    }
+
+    #[test]
+    fn aliases_are_refused_with_their_name_and_line() {
+        let (front_matter, _) = parse("---\nstatus: &s planned\ncopy: [ *s ]\n---\n");
+        assert_eq!(
+            front_matter,
+            Err(FrontMatterError::Alias {
+                line: 3,
+                name: "s".into()
+            })
+        );
+        assert_eq!(
+            front_matter.unwrap_err().to_string(),
+            "aliases (*s) are not supported in front matter"
+        );
+    }
+
+    #[test]
+    fn an_alias_bomb_is_refused_without_expanding_it() {
+        // 10^7 strings once expanded: the loader alone would allocate until out of memory.
+        let mut yaml = String::from("---\nstatus: planned\na: &a [x,x,x,x,x,x,x,x,x,x]\n");
+        for (name, previous) in ["b", "c", "d", "e", "f", "g"]
+            .iter()
+            .zip(["a", "b", "c", "d", "e", "f"])
+        {
+            let items = vec![format!("*{previous}"); 10].join(",");
+            yaml.push_str(&format!("{name}: &{name} [{items}]\n"));
+        }
+        yaml.push_str("---\n");
+        assert!(yaml.len() < 500, "{}", yaml.len());
+        let error = parse(&yaml).0.unwrap_err();
+        assert_eq!(error.line(), 4);
+        assert_eq!(
+            error.to_string(),
+            "aliases (*a) are not supported in front matter"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_the_loader_recurses() {
+        // 100,000 nested lists in 200 KB overflowed the stack of both binaries.
+        let yaml = format!(
+            "---\nstatus: planned\nx:\n  {}y\n---\n",
+            "- ".repeat(100_000)
+        );
+        assert_eq!(parse(&yaml).0, Err(FrontMatterError::TooDeep { line: 4 }));
+        let nested = format!("---\nx:\n  {}y\n---\n", "- ".repeat(MAX_DEPTH - 1));
+        assert!(parse(&nested).0.is_ok());
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_at_any_level_as_the_loader_resolves_them() {
+        let error = |text: &str| parse(text).0.unwrap_err().to_string();
+        assert_eq!(
+            error("---\nstatus: planned\nstatus: complete\n---\n"),
+            "duplicate key \"status\" (first on line 2)"
+        );
+        assert_eq!(
+            error("---\nmeta:\n  a: 1\n  'a': 2\n---\n"),
+            "duplicate key \"a\" (first on line 3)"
+        );
+        assert_eq!(
+            error("---\nx: {1: a, 01: b}\n---\n"),
+            "duplicate key \"01\" (first on line 2)"
+        );
+        // A number and a quoted string are different keys, as are keys of different mappings.
+        assert!(parse("---\nx: {1: a, '1': b}\ny: {1: a}\n---\n").0.is_ok());
     }
 
     #[test]

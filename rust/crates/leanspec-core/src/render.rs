@@ -11,13 +11,12 @@ use crate::{Spec, ValidationReport};
 /// Placeholder for a missing value in tables.
 const NONE: &str = "-";
 
-/// A table of specs: number, name, status, priority, tags.
+/// A table of specs: number, name, status, priority, tags. Specs without a readable README
+/// are left out (validation reports them; see `validate::readme_failure`).
 pub fn spec_table(specs: &[Spec]) -> String {
-    if specs.is_empty() {
-        return "No specs found.\n".to_string();
-    }
     let rows: Vec<[String; 5]> = specs
         .iter()
+        .filter(|spec| spec.has_readme())
         .map(|spec| {
             [
                 spec.number
@@ -29,6 +28,9 @@ pub fn spec_table(specs: &[Spec]) -> String {
             ]
         })
         .collect();
+    if rows.is_empty() {
+        return "No specs found.\n".to_string();
+    }
     let header = ["NUMBER", "NAME", "STATUS", "PRIORITY", "TAGS"].map(String::from);
     let mut widths = header.clone().map(|cell| cell.chars().count());
     for row in &rows {
@@ -80,27 +82,34 @@ pub fn spec_details(spec: &Spec) -> String {
 
 /// One `path:line: message` line per problem, then a one-line summary.
 pub fn validation_report(report: &ValidationReport) -> String {
+    problem_lines(report) + &validation_summary(report)
+}
+
+/// One `path:line: message` line per problem (`path: message` for a whole file or folder).
+pub fn problem_lines(report: &ValidationReport) -> String {
     let mut out = String::new();
     for problem in &report.problems {
         let _ = writeln!(out, "{problem}");
     }
+    out
+}
+
+/// One line: how many specs were checked and how many problems were found.
+pub fn validation_summary(report: &ValidationReport) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     if report.is_valid() {
-        let _ = writeln!(
-            out,
-            "Checked {}: no problems found.",
+        format!(
+            "Checked {}: no problems found.\n",
             plural(report.checked, "spec")
-        );
+        )
     } else {
-        let _ = writeln!(
-            out,
-            "Found {} in {} of {}.",
+        format!(
+            "Found {} in {} of {}.\n",
             plural(report.problems.len(), "problem"),
             report.specs_with_problems(),
             plural(report.checked, "spec"),
-        );
+        )
     }
-    out
 }
 
 /// A front-matter value on one line: lists joined with commas.

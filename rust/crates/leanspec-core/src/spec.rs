@@ -1,3 +1,4 @@
+use std::fmt;
 use std::path::PathBuf;
 
 use serde_json::{json, Value};
@@ -19,6 +20,36 @@ pub struct Spec {
     pub title: Option<String>,
     pub front_matter: Result<FrontMatter, FrontMatterError>,
     pub body: String,
+    /// Why the README could not be taken as it is; validation reports it.
+    pub readme_problem: Option<ReadmeProblem>,
+}
+
+/// A README that is missing, unreadable or not UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadmeProblem {
+    /// An `NNN-name` folder without `README.md`; `found` is a name differing only in case.
+    Missing { found: Option<String> },
+    /// `README.md` is there but reading it failed: the reason in words, e.g. "permission denied".
+    Unreadable { reason: String },
+    /// Not UTF-8 from byte `offset` (on `line`). The text is decoded lossily (U+FFFD) so
+    /// that listing and viewing still work; validation fails.
+    NotUtf8 { offset: usize, line: usize },
+}
+
+impl fmt::Display for ReadmeProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadmeProblem::Missing { found: None } => f.write_str("no README.md"),
+            ReadmeProblem::Missing { found: Some(name) } => {
+                write!(f, "no README.md (found '{name}'; rename it to README.md)")
+            }
+            ReadmeProblem::Unreadable { reason } => write!(f, "cannot be read ({reason})"),
+            ReadmeProblem::NotUtf8 { offset, .. } => write!(
+                f,
+                "not valid UTF-8 (byte offset {offset}); save the file as UTF-8"
+            ),
+        }
+    }
 }
 
 impl Spec {
@@ -37,7 +68,40 @@ impl Spec {
             title: first_heading(body),
             front_matter,
             body: body.to_string(),
+            readme_problem: None,
         }
+    }
+
+    /// Builds a spec from the raw bytes of its README. Bytes that are not UTF-8 are shown as
+    /// U+FFFD and recorded as a [`ReadmeProblem::NotUtf8`].
+    pub fn from_bytes(dir_name: &str, readme: PathBuf, bytes: &[u8]) -> Spec {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Spec::from_readme(dir_name, readme, text),
+            Err(error) => {
+                let offset = error.valid_up_to();
+                let line = 1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count();
+                let text = String::from_utf8_lossy(bytes);
+                let mut spec = Spec::from_readme(dir_name, readme, &text);
+                spec.readme_problem = Some(ReadmeProblem::NotUtf8 { offset, line });
+                spec
+            }
+        }
+    }
+
+    /// A spec whose README is missing or cannot be read: no front matter, no body.
+    pub fn without_readme(dir_name: &str, readme: PathBuf, problem: ReadmeProblem) -> Spec {
+        let mut spec = Spec::from_readme(dir_name, readme, "");
+        spec.readme_problem = Some(problem);
+        spec
+    }
+
+    /// False when the README is missing or unreadable: such a spec is only a validation
+    /// problem, left out of listings and not viewable.
+    pub fn has_readme(&self) -> bool {
+        !matches!(
+            self.readme_problem,
+            Some(ReadmeProblem::Missing { .. } | ReadmeProblem::Unreadable { .. })
+        )
     }
 
     /// A string field of the front matter; `None` if absent, not a string, or unparsable.
@@ -150,6 +214,24 @@ mod tests {
     fn title_is_the_first_heading_outside_code() {
         let body = "Intro\n```sh\n# not a title\n```\n## Sub\n# Real Title \n# Second\n";
         assert_eq!(first_heading(body), Some("Real Title".to_string()));
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_shown_lossily_and_recorded() {
+        let bytes = b"---\nstatus: planned\n---\n# T \xff\xfe\n";
+        let spec = Spec::from_bytes("001-x", PathBuf::from("001-x/README.md"), bytes);
+        assert_eq!(
+            spec.readme_problem,
+            Some(ReadmeProblem::NotUtf8 {
+                offset: 28,
+                line: 4
+            })
+        );
+        assert_eq!(spec.title.as_deref(), Some("T \u{fffd}\u{fffd}"));
+        assert_eq!(spec.status(), Some("planned"));
+        assert!(spec.has_readme());
+        let clean = Spec::from_bytes("001-x", PathBuf::from("001-x/README.md"), b"# T\n");
+        assert_eq!(clean.readme_problem, None);
     }
 
     #[test]

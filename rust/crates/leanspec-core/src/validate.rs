@@ -8,21 +8,26 @@ use serde_json::{json, Value};
 use yaml_rust2::Yaml;
 
 use crate::front_matter::{scalar_text, Field, OPENING_LINE};
-use crate::Spec;
+use crate::{ReadmeProblem, Spec};
 
 pub const STATUSES: [&str; 4] = ["planned", "in-progress", "complete", "archived"];
 pub const PRIORITIES: [&str; 4] = ["low", "medium", "high", "critical"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// The README, or the spec folder when it has no README.
     pub path: PathBuf,
-    pub line: usize,
+    /// `None` for problems of the whole file or folder (missing, unreadable).
+    pub line: Option<usize>,
     pub message: String,
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.path.display(), self.line, self.message)
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.path.display(), self.message),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
     }
 }
 
@@ -76,9 +81,35 @@ pub fn validate_specs(specs: &[Spec]) -> ValidationReport {
     }
 }
 
+/// The problem that keeps a spec out of listings and views: a missing or unreadable README.
+pub fn readme_failure(spec: &Spec) -> Option<Problem> {
+    if spec.has_readme() {
+        return None;
+    }
+    let message = spec.readme_problem.as_ref()?.to_string();
+    Some(Problem {
+        path: problem_path(spec),
+        line: None,
+        message,
+    })
+}
+
+/// Where a spec's problems are reported: its README, or its folder when there is none.
+fn problem_path(spec: &Spec) -> PathBuf {
+    match (&spec.readme_problem, spec.readme.parent()) {
+        (Some(ReadmeProblem::Missing { .. }), Some(folder)) => folder.to_path_buf(),
+        _ => spec.readme.clone(),
+    }
+}
+
 /// All problems of one spec, in line order.
 pub fn validate_spec(spec: &Spec) -> Vec<Problem> {
+    let path = problem_path(spec);
+    let mut problems: Vec<Problem> = readme_failure(spec).into_iter().collect();
     let mut found: Vec<Finding> = Vec::new();
+    if let Some(problem @ ReadmeProblem::NotUtf8 { line, .. }) = &spec.readme_problem {
+        found.push((*line, problem.to_string()));
+    }
     if spec.number.is_none() {
         found.push((
             OPENING_LINE,
@@ -89,6 +120,8 @@ pub fn validate_spec(spec: &Spec) -> Vec<Problem> {
         ));
     }
     match &spec.front_matter {
+        // Without a README there is nothing more to check.
+        _ if !spec.has_readme() => {}
         Err(error) => found.push((error.line(), error.to_string())),
         Ok(front_matter) => {
             match front_matter.get("status") {
@@ -101,19 +134,21 @@ pub fn validate_spec(spec: &Spec) -> Vec<Problem> {
         }
     }
     found.sort_by_key(|(line, _)| *line);
-    found
-        .into_iter()
-        .map(|(line, message)| Problem {
-            path: spec.readme.clone(),
-            line,
-            message,
-        })
-        .collect()
+    problems.extend(found.into_iter().map(|(line, message)| Problem {
+        path: path.clone(),
+        line: Some(line),
+        message,
+    }));
+    problems
 }
 
 fn check_one_of(field: &Field, allowed: &[&str]) -> Option<Finding> {
-    match field.value.as_str() {
-        Some(value) if allowed.contains(&value) => None,
+    match &field.value {
+        Yaml::String(value) if allowed.contains(&value.as_str()) => None,
+        Yaml::Null | Yaml::BadValue => Some((
+            field.line,
+            format!("{} is empty; use one of {}", field.key, allowed.join(", ")),
+        )),
         _ => Some((
             field.line,
             format!(
@@ -247,9 +282,28 @@ mod tests {
             problems("005-x", text),
             [
                 "005-x/README.md:2: invalid status a list: expected one of planned, in-progress, complete, archived",
-                "005-x/README.md:3: invalid priority an empty value: expected one of low, medium, high, critical",
+                "005-x/README.md:3: priority is empty; use one of low, medium, high, critical",
                 "005-x/README.md:4: tags must be a list of strings",
             ]
+        );
+    }
+
+    #[test]
+    fn empty_status_says_so_and_lists_the_choices() {
+        for text in ["---\nstatus:\n---\n", "---\nstatus: ~\n---\n"] {
+            assert_eq!(
+                problems("006-x", text),
+                ["006-x/README.md:2: status is empty; use one of planned, in-progress, complete, archived"],
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_are_named_plainly() {
+        assert_eq!(
+            problems("007-x", "---\nstatus: planned\nstatus: complete\n---\n"),
+            ["007-x/README.md:3: duplicate key \"status\" (first on line 2)"]
         );
     }
 
@@ -262,6 +316,42 @@ mod tests {
                 "notes/README.md:1: missing front matter (the file must start with a '---' line)",
             ]
         );
+    }
+
+    #[test]
+    fn readme_problems_are_reported_without_a_line_or_at_the_bad_byte() {
+        let missing = Spec::without_readme(
+            "003-x",
+            PathBuf::from("specs/003-x/README.md"),
+            ReadmeProblem::Missing { found: None },
+        );
+        let unreadable = Spec::without_readme(
+            "notes",
+            PathBuf::from("specs/notes/README.md"),
+            ReadmeProblem::Unreadable {
+                reason: "permission denied".into(),
+            },
+        );
+        let latin1 = Spec::from_bytes(
+            "004-x",
+            PathBuf::from("specs/004-x/README.md"),
+            b"---\nstatus: caf\xe9\n---\n",
+        );
+        let report = validate_specs(&[missing, unreadable, latin1]);
+        let lines: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "specs/003-x: no README.md",
+                "specs/notes/README.md: cannot be read (permission denied)",
+                "specs/notes/README.md:1: folder name 'notes' is not NNN-name (e.g. 001-my-spec)",
+                "specs/004-x/README.md:2: not valid UTF-8 (byte offset 15); save the file as UTF-8",
+                "specs/004-x/README.md:2: invalid status 'caf\u{fffd}': expected one of planned, in-progress, complete, archived",
+            ]
+        );
+        assert_eq!(report.specs_with_problems(), 3);
+        assert_eq!(report.to_json()["problems"][0]["line"], Value::Null);
+        assert_eq!(report.to_json()["problems"][0]["path"], "specs/003-x");
     }
 
     #[test]

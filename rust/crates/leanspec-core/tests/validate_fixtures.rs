@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use leanspec_core::{find_spec, load_specs, validate_specs};
+use leanspec_core::{find_spec, load_specs, validate_specs, Problem};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -32,13 +32,12 @@ fn broken_fixture_specs_are_reported_with_lines() {
         .problems
         .iter()
         .map(|problem| {
-            let relative = problem.path.strip_prefix(&dir).unwrap();
-            format!(
-                "{}:{}: {}",
-                relative.display(),
-                problem.line,
-                problem.message
-            )
+            let relative = problem.path.strip_prefix(&dir).unwrap().to_path_buf();
+            Problem {
+                path: relative,
+                ..problem.clone()
+            }
+            .to_string()
         })
         .collect();
     assert_eq!(

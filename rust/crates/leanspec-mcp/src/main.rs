@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use leanspec_core::{specs_dir_from_env, VERSION};
 
-use crate::server::Server;
+use crate::server::{log, Server};
 
 #[derive(Parser)]
 #[command(
@@ -33,17 +33,19 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(error) => return exit_with(&error.render().to_string(), error.use_stderr()),
+    };
     if args.version {
-        println!("{VERSION}");
-        return ExitCode::SUCCESS;
+        return exit_with(&format!("{VERSION}\n"), false);
     }
     let specs_dir = specs_dir_from_env(args.specs_dir.as_deref());
     // stdout carries protocol messages only: everything for people goes to stderr.
-    eprintln!(
+    log(&format!(
         "leanspec-mcp {VERSION}: serving specs from '{}' on stdio",
         specs_dir.display()
-    );
+    ));
     match serve(
         &Server::new(specs_dir),
         io::stdin().lock(),
@@ -51,9 +53,36 @@ fn main() -> ExitCode {
     ) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("leanspec-mcp: {error}");
+            log(&format!("leanspec-mcp: {error}"));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Prints `--version`, `--help` or a usage error and returns the exit status. Unlike
+/// `println!` (which panics, and so aborts) and `clap::Error::exit` (which ignores errors), a
+/// failed write is reported on stderr and exits 1; except EPIPE (`leanspec-mcp --help | head
+/// -1`): the reader chose to stop, so the status stays 0.
+fn exit_with(text: &str, usage_error: bool) -> ExitCode {
+    if usage_error {
+        // If even stderr fails, the exit status is all that is left.
+        let _ = io::stderr().write_all(text.as_bytes());
+        return ExitCode::from(2);
+    }
+    match write_out(&mut io::stdout().lock(), text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            log(&format!("leanspec-mcp: cannot write output: {error}"));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Writes `text` to `out`; a closed pipe counts as written.
+fn write_out(out: &mut impl Write, text: &str) -> io::Result<()> {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        written => written,
     }
 }
 
@@ -77,6 +106,57 @@ fn serve(server: &Server, mut input: impl BufRead, mut output: impl Write) -> io
 mod tests {
     use super::*;
 
+    /// An output that fails every write with `kind`.
+    struct Failing(io::ErrorKind);
+
+    impl Write for Failing {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::Error::new(self.0, "write failed"))
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// What the server writes for `input`.
+    fn serve_text(input: &str) -> String {
+        let mut output = Vec::new();
+        serve(
+            &Server::new(PathBuf::from("specs")),
+            input.as_bytes(),
+            &mut output,
+        )
+        .unwrap();
+        String::from_utf8(output).unwrap()
+    }
+
+    #[test]
+    fn only_a_closed_pipe_counts_as_written() {
+        let mut out = Vec::new();
+        write_out(&mut out, "0.3.0\n").unwrap();
+        assert_eq!(out, b"0.3.0\n");
+        write_out(&mut Failing(io::ErrorKind::BrokenPipe), "0.3.0\n").unwrap();
+        let full = write_out(&mut Failing(io::ErrorKind::StorageFull), "0.3.0\n");
+        assert_eq!(full.unwrap_err().kind(), io::ErrorKind::StorageFull);
+    }
+
+    #[test]
+    fn replies_to_a_batch_on_one_line() {
+        let input = concat!(
+            r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-03-26","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}"#,
+            "\n",
+            r#"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/initialized"},{"jsonrpc":"2.0","id":2,"method":"ping"}]"#,
+            "\n",
+        );
+        let output = serve_text(input);
+        let lines: Vec<&str> = output.lines().collect();
+        assert_eq!(lines.len(), 2, "{output}");
+        assert_eq!(
+            lines[1],
+            r#"[{"id":1,"jsonrpc":"2.0","result":{}},{"id":2,"jsonrpc":"2.0","result":{}}]"#
+        );
+    }
+
     #[test]
     fn serves_one_reply_line_per_request_and_stops_at_end_of_input() {
         let input = concat!(
@@ -86,15 +166,8 @@ mod tests {
             "\n\n",
             r#"{"jsonrpc":"2.0","id":"two","method":"ping"}"#,
         );
-        let mut output = Vec::new();
-        serve(
-            &Server::new(PathBuf::from("specs")),
-            input.as_bytes(),
-            &mut output,
-        )
-        .unwrap();
         assert_eq!(
-            String::from_utf8(output).unwrap(),
+            serve_text(input),
             "{\"id\":1,\"jsonrpc\":\"2.0\",\"result\":{}}\n{\"id\":\"two\",\"jsonrpc\":\"2.0\",\"result\":{}}\n"
         );
     }

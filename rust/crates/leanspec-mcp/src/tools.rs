@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use leanspec_core::validate::readme_failure;
 use leanspec_core::{find_spec, load_specs, render, validate_specs, Error};
 use serde_json::{json, Value};
 
@@ -61,20 +62,27 @@ pub fn definitions() -> Value {
     ])
 }
 
-/// Runs tool `name`. Failures the model can act on (unknown spec, bad argument, missing
-/// folder) come back as `isError` results; only an unknown tool is a protocol error.
+/// The arguments each tool takes: the `properties` of its input schema, which allows no others.
+const ARGUMENTS: [(&str, &[&str]); 3] = [
+    ("list", &[SPECS_DIR_PROPERTY]),
+    ("view", &["spec", SPECS_DIR_PROPERTY]),
+    ("validate", &[SPECS_DIR_PROPERTY]),
+];
+
+/// Runs tool `name`. Failures the model can act on (unknown spec, bad or unknown argument,
+/// missing folder) come back as `isError` results; only an unknown tool is a protocol error.
 pub fn call(name: &str, arguments: &Value, default_specs_dir: &Path) -> Result<Value, RpcError> {
-    let outcome = match name {
+    let Some((_, accepted)) = ARGUMENTS.iter().find(|(tool, _)| *tool == name) else {
+        return Err(RpcError::new(
+            INVALID_PARAMS,
+            format!("Unknown tool: {name}"),
+        ));
+    };
+    let outcome = check_argument_names(name, accepted, arguments).and_then(|()| match name {
         "list" => list(arguments, default_specs_dir),
         "view" => view(arguments, default_specs_dir),
-        "validate" => validate(arguments, default_specs_dir),
-        _ => {
-            return Err(RpcError::new(
-                INVALID_PARAMS,
-                format!("Unknown tool: {name}"),
-            ))
-        }
-    };
+        _ => validate(arguments, default_specs_dir),
+    });
     Ok(match outcome {
         Ok((text, structured)) => json!({
             "content": [{"type": "text", "text": text}],
@@ -85,13 +93,39 @@ pub fn call(name: &str, arguments: &Value, default_specs_dir: &Path) -> Result<V
     })
 }
 
+/// The schemas say `additionalProperties: false`: a misspelt argument is an error the model
+/// can fix, not something to ignore silently.
+fn check_argument_names(tool: &str, accepted: &[&str], arguments: &Value) -> Result<(), String> {
+    let unknown = arguments
+        .as_object()
+        .into_iter()
+        .flat_map(|arguments| arguments.keys())
+        .find(|key| !accepted.contains(&key.as_str()));
+    match unknown {
+        None => Ok(()),
+        Some(key) => Err(format!(
+            "unknown argument '{key}'; the {tool} tool accepts: {}",
+            accepted.join(", ")
+        )),
+    }
+}
+
 /// What a tool returns: text for the model, JSON for programs; or a message on failure.
 type ToolOutcome = Result<(String, Value), String>;
 
 fn list(arguments: &Value, default_specs_dir: &Path) -> ToolOutcome {
     let specs = load_specs(&specs_dir(arguments, default_specs_dir)?).map_err(describe)?;
-    let structured: Vec<Value> = specs.iter().map(|spec| spec.to_json(false)).collect();
-    Ok((render::spec_table(&specs), json!({"specs": structured})))
+    let structured: Vec<Value> = specs
+        .iter()
+        .filter(|spec| spec.has_readme())
+        .map(|spec| spec.to_json(false))
+        .collect();
+    let mut text = render::spec_table(&specs);
+    // Specs without a readable README are not in the table; say which, as the CLI does.
+    for problem in specs.iter().filter_map(readme_failure) {
+        text.push_str(&format!("warning: {problem}\n"));
+    }
+    Ok((text, json!({"specs": structured})))
 }
 
 fn view(arguments: &Value, default_specs_dir: &Path) -> ToolOutcome {
@@ -124,5 +158,28 @@ fn describe(error: Error) -> String {
     match error {
         Error::SpecNotFound(_) => format!("{error}; call the `list` tool to see all specs"),
         _ => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepted_arguments_are_the_schema_properties() {
+        let definitions = definitions();
+        for (tool, (name, accepted)) in definitions.as_array().unwrap().iter().zip(ARGUMENTS) {
+            assert_eq!(tool["name"], name);
+            let properties: Vec<&str> = tool["inputSchema"]["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            let mut accepted = accepted.to_vec();
+            accepted.sort_unstable();
+            assert_eq!(properties, accepted, "{name}");
+            assert_eq!(tool["inputSchema"]["additionalProperties"], false);
+        }
     }
 }
