@@ -3,6 +3,7 @@
 // way every other command will. Nothing is guessed silently: what cannot be found is asked for.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { execa } from 'execa';
 import { parse as parseToml } from 'smol-toml';
@@ -59,6 +60,7 @@ export async function init(options: InitOptions): Promise<InitResult> {
   const toolchain = options.toolchain ?? (await findToolchain(workspaceDir));
   const versionSource = hasWorkspaceVersion(workspaceDir) ? 'workspace' : `crate:${binaries[0]!.crate}`;
   const text = renderConfig({
+    workflow: workflowInstall(root),
     name: path.basename(root),
     repository,
     license: packages.find((p) => p.license)?.license ?? 'UNLICENSED',
@@ -78,6 +80,21 @@ export async function init(options: InitOptions): Promise<InitResult> {
     const reason = error instanceof Error ? error.message : String(error);
     throw new StepError(`${configPath} was written, but: ${reason}`);
   }
+}
+
+/**
+ * How CI gets binship. The defaults (`npm ci --ignore-scripts`, `npx binship`) need a
+ * package.json that lists binship; a Rust-only repository has none, so CI installs the version
+ * of binship that wrote the config, globally, without install scripts.
+ */
+function workflowInstall(root: string): ConfigPlan['workflow'] {
+  const manifest = path.join(root, 'package.json');
+  if (existsSync(manifest)) {
+    const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { dependencies?: object; devDependencies?: object };
+    if ('binship' in (pkg.devDependencies ?? {}) || 'binship' in (pkg.dependencies ?? {})) return undefined;
+  }
+  const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+  return { install: `npm install --global --ignore-scripts binship@${version}`, command: 'binship' };
 }
 
 /** npm package names are lowercase; Cargo binary names may not be. */
@@ -134,6 +151,8 @@ async function findToolchain(workspaceDir: string): Promise<string> {
 }
 
 interface ConfigPlan {
+  /** A [workflow] install/command for projects that do not list binship in package.json. */
+  workflow?: { install: string; command: string };
   name: string;
   repository: string;
   license: string;
@@ -166,6 +185,15 @@ function renderConfig(plan: ConfigPlan): string {
     `version_source = ${q(plan.versionSource)}   # the one version every binary and npm package ships with`,
     `toolchain = ${q(plan.toolchain)}   # exact Rust version CI installs`,
   ];
+  if (plan.workflow) {
+    lines.push(
+      '',
+      '# This project has no package.json listing binship: CI installs this version of it.',
+      '[workflow]',
+      `install = ${q(plan.workflow.install)}`,
+      `command = ${q(plan.workflow.command)}`,
+    );
+  }
   for (const binary of plan.binaries) {
     lines.push(
       '',

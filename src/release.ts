@@ -139,7 +139,12 @@ function reportRows(config: ReleaseConfig, builds: BuildResult[], verified: Veri
 
 /** Is `url` a registry on this machine? An IP literal in 127/8 or ::1, or localhost (not a DNS name like 127.example.com). */
 function isLoopback(url: string): boolean {
-  const parsed = URL.parse(url);
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url); // not URL.parse: Node 20.17, which binship supports, lacks it
+  } catch {
+    parsed = undefined;
+  }
   if (!parsed || !/^https?:$/.test(parsed.protocol)) {
     throw new UsageError(`--registry ${displayRegistry(url)}: not a URL; write e.g. http://127.0.0.1:4873/`);
   }

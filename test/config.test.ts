@@ -49,6 +49,9 @@ const badConfigs: [string, (text: string) => string, RegExp][] = [
   ['Node version alias', (t) => t.replace('[workflow]', '[workflow]\nnode_version = "lts/hydrogen"'), /^binship\.toml: workflow\.node_version: must be a Node\.js version such as "24"/],
   ['npm version range', (t) => t.replace('[workflow]', '[workflow]\nnpm_version = "^11"'), /^binship\.toml: workflow\.npm_version: must be an exact npm version/],
   ['install that runs install scripts', (t) => t.replace('npm ci --ignore-scripts && npm run build', 'npm ci && npm run build'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts .*add --ignore-scripts/],
+  ['install scripts switched back on', (t) => t.replace('npm ci --ignore-scripts && npm run build', 'npm ci --ignore-scripts=false'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts/],
+  ['a second install that runs scripts', (t) => t.replace('npm ci --ignore-scripts && npm run build', 'npm ci --ignore-scripts && npm i left-pad'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts/],
+  ['a bare yarn install', (t) => t.replace('npm ci --ignore-scripts && npm run build', 'yarn'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts/],
 ];
 
 for (const [name, edit, message] of badConfigs) {
@@ -63,6 +66,12 @@ for (const [name, edit, message] of badConfigs) {
     });
   });
 }
+
+test('install commands that keep scripts off are accepted', () => {
+  for (const install of ['npm ci --ignore-scripts', 'pnpm install --frozen-lockfile --ignore-scripts', 'yarn install --immutable --mode=skip-build', 'yarn --mode skip-build', 'npm ci --ignore-scripts && npm run build', './scripts/install.sh']) {
+    assert.doesNotThrow(() => parseConfig(base.replace('npm ci --ignore-scripts && npm run build', install), '/project/binship.toml'), install);
+  }
+});
 
 test('several problems are reported together, one line each', () => {
   const text = base.replace('max_size = "10MB"', 'max_size = "x"').replace('glibc_floor = "2.34"', 'glibc_floor = "x"');

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { execa } from 'execa';
 import { loadConfig } from '../src/config/load.js';
 import { githubUrl } from '../src/init.js';
-import { binship, scratch, VERSION, WORKSPACE } from './support/project.js';
+import { binship, REPO_ROOT, scratch, VERSION, WORKSPACE } from './support/project.js';
 
 /** A one-crate workspace with no repository metadata: what `cargo new` gives. */
 function tinyWorkspace(): string {
@@ -59,6 +59,14 @@ test('init: a single crate takes its version from the crate and its repository f
   assert.equal(config.project.license, 'Apache-2.0');
   assert.deepEqual(config.binaries.map((b) => [b.package, b.platformPackage, b.description]), [['tiny-tool', 'tiny-tool-{platform}', 'tiny-tool command-line tool']]);
   assert.equal((await binship(['version'], { cwd: dir })).stdout.trim(), '1.2.3');
+  // No package.json lists binship: CI installs the binship that wrote the config.
+  const ownVersion = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  assert.deepEqual([config.workflow.install, config.workflow.command], [`npm install --global --ignore-scripts binship@${ownVersion}`, 'binship']);
+  // With binship in package.json, the defaults (npm ci --ignore-scripts, npx binship) apply.
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ devDependencies: { binship: `^${ownVersion}` } }));
+  assert.equal((await binship(['init', '--force', '--toolchain', '1.91.1'], { cwd: dir })).exitCode, 0);
+  const withPackage = loadConfig(path.join(dir, 'binship.toml'));
+  assert.deepEqual([withPackage.workflow.install, withPackage.workflow.command], ['npm ci --ignore-scripts', 'npx binship']);
 });
 
 test('init: refuses to overwrite a config without --force, and bad input in one line', async () => {

@@ -97,7 +97,7 @@ test('build --local --jobs 2 builds linux-x64 and linux-arm64 at once and lists 
   for (const file of rows.flatMap((r) => r.binaries)) assert.ok(existsSync(file), file);
 });
 
-test('collect: dist/<platform>/<binary> at 0755, .sha256 files and SHA256SUMS that sha256sum -c accepts, manifest last', async () => {
+test('collect: dist/<platform>/<binary> at 0755, .sha256 files and SHA256SUMS that sha256sum -c accepts, all put in place at once', async () => {
   const dist = await localDist();
   const manifest = JSON.parse(readFileSync(path.join(dist, 'manifest.json'), 'utf8'));
   assert.equal(manifest.version, VERSION);
@@ -112,12 +112,14 @@ test('collect: dist/<platform>/<binary> at 0755, .sha256 files and SHA256SUMS th
   const sums = await execa('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dist });
   assert.equal(sums.stdout.split('\n').filter((l) => l.endsWith(': OK')).length, 4);
   await execa('sha256sum', ['-c', 'lean-spec.sha256'], { cwd: path.join(dist, 'linux-arm64') });
+  // dist/ is built beside itself and renamed into place whole (manifest.json included), so a
+  // reader never sees a partial one; the failure and rollback cases are tested below.
   assert.deepEqual(readdirSync(path.dirname(dist)), ['dist'], 'no staging directory left behind');
-  // Manifest last: nothing in dist/ was written after manifest.json (nanosecond timestamps).
-  const written = (file: string) => statSync(path.join(dist, file), { bigint: true }).mtimeNs;
-  const others = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => f !== 'manifest.json' && statSync(path.join(dist, f)).isFile());
-  assert.equal(others.length, 9, others.join(', '));
-  for (const file of others) assert.ok(written('manifest.json') >= written(file), `${file} was written after manifest.json`);
+  const files = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(path.join(dist, f)).isFile()).sort();
+  assert.deepEqual(files, [
+    'SHA256SUMS', 'linux-arm64/lean-spec', 'linux-arm64/lean-spec.sha256', 'linux-arm64/leanspec-mcp', 'linux-arm64/leanspec-mcp.sha256',
+    'linux-x64/lean-spec', 'linux-x64/lean-spec.sha256', 'linux-x64/leanspec-mcp', 'linux-x64/leanspec-mcp.sha256', 'manifest.json',
+  ]);
 });
 
 test('collect: when the new dist/ cannot be put in place, the previous one is renamed back', () => {

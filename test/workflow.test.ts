@@ -475,7 +475,8 @@ describe('binship matrix', () => {
     assert.equal(planOutputs(config, '0.3.1-dev.1', 'dev', true).distTag, 'dev');
     assert.equal(planOutputs(config, '0.3.0', 'dev', false).distTag, 'dev'); // a manual build only
     if (HAVE_CLI) {
-      const refused = await cli(['matrix', '--dist-tag', 'dev', '--publish', 'true']);
+      // GITHUB_REF cleared: a tag-triggered CI job running these tests would set it.
+      const refused = await execa(process.execPath, [CLI, 'matrix', '--dist-tag', 'dev', '--publish', 'true'], { cwd: ROOT, reject: false, env: { GITHUB_REF: '' } });
       assert.equal(refused.exitCode, VERSION.includes('-') ? 0 : 2, refused.stderr);
       assert.equal((await cli(['matrix', '--dist-tag', 'dev', '--publish', 'false'])).exitCode, 0);
       const onItsTag = await execa(process.execPath, [CLI, 'matrix', '--dist-tag', 'v0-latest', '--publish', 'true'], {

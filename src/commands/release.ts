@@ -10,7 +10,7 @@ export function register(program: Command, context: CliContext): void {
     .command('release')
     .description('run the whole pipeline locally: build, collect, verify, pack, publish to a throwaway registry, install back with npm/pnpm/yarn and run')
     .option('--local', 'build on this machine and publish to a throwaway local Verdaccio (required)')
-    .option('--registry <url>', 'publish to this registry instead of a throwaway one (token from NODE_AUTH_TOKEN)')
+    .option('--registry <url>', 'publish to this registry on this machine (127.0.0.1, ::1, localhost) instead of a throwaway one (token from NODE_AUTH_TOKEN)')
     .option('--clients <list>', 'install clients to check, comma-separated', INSTALL_CLIENTS.join(','))
     .option('--json', 'print JSON')
     .action(async (options: { local?: boolean; registry?: string; clients: string; json?: boolean }) => {

@@ -187,12 +187,27 @@ export type RawConfig = z.output<typeof configSchema>;
 
 /**
  * Every CI job runs the install command, the publish job with `id-token: write`: a dependency's
- * install script could mint an npm token there. A command that installs with npm, pnpm or Yarn
- * must switch scripts off; anything else (a custom script) is the project's call.
+ * install script could mint an npm token there. Each npm, pnpm or Yarn install in the command
+ * (`a && b; c` are checked one by one) must switch scripts off; other commands are the project's call.
  */
 function blocksInstallScripts(command: string): boolean {
-  const installs = /\b(npm|pnpm|yarn)\b/.test(command);
-  return !installs || /--ignore-scripts\b|--mode[= ]skip-build\b/.test(command);
+  return command.split(/&&|\|\||[;|\n]/).every((segment) => !installsWithScripts(segment));
+}
+
+const INSTALL_SUBCOMMANDS = { npm: ['ci', 'install', 'i', 'in', 'isntall', 'add'], pnpm: ['install', 'i', 'add'], yarn: ['install', 'add'] };
+
+function installsWithScripts(segment: string): boolean {
+  const words = segment.trim().split(/\s+/);
+  const at = words.findIndex((word) => /^(npm|pnpm|yarn)$/.test(word.split('/').pop() ?? ''));
+  if (at < 0) return false;
+  const tool = words[at]!.split('/').pop() as keyof typeof INSTALL_SUBCOMMANDS;
+  const args = words.slice(at + 1);
+  const subcommand = args.find((word) => !word.startsWith('-'));
+  // A bare `yarn` installs.
+  const installs = subcommand === undefined ? tool === 'yarn' : INSTALL_SUBCOMMANDS[tool].includes(subcommand);
+  if (!installs) return false;
+  const scriptsOff = args.some((word, i) => ['--ignore-scripts', '--ignore-scripts=true', '--mode=skip-build'].includes(word) || (word === '--mode' && args[i + 1] === 'skip-build'));
+  return !scriptsOff;
 }
 
 function isRegExp(source: string): boolean {

@@ -20,10 +20,20 @@ export function validateTag(tag: string): void {
 }
 
 /**
- * The version `tag` points at on the registry when it is higher than `version`: publishing
- * `version` under `tag` would move the tag back (a backport under `latest`). Null otherwise.
+ * The version `tag` points at on the registry when publishing `version` under it would move the
+ * tag back (a backport under `latest`). Null otherwise. A prerelease does not hold a tag against
+ * a release: the registry points `latest` at a package's first version whatever tag it was
+ * published under, so a first `0.3.1-dev.1` must not block the `0.3.0` release.
  */
 export function tagMovesBack(distTags: Record<string, string>, tag: string, version: string): string | null {
   const current = distTags[tag];
-  return current !== undefined && semver.valid(current) && semver.gt(current, version) ? current : null;
+  if (current === undefined || !semver.valid(current) || !semver.gt(current, version)) return null;
+  return semver.prerelease(current) && !semver.prerelease(version) ? null : current;
+}
+
+/** Whether `tag` should be pointed at `version` (already published): it is missing or behind. */
+export function tagIsBehind(distTags: Record<string, string>, tag: string, version: string, allowMoveBack: boolean): boolean {
+  const current = distTags[tag];
+  if (current === version) return false;
+  return current === undefined || allowMoveBack || !semver.valid(current) || tagMovesBack(distTags, tag, version) === null;
 }

@@ -30,7 +30,7 @@ import {
   DEFAULT_REGISTRY, displayRegistry, normalizeRegistry, npmEnv, npmRegistryArgs, registryClient, RegistryAuthError,
   type PackageState, type RegistryClient,
 } from './registry.js';
-import { defaultTag, tagMovesBack } from './dist-tag.js';
+import { defaultTag, tagIsBehind, tagMovesBack } from './dist-tag.js';
 import { readTarball, tarballIntegrity } from './tarball.js';
 
 export type PublishStatus = 'pending' | 'published' | 'skipped' | 'failed' | 'blocked' | 'dry-run';
@@ -143,8 +143,8 @@ function backportRefusal(pkg: PackedPackage, tag: string, newer: string, registr
 }
 
 /**
- * A version can be on the registry without the dist-tag this run asks for (a manual run that
- * published it under `dev`, or a run interrupted before tagging): point the tag at it, but
+ * A version can be on the registry without the dist-tag this run asks for (a run interrupted
+ * before tagging, or a backport first published under its own tag): point the tag at it, but
  * never move a tag back to an older version unless --allow-tag-move-back says so.
  */
 async function moveTag(pkg: PackedPackage, context: UploadContext): Promise<void> {
@@ -268,9 +268,7 @@ async function registryState(
 ): Promise<{ state: RegistryState; distTags: PackageState['distTags'] }> {
   const { version: published, distTags } = await client.lookup(pkg.name, pkg.version);
   if (!published) return { state: 'absent', distTags };
-  const tagged = distTags[tag];
-  const behind = tagged === undefined || (semver.valid(tagged) && semver.lt(tagged, pkg.version)) || (allowTagMoveBack && tagged !== pkg.version);
-  const same: RegistryState = behind ? 'same, tag behind' : 'same';
+  const same: RegistryState = tagIsBehind(distTags, tag, pkg.version, allowTagMoveBack) ? 'same, tag behind' : 'same';
   if (published.integrity === pkg.integrity) return { state: same, distTags };
   // Another gzip may produce other bytes for the same files: compare what is inside.
   if (!published.tarball) return { state: 'different', distTags };
