@@ -10,6 +10,7 @@ import { parse as parseToml } from 'smol-toml';
 import { cargoMetadata, checkWorkspace, hasWorkspaceVersion, releaseVersion, type CargoPackage } from './cargo.js';
 import { loadConfig, type ReleaseConfig } from './config/load.js';
 import { StepError, UsageError } from './errors.js';
+import { githubUrl } from './github.js';
 import { discoverToolchains } from './host.js';
 import { TARGETS } from './targets.js';
 
@@ -127,11 +128,6 @@ async function findRepository(packages: CargoPackage[], root: string): Promise<s
     if (url) return url;
   }
   throw new UsageError('no GitHub repository found (no crate sets repository and git has no github.com origin); pass --repository https://github.com/OWNER/REPO');
-}
-
-export function githubUrl(value: string): string | undefined {
-  const match = /^(?:https:\/\/|git\+https:\/\/|ssh:\/\/git@|git@)github\.com[/:]([A-Za-z0-9-]+)\/([A-Za-z0-9._-]+?)(?:\.git)?\/?$/.exec(value.trim());
-  return match ? `https://github.com/${match[1]}/${match[2]}` : undefined;
 }
 
 /** The exact Rust version CI should install: the project's pinned one, else this machine's. */

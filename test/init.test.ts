@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
 import { loadConfig } from '../src/config/load.js';
-import { githubUrl } from '../src/init.js';
+import { githubUrl } from '../src/github.js';
 import { binship, REPO_ROOT, scratch, VERSION, WORKSPACE } from './support/project.js';
 
 /** A one-crate workspace with no repository metadata: what `cargo new` gives. */

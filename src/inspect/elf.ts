@@ -78,7 +78,17 @@ export function parseElf(src: ByteSource): BinaryInfo {
   if (elfClass !== 1 && elfClass !== 2) throw new InspectError(`unknown ELF class ${elfClass} (expected 1 or 2)`);
   if (elfData !== 1 && elfData !== 2) throw new InspectError(`unknown ELF byte order ${elfData} (expected 1 or 2)`);
   const L: Layout = { is64: elfClass === 2, le: elfData === 1 };
+  try {
+    return parseWithLayout(src, L);
+  } catch (error) {
+    // Keep what the identification bytes said: "a 32-bit big-endian ELF" explains a failure
+    // better than "damaged" when the file is simply not for a 64-bit little-endian target.
+    if (!(error instanceof InspectError)) throw error;
+    throw new InspectError(error.message, { cause: error, layout: { bits: L.is64 ? 64 : 32, endian: L.le ? 'little' : 'big' } });
+  }
+}
 
+function parseWithLayout(src: ByteSource, L: Layout): BinaryInfo {
   const eh = readStruct(src, 0, L.is64 ? 64 : 52, L.le, 'ELF header');
   const eType = eh.u16(16);
   const machine = eh.u16(18);

@@ -2,9 +2,9 @@
 // mode and its size, against the target it is filed under. Each failed check is one message
 // that names the file and says how to fix it.
 
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { compareGlibc, type BinaryInfo } from '../inspect/index.js';
+import { compareGlibc, type BinaryInfo, type InspectError } from '../inspect/index.js';
 import type { Target } from '../targets.js';
 import { formatBytes } from '../ui/table.js';
 
@@ -65,26 +65,12 @@ function checkLayout(file: string, info: BinaryInfo, target: Target): string | u
  * bytes already say 32-bit or big-endian is reported as that (its 64-bit little-endian
  * fields cannot be read), not as a damaged file.
  */
-export function describeUnreadable(file: string, fullPath: string, target: Target, reason: string): string {
-  const ident = readElfIdent(fullPath);
-  if (ident && (ident.bits !== '64-bit' || ident.endian !== 'little-endian')) {
-    return `${file}: is a ${ident.bits} ${ident.endian} ELF file but ${target.platform} needs a 64-bit little-endian binary (${reason}); it was built for another target, rebuild with binship build --target ${target.platform} and collect again`;
+export function describeUnreadable(file: string, target: Target, error: InspectError, reason: string): string {
+  const layout = error.layout;
+  if (layout && (layout.bits !== 64 || layout.endian !== 'little')) {
+    return `${file}: is a ${layout.bits}-bit ${layout.endian}-endian ELF file but ${target.platform} needs a 64-bit little-endian binary (${reason}); it was built for another target, rebuild with binship build --target ${target.platform} and collect again`;
   }
   return `${file}: cannot be read as ${FORMAT_WITH_ARTICLE[target.format]} executable (${reason}); the file is damaged or not a binary, rebuild and collect again`;
-}
-
-/** EI_CLASS and EI_DATA of an ELF file, which hold even where the rest of its header does not parse. */
-function readElfIdent(fullPath: string): { bits: string; endian: string } | undefined {
-  const head = Buffer.alloc(6);
-  const fd = openSync(fullPath, 'r');
-  try {
-    if (readSync(fd, head, 0, 6, 0) < 6 || head.readUInt32BE(0) !== 0x7f454c46) return undefined;
-  } finally {
-    closeSync(fd);
-  }
-  const bits = ({ 1: '32-bit', 2: '64-bit' } as Record<number, string>)[head[4]!] ?? `class-${head[4]}`;
-  const endian = ({ 1: 'little-endian', 2: 'big-endian' } as Record<number, string>)[head[5]!] ?? `byte-order-${head[5]}`;
-  return { bits, endian };
 }
 
 function checkLibc(file: string, elf: NonNullable<BinaryInfo['elf']>, target: Target, glibcFloor: string): string[] {

@@ -112,7 +112,7 @@ async function verifyFile(entry: DistFile, context: FileContext): Promise<Verifi
     problems.push(...checkIdentity(shown, info, target, context.config.verify));
   } catch (error) {
     if (!(error instanceof InspectError)) throw error;
-    problems.push(describeUnreadable(shown, file, target, error.message.replace(`${file}: `, '')));
+    problems.push(describeUnreadable(shown, target, error, error.message.replace(`${file}: `, '')));
   }
   problems.push(...checkExecutable(shown, target), ...checkSize(shown, result.size, context.config.verify));
   problems.push(...checkNoBuildPaths(shown, file, remappedPaths(context.config.cargo.workspaceDir)));

@@ -16,6 +16,7 @@ import { Document, isMap, isScalar, isSeq, visit, type Pair } from 'yaml';
 import type { ReleaseConfig } from '../config/load.js';
 import { SUMS_FILE } from '../dist/manifest.js';
 import { UsageError } from '../errors.js';
+import { githubSlug } from '../github.js';
 import { ACTIONS, usesRef, type PinnedAction } from './actions.js';
 
 /** Runner of the jobs that are not per target (plan, publish): any current Linux will do. */
@@ -62,11 +63,11 @@ const PERMISSION_REASONS: Record<string, Record<string, string>> = {
 
 /** `owner/repo` of the project's GitHub repository URL. */
 export function repositorySlug(config: ReleaseConfig): string {
-  const match = /^https:\/\/github\.com\/([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(config.project.repository);
-  if (!match?.[1] || !match[2]) {
+  const slug = githubSlug(config.project.repository);
+  if (!slug) {
     throw new UsageError(`[project] repository "${config.project.repository}" is not a GitHub URL; write "https://github.com/OWNER/REPO"`);
   }
-  return `${match[1]}/${match[2]}`;
+  return slug;
 }
 
 /** The workflow file text for `config`. */

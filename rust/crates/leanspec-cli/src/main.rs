@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
+use leanspec_core::output::write_text;
 use leanspec_core::validate::readme_failure;
 use leanspec_core::{
     find_spec, load_specs, render, specs_dir_from_env, validate_specs, Error, VERSION,
@@ -146,17 +147,13 @@ fn run(command: Command, specs_dir: &Path) -> Result<Output, Error> {
 ///   `validate` that found problems (and `set -o pipefail` still sees the failure).
 /// - Anything else (disk full, I/O error): the output is lost, so report it and exit 1.
 fn emit(output: &Output, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
-    match write_all(stdout, &output.stdout) {
-        Ok(()) => {}
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {}
-        Err(error) => {
-            report(stderr, &format!("error: cannot write output: {error}"));
-            return FAILURE;
-        }
+    if let Err(error) = write_text(stdout, &output.stdout) {
+        report(stderr, &format!("error: cannot write output: {error}"));
+        return FAILURE;
     }
     // After stdout, so that the summary ends a terminal's view of a validation.
     if !output.stderr.is_empty() {
-        let _ = write_all(stderr, &output.stderr);
+        let _ = write_text(stderr, &output.stderr);
     }
     output.code
 }
@@ -167,15 +164,10 @@ fn emit(output: &Output, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
 fn clap_exit(error: &clap::Error, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
     if error.use_stderr() {
         // A usage error: if even stderr fails, the exit status 2 is all that is left.
-        let _ = write_all(stderr, &error.render().to_string());
+        let _ = write_text(stderr, &error.render().to_string());
         return USAGE;
     }
     emit(&Output::stdout(error.render().to_string()), stdout, stderr)
-}
-
-fn write_all(out: &mut dyn Write, text: &str) -> io::Result<()> {
-    out.write_all(text.as_bytes())?;
-    out.flush()
 }
 
 /// One line on stderr; unlike `eprintln!`, it does not panic when stderr fails.

@@ -4,6 +4,7 @@
 
 mod error;
 pub mod front_matter;
+pub mod output;
 pub mod render;
 mod spec;
 mod specs_dir;

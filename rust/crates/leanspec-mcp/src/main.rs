@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use leanspec_core::output::write_text;
 use leanspec_core::{specs_dir_from_env, VERSION};
 
 use crate::server::{log, Server};
@@ -69,20 +70,12 @@ fn exit_with(text: &str, usage_error: bool) -> ExitCode {
         let _ = io::stderr().write_all(text.as_bytes());
         return ExitCode::from(2);
     }
-    match write_out(&mut io::stdout().lock(), text) {
+    match write_text(&mut io::stdout().lock(), text) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             log(&format!("leanspec-mcp: cannot write output: {error}"));
             ExitCode::FAILURE
         }
-    }
-}
-
-/// Writes `text` to `out`; a closed pipe counts as written.
-fn write_out(out: &mut impl Write, text: &str) -> io::Result<()> {
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        written => written,
     }
 }
 
@@ -106,18 +99,6 @@ fn serve(server: &Server, mut input: impl BufRead, mut output: impl Write) -> io
 mod tests {
     use super::*;
 
-    /// An output that fails every write with `kind`.
-    struct Failing(io::ErrorKind);
-
-    impl Write for Failing {
-        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
-            Err(io::Error::new(self.0, "write failed"))
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
     /// What the server writes for `input`.
     fn serve_text(input: &str) -> String {
         let mut output = Vec::new();
@@ -128,16 +109,6 @@ mod tests {
         )
         .unwrap();
         String::from_utf8(output).unwrap()
-    }
-
-    #[test]
-    fn only_a_closed_pipe_counts_as_written() {
-        let mut out = Vec::new();
-        write_out(&mut out, "0.3.0\n").unwrap();
-        assert_eq!(out, b"0.3.0\n");
-        write_out(&mut Failing(io::ErrorKind::BrokenPipe), "0.3.0\n").unwrap();
-        let full = write_out(&mut Failing(io::ErrorKind::StorageFull), "0.3.0\n");
-        assert_eq!(full.unwrap_err().kind(), io::ErrorKind::StorageFull);
     }
 
     #[test]
