@@ -23,7 +23,7 @@ import { REPO_ROOT, scratch } from '../test/support/project.js';
 const RUNS = Number(process.env.BENCH_RUNS ?? 40);
 
 async function main(): Promise<void> {
-  const config = loadConfig(path.join(REPO_ROOT, 'binship.toml'));
+  const config = loadConfig(path.join(REPO_ROOT, 'examples', 'lean-spec', 'binship.toml'));
   const dist = path.join(scratch('binship-bench-'), 'dist');
   await build({ config, local: true });
   const manifest = await collect({ config, distDir: dist });

@@ -5,12 +5,12 @@ import { test } from 'node:test';
 import { configJsonSchema } from '../src/config/json-schema.js';
 import { loadConfig, parseConfig, platformPackageName } from '../src/config/load.js';
 import { UsageError } from '../src/errors.js';
-import { binship, REPO_ROOT, scratch, VERSION, writeConfig } from './support/project.js';
+import { binship, EXAMPLE_CONFIG, EXAMPLE_ROOT, REPO_ROOT, scratch, VERSION, writeConfig } from './support/project.js';
 
-const base = readFileSync(path.join(REPO_ROOT, 'binship.toml'), 'utf8');
+const base = readFileSync(EXAMPLE_CONFIG, 'utf8');
 
 test('LeanSpec ships lean-spec and @leanspec/mcp for all eight targets', () => {
-  const config = loadConfig(path.join(REPO_ROOT, 'binship.toml'));
+  const config = loadConfig(EXAMPLE_CONFIG);
   assert.equal(config.targets.length, 8);
   assert.deepEqual(config.binaries.map((b) => [b.name, b.crate, b.package]), [['lean-spec', 'leanspec-cli', 'lean-spec'], ['leanspec-mcp', 'leanspec-mcp', '@leanspec/mcp']]);
   const [cli, mcp] = config.binaries;
@@ -18,7 +18,7 @@ test('LeanSpec ships lean-spec and @leanspec/mcp for all eight targets', () => {
   assert.equal(platformPackageName(mcp!, config.targets[5]!), '@leanspec/mcp-linux-arm64-musl');
   assert.equal(config.verify.maxSizeBytes, 10_000_000);
   assert.equal(config.verify.glibcFloor, '2.34');
-  assert.equal(config.cargo.workspaceDir, path.join(REPO_ROOT, 'rust'));
+  assert.equal(config.cargo.workspaceDir, path.join(EXAMPLE_ROOT, 'rust'));
   assert.equal(cli!.overrideEnv, 'LEANSPEC_BINARY_PATH');
 });
 
@@ -48,10 +48,10 @@ const badConfigs: [string, (text: string) => string, RegExp][] = [
   ['workflow outside .github/workflows', (t) => t.replace('path = ".github/workflows/rust-binaries.yml"', 'path = "../../etc/x.yml"'), /^binship\.toml: workflow\.path: must be a file directly in \.github\/workflows\//],
   ['Node version alias', (t) => t.replace('[workflow]', '[workflow]\nnode_version = "lts/hydrogen"'), /^binship\.toml: workflow\.node_version: must be a Node\.js version such as "24"/],
   ['npm version range', (t) => t.replace('[workflow]', '[workflow]\nnpm_version = "^11"'), /^binship\.toml: workflow\.npm_version: must be an exact npm version/],
-  ['install that runs install scripts', (t) => t.replace('npm ci --ignore-scripts && npm run build', 'npm ci && npm run build'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts .*add --ignore-scripts/],
-  ['install scripts switched back on', (t) => t.replace('npm ci --ignore-scripts && npm run build', 'npm ci --ignore-scripts=false'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts/],
-  ['a second install that runs scripts', (t) => t.replace('npm ci --ignore-scripts && npm run build', 'npm ci --ignore-scripts && npm i left-pad'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts/],
-  ['a bare yarn install', (t) => t.replace('npm ci --ignore-scripts && npm run build', 'yarn'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts/],
+  ['install that runs install scripts', (t) => t.replace('npm install --global --ignore-scripts binship@0.1.0', 'npm ci && npm run build'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts .*add --ignore-scripts/],
+  ['install scripts switched back on', (t) => t.replace('npm install --global --ignore-scripts binship@0.1.0', 'npm ci --ignore-scripts=false'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts/],
+  ['a second install that runs scripts', (t) => t.replace('npm install --global --ignore-scripts binship@0.1.0', 'npm ci --ignore-scripts && npm i left-pad'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts/],
+  ['a bare yarn install', (t) => t.replace('npm install --global --ignore-scripts binship@0.1.0', 'yarn'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts/],
 ];
 
 for (const [name, edit, message] of badConfigs) {
@@ -69,7 +69,7 @@ for (const [name, edit, message] of badConfigs) {
 
 test('install commands that keep scripts off are accepted', () => {
   for (const install of ['npm ci --ignore-scripts', 'pnpm install --frozen-lockfile --ignore-scripts', 'yarn install --immutable --mode=skip-build', 'yarn --mode skip-build', 'npm ci --ignore-scripts && npm run build', './scripts/install.sh']) {
-    assert.doesNotThrow(() => parseConfig(base.replace('npm ci --ignore-scripts && npm run build', install), '/project/binship.toml'), install);
+    assert.doesNotThrow(() => parseConfig(base.replace('npm install --global --ignore-scripts binship@0.1.0', install), '/project/binship.toml'), install);
   }
 });
 

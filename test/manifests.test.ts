@@ -1,17 +1,16 @@
 // Platform package manifests and the launcher spec: which libc each platform package declares.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { test } from 'node:test';
 import { parseConfig, type ReleaseConfig } from '../src/config/load.js';
 import { npmLibc, platformManifest } from '../src/npm/manifests.js';
 import { launcherSpec } from '../src/npm/pack.js';
 import { resolveTarget } from '../src/targets.js';
-import { REPO_ROOT } from './support/project.js';
+import { EXAMPLE_CONFIG } from './support/project.js';
 
 function configShipping(targets: string[]): ReleaseConfig {
-  const text = readFileSync(path.join(REPO_ROOT, 'binship.toml'), 'utf8').replace(/^targets = \[[^\]]*\]/m, `targets = ${JSON.stringify(targets)}`);
-  return parseConfig(text, path.join(REPO_ROOT, 'binship.toml'));
+  const text = readFileSync(EXAMPLE_CONFIG, 'utf8').replace(/^targets = \[[^\]]*\]/m, `targets = ${JSON.stringify(targets)}`);
+  return parseConfig(text, EXAMPLE_CONFIG);
 }
 
 test('with glibc and musl builds of a CPU, each platform package declares its libc', () => {

@@ -7,7 +7,7 @@ import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotoc
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { execa } from 'execa';
 import { VERSION } from './support/project.js';
-import { buildRustBinaries, fixturesDir, repoRoot, repoSpecsDir, specFolders } from './support/rust.js';
+import { buildRustBinaries, exampleRoot, fixturesDir, repoSpecsDir, specFolders } from './support/rust.js';
 
 /** The newest MCP protocol version leanspec-mcp speaks; it answers with it when the client asks for it. */
 const LATEST_SERVER_PROTOCOL = '2025-11-25';
@@ -40,7 +40,7 @@ describe('leanspec-mcp through the official MCP SDK client', () => {
     version = VERSION;
     // cwd is the repo root and LEANSPEC_SPECS_DIR is not passed on, so the server's
     // default specs folder is the repo's ./specs.
-    transport = new RecordingStdioTransport({ command: mcp, cwd: repoRoot, env: getDefaultEnvironment(), stderr: 'pipe' });
+    transport = new RecordingStdioTransport({ command: mcp, cwd: exampleRoot, env: getDefaultEnvironment(), stderr: 'pipe' });
     transport.stderr?.on('data', (chunk: Buffer) => (serverStderr += chunk.toString()));
     client = new Client({ name: 'binship-test', version: '0.0.0' });
     // Anything on stdout that is not a JSON-RPC message (a banner, a log line) lands here.
@@ -152,7 +152,7 @@ describe('leanspec-mcp on raw stdio', () => {
       '{"jsonrpc": "2.0", "id": 3,',
       JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'resources/list' }),
     ].join('\n');
-    const run = await execa(mcp, [], { input, cwd: repoRoot, reject: false });
+    const run = await execa(mcp, [], { input, cwd: exampleRoot, reject: false });
     assert.equal(run.exitCode, 0);
     const replies = run.stdout.split('\n').map((line) => JSON.parse(line) as RawReply);
     assert.equal(replies.length, 4, 'one reply per request, none for the notification');
@@ -196,7 +196,7 @@ describe('lean-spec CLI', () => {
 
   test("validate passes the repo's own specs", async () => {
     const { cli } = await buildRustBinaries();
-    const run = await execa(cli, ['validate'], { cwd: repoRoot, env: { LEANSPEC_SPECS_DIR: '' }, reject: false });
+    const run = await execa(cli, ['validate'], { cwd: exampleRoot, env: { LEANSPEC_SPECS_DIR: '' }, reject: false });
     assert.equal(run.exitCode, 0, run.stdout);
     assert.equal(run.stdout, '');
     assert.match(run.stderr, /^Checked \d+ specs: no problems found\.$/);
@@ -204,7 +204,7 @@ describe('lean-spec CLI', () => {
 
   test('view of an unknown spec is one line on stderr and exit 1', async () => {
     const { cli } = await buildRustBinaries();
-    const run = await execa(cli, ['view', '999'], { cwd: repoRoot, env: { LEANSPEC_SPECS_DIR: '' }, reject: false });
+    const run = await execa(cli, ['view', '999'], { cwd: exampleRoot, env: { LEANSPEC_SPECS_DIR: '' }, reject: false });
     assert.equal(run.exitCode, 1);
     assert.equal(run.stdout, '');
     assert.equal(run.stderr, "error: no spec matches '999'; run `lean-spec list` to see all specs");

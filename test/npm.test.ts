@@ -12,7 +12,7 @@ import { checkManifest, type PackageManifest } from '../src/npm/manifests.js';
 import { displayRegistry } from '../src/npm/registry.js';
 import { startLocalRegistry, type LocalRegistry } from '../src/npm/verdaccio.js';
 import { redact } from '../src/redact.js';
-import { binship, distCopy, REPO_ROOT, scratch, VERSION, writeConfig } from './support/project.js';
+import { binship, distCopy, EXAMPLE_ROOT, REPO_ROOT, scratch, VERSION, writeConfig } from './support/project.js';
 import { startProxy } from './support/proxy.js';
 
 const MAIN_PACKAGES = ['lean-spec', '@leanspec/mcp'];
@@ -188,7 +188,7 @@ test('registry down mid-publish: re-running finishes, and no main package was ev
   const reg = await startLocalRegistry();
   const proxy = await startProxy(reg.port);
   const child = execa(process.execPath, [path.join(REPO_ROOT, 'bin', 'binship.js'), 'publish', dist, '--registry', proxy.url, '--allow-partial'], {
-    cwd: REPO_ROOT, env: { NODE_AUTH_TOKEN: reg.token }, reject: false,
+    cwd: EXAMPLE_ROOT, env: { NODE_AUTH_TOKEN: reg.token }, reject: false,
   });
   try {
     // Cut the registry off as soon as the first platform package is visible.
@@ -235,7 +235,7 @@ test('binship itself killed mid-publish: re-running finishes the job, and no cre
   const tmp = scratch('binship-killed-tmp-');
   try {
     const child = execa(process.execPath, [path.join(REPO_ROOT, 'bin', 'binship.js'), 'publish', dist, '--registry', reg.url, '--allow-partial'], {
-      cwd: REPO_ROOT, env: { NODE_AUTH_TOKEN: reg.token, TMPDIR: tmp }, reject: false,
+      cwd: EXAMPLE_ROOT, env: { NODE_AUTH_TOKEN: reg.token, TMPDIR: tmp }, reject: false,
     });
     const visible = async (name: string) => Boolean((await packument(reg, name))?.versions?.[VERSION]);
     while (!(await Promise.all(PLATFORM_PACKAGES.map(visible))).some(Boolean)) {
@@ -426,7 +426,7 @@ test('npm install -g: the fast path swaps in the native binary; with --ignore-sc
   const plain = await npmInstall(['--global', '--ignore-scripts', `lean-spec@${VERSION}`]);
   const launcher = path.join(plain, 'lib', 'node_modules', 'lean-spec', 'bin', 'lean-spec');
   assert.match(readFileSync(launcher, 'utf8'), /^#!\/usr\/bin\/env node/);
-  const listed = await execa(path.join(plain, 'bin', 'lean-spec'), ['--specs-dir', path.join(REPO_ROOT, 'specs'), 'list', '--json']);
+  const listed = await execa(path.join(plain, 'bin', 'lean-spec'), ['--specs-dir', path.join(EXAMPLE_ROOT, 'specs'), 'list', '--json']);
   assert.ok((JSON.parse(listed.stdout) as unknown[]).length >= 3);
   assert.equal(statSync(launcher).mode & 0o111, 0o111);
 });
@@ -444,7 +444,7 @@ test('installed with --omit=optional, the launcher says exactly what is missing 
 test('the MCP SDK client initializes and lists tools through the installed launcher; SIGTERM leaves no orphan', async () => {
   const prefix = await npmInstall(['--ignore-scripts', `@leanspec/mcp@${VERSION}`]);
   const launcher = path.join(prefix, 'node_modules', '.bin', 'leanspec-mcp');
-  const transport = new StdioClientTransport({ command: launcher, env: { ...process.env, LEANSPEC_SPECS_DIR: path.join(REPO_ROOT, 'specs') } as Record<string, string>, stderr: 'pipe' });
+  const transport = new StdioClientTransport({ command: launcher, env: { ...process.env, LEANSPEC_SPECS_DIR: path.join(EXAMPLE_ROOT, 'specs') } as Record<string, string>, stderr: 'pipe' });
   const client = new Client({ name: 'binship-test', version: '1.0.0' });
   await client.connect(transport);
   try {

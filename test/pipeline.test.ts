@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
 import { isInside, swapIntoPlace, type SwapFs } from '../src/collect.js';
-import { binship, localDist, REPO_ROOT, scratch, VERSION, WORKSPACE, writeConfig } from './support/project.js';
+import { binship, EXAMPLE_ROOT, localDist, scratch, VERSION, WORKSPACE, writeConfig } from './support/project.js';
 
 test('doctor: linux-x64 builds and runs natively, linux-arm64 cross-builds and runs under qemu, the rest say where they build', async () => {
   const result = await binship(['doctor', '--json']);
@@ -49,7 +49,7 @@ test("doctor resolves a linker path from the Cargo config against the directory 
   writeFileSync(path.join(workspace, '.cargo', 'config.toml'), '[target.aarch64-unknown-linux-gnu]\nlinker = "tools/cc.sh"\n');
   const config = writeConfig(dir, (t) => t.replace(`workspace = ${JSON.stringify(WORKSPACE)}`, 'workspace = "rust"'));
   const armBuild = async () => {
-    const doctor = await binship(['--config', config, 'doctor', '--json'], { cwd: REPO_ROOT });
+    const doctor = await binship(['--config', config, 'doctor', '--json'], { cwd: EXAMPLE_ROOT });
     return (JSON.parse(doctor.stdout) as { platform: string; build: { ok: boolean; problem: string | null } }[]).find((r) => r.platform === 'linux-arm64')!.build;
   };
   const missing = await armBuild();
@@ -287,7 +287,7 @@ test('collect refuses a dist directory that would wipe the project or a director
 test('README main job: sha256sum -c dist/SHA256SUMS after a repo-level collect', async () => {
   // The repo's own dist/ (what `npm run release:local` leaves) uses the same code path.
   const dist = path.join(scratch(), 'dist');
-  const result = await binship(['collect', '--dist', dist], { cwd: REPO_ROOT });
+  const result = await binship(['collect', '--dist', dist], { cwd: EXAMPLE_ROOT });
   assert.equal(result.exitCode, 0, result.stderr);
   assert.match(result.stdout, /linux-arm64\/lean-spec/);
   const sums = await execa('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dist, reject: false });

@@ -25,7 +25,8 @@ import { CACHE_CONDITION, generateWorkflow } from '../src/workflow/generate.js';
 import { buildMatrix, formatPlanOutputs, manualDistTag, planOutputs, releaseDistTag } from '../src/workflow/matrix.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CONFIG_FILE = path.join(ROOT, 'binship.toml');
+const EXAMPLE = path.join(ROOT, 'examples', 'lean-spec');
+const CONFIG_FILE = path.join(EXAMPLE, 'binship.toml');
 const TOOLS = path.join(ROOT, '.cache', 'tools', 'bin');
 const CLI = path.join(ROOT, 'bin', 'binship.js');
 const HAVE_CLI = existsSync(path.join(ROOT, 'lib', 'cli.js'));
@@ -159,7 +160,7 @@ function configWith(replace: [string | RegExp, string][]): ReleaseConfig {
   return parseConfig(text, CONFIG_FILE);
 }
 
-async function cli(args: string[], cwd = ROOT) {
+async function cli(args: string[], cwd = EXAMPLE) {
   return execa(process.execPath, [CLI, ...args], { cwd, reject: false });
 }
 
@@ -173,7 +174,7 @@ describe('the checked-in workflow', () => {
     } else {
       checkWorkflow(config);
     }
-    assert.equal(readFileSync(path.join(ROOT, config.workflow.path), 'utf8'), generated);
+    assert.equal(readFileSync(path.join(EXAMPLE, config.workflow.path), 'utf8'), generated);
   });
 
   test('--check fails with exit 1 naming the stale file and the fix; binship workflow repairs it', async () => {
@@ -415,7 +416,7 @@ describe('generator', () => {
   test('config values that would become expressions or break trusted publishing are refused', () => {
     const refused = (replace: [string | RegExp, string][], pattern: RegExp) =>
       assert.throws(() => generateWorkflow(configWith(replace)), (error: unknown) => error instanceof UsageError && pattern.test(error.message));
-    refused([['install = "npm ci --ignore-scripts && npm run build"', 'install = "npm ci --ignore-scripts && echo ${{ github.head_ref }}"']], /\[workflow\] install .*expressions/);
+    refused([['install = "npm install --global --ignore-scripts binship@0.1.0"', 'install = "npm ci --ignore-scripts && echo ${{ github.head_ref }}"']], /\[workflow\] install .*expressions/);
     refused([['[workflow]\n', '[workflow]\nnpm_version = "11.4.0"\n']], /npm_version 11\.4\.0: npm trusted publishing needs npm 11\.5\.1/);
     refused([['[workflow]\n', '[workflow]\nnode_version = "20"\n']], /node_version 20: .*22\.14\.0/);
     refused([['[workflow]\n', '[workflow]\nnode_version = "22.12.0"\n']], /node_version 22\.12\.0/);
@@ -426,7 +427,7 @@ describe('generator', () => {
   test('provenance for public packages only (npm refuses it for restricted ones)', () => {
     assert.match(generated, /publish --provenance --tag "\$DIST_TAG"/);
     const restricted = generateWorkflow(configWith([['access = "public"', 'access = "restricted"']]));
-    assert.match(restricted, /run: node bin\/binship\.js publish --tag "\$DIST_TAG"/);
+    assert.match(restricted, /run: binship publish --tag "\$DIST_TAG"/);
     assert.ok(!restricted.includes('--provenance'));
   });
 
@@ -434,7 +435,7 @@ describe('generator', () => {
     const other = configWith([
       ['https://github.com/codervisor/lean-spec', 'https://github.com/someone/fork-of-it'],
       ['environment = "npm-publish"', 'environment = "release"'],
-      ['command = "node bin/binship.js"', 'command = "npx binship"'],
+      ['command = "binship"', 'command = "npx binship"'],
       ['toolchain = "1.95.0"', 'toolchain = "1.96.0"'],
     ]);
     const text = generateWorkflow(other);
@@ -476,11 +477,11 @@ describe('binship matrix', () => {
     assert.equal(planOutputs(config, '0.3.0', 'dev', false).distTag, 'dev'); // a manual build only
     if (HAVE_CLI) {
       // GITHUB_REF cleared: a tag-triggered CI job running these tests would set it.
-      const refused = await execa(process.execPath, [CLI, 'matrix', '--dist-tag', 'dev', '--publish', 'true'], { cwd: ROOT, reject: false, env: { GITHUB_REF: '' } });
+      const refused = await execa(process.execPath, [CLI, 'matrix', '--dist-tag', 'dev', '--publish', 'true'], { cwd: EXAMPLE, reject: false, env: { GITHUB_REF: '' } });
       assert.equal(refused.exitCode, VERSION.includes('-') ? 0 : 2, refused.stderr);
       assert.equal((await cli(['matrix', '--dist-tag', 'dev', '--publish', 'false'])).exitCode, 0);
       const onItsTag = await execa(process.execPath, [CLI, 'matrix', '--dist-tag', 'v0-latest', '--publish', 'true'], {
-        cwd: ROOT, reject: false, env: { GITHUB_REF: `refs/tags/v${VERSION}` },
+        cwd: EXAMPLE, reject: false, env: { GITHUB_REF: `refs/tags/v${VERSION}` },
       });
       assert.equal(onItsTag.exitCode, 0, onItsTag.stderr);
       assert.equal((await cli(['matrix', '--dist-tag', 'dev', '--publish', 'yes'])).exitCode, 2);

@@ -9,7 +9,10 @@ import { execa, type Options } from 'execa';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BINSHIP = path.join(REPO_ROOT, 'bin', 'binship.js');
-export const WORKSPACE = path.join(REPO_ROOT, 'rust');
+/** The LeanSpec example: laid out like LeanSpec's own repository (config, Rust workspace, specs, workflow). */
+export const EXAMPLE_ROOT = path.join(REPO_ROOT, 'examples', 'lean-spec');
+export const EXAMPLE_CONFIG = path.join(EXAMPLE_ROOT, 'binship.toml');
+export const WORKSPACE = path.join(EXAMPLE_ROOT, 'rust');
 export const VERSION = /^version = "(.+)"$/m.exec(readFileSync(path.join(WORKSPACE, 'Cargo.toml'), 'utf8'))?.[1] as string;
 
 export interface CliResult {
@@ -18,9 +21,9 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `node bin/binship.js ...args` (the compiled CLI, as users run it). */
+/** Runs `node bin/binship.js ...args` (the compiled CLI, as users run it), by default in the LeanSpec example. */
 export async function binship(args: string[], options: Options = {}): Promise<CliResult> {
-  const result = await execa(process.execPath, [BINSHIP, ...args], { cwd: REPO_ROOT, reject: false, stdin: 'ignore', ...options });
+  const result = await execa(process.execPath, [BINSHIP, ...args], { cwd: EXAMPLE_ROOT, reject: false, stdin: 'ignore', ...options });
   return { exitCode: result.exitCode ?? 1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
@@ -41,7 +44,7 @@ export function scratch(prefix = 'binship-test-'): string {
  * optionally edited, and returns its path.
  */
 export function writeConfig(dir: string, edit: (text: string) => string = (t) => t): string {
-  const text = readFileSync(path.join(REPO_ROOT, 'binship.toml'), 'utf8').replace('workspace = "rust"', `workspace = ${JSON.stringify(WORKSPACE)}`);
+  const text = readFileSync(EXAMPLE_CONFIG, 'utf8').replace('workspace = "rust"', `workspace = ${JSON.stringify(WORKSPACE)}`);
   const file = path.join(dir, 'binship.toml');
   writeFileSync(file, edit(text));
   return file;

@@ -3,12 +3,13 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { REPO_ROOT, WORKSPACE } from './project.js';
+import { EXAMPLE_ROOT, REPO_ROOT, WORKSPACE } from './project.js';
 
 export const repoRoot = REPO_ROOT;
 export const rustDir = WORKSPACE;
-/** The example specs at the repo root: every one must validate. */
-export const repoSpecsDir = path.join(repoRoot, 'specs');
+/** LeanSpec's own specs: every one must validate. */
+export const exampleRoot = EXAMPLE_ROOT;
+export const repoSpecsDir = path.join(EXAMPLE_ROOT, 'specs');
 /** Fixture specs shared with the Rust tests; see their README for what each one breaks. */
 export const fixturesDir = path.join(rustDir, 'crates/leanspec-core/tests/fixtures');
 
