@@ -188,6 +188,13 @@ impl Spec {
 /// Splits a folder name of the form `NNN-name`: three or more digits, a dash, then a
 /// lowercase kebab-case name. Returns `None` for anything else.
 pub fn parse_dir_name(dir_name: &str) -> Option<(u32, &str)> {
+    let (digits, name) = split_dir_name(dir_name)?;
+    Some((digits.parse().ok()?, name))
+}
+
+/// The digits and the name of a folder name shaped `NNN-name`, whether or not the number
+/// fits in a `u32`.
+pub(crate) fn split_dir_name(dir_name: &str) -> Option<(&str, &str)> {
     let (digits, name) = dir_name.split_once('-')?;
     let is_kebab = !name.is_empty()
         && name.split('-').all(|word| {
@@ -199,7 +206,7 @@ pub fn parse_dir_name(dir_name: &str) -> Option<(u32, &str)> {
     if digits.len() < 3 || !digits.bytes().all(|b| b.is_ascii_digit()) || !is_kebab {
         return None;
     }
-    Some((digits.parse().ok()?, name))
+    Some((digits, name))
 }
 
 /// The first level-one ATX heading outside fenced code blocks (shell comments look alike).

@@ -5,9 +5,10 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use crate::error::io_reason;
+use crate::spec::split_dir_name;
 use crate::text::os_text;
 use crate::validate::readme_failure;
-use crate::{parse_dir_name, Error, ReadmeProblem, Spec, MAX_README_BYTES};
+use crate::{Error, ReadmeProblem, Spec, MAX_README_BYTES};
 
 const README: &str = "README.md";
 
@@ -45,7 +46,7 @@ pub fn load_specs(specs_dir: &Path) -> Result<Vec<Spec>, Error> {
             continue;
         }
         let is_utf8 = file_name.to_str().is_some();
-        let named_like_a_spec = !is_utf8 || parse_dir_name(&dir_name).is_some();
+        let named_like_a_spec = !is_utf8 || split_dir_name(&dir_name).is_some();
         let folder = entry.path();
         // `fs::metadata` follows links: a link to a spec folder is a spec folder.
         let spec = match fs::metadata(&folder) {
@@ -286,6 +287,32 @@ mod tests {
         let specs = [spec("2024"), spec("172-cli-npm")];
         assert_eq!(find_spec(&specs, "2024").unwrap().dir_name, "2024");
         assert!(find_spec(&specs, "202").is_err());
+    }
+
+    /// The check after opening, for a FIFO put where a file was checked: opening must not
+    /// wait for a writer (a hang fails after 10 s), and what was opened is refused.
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_opens_at_once_and_is_refused() {
+        use std::sync::mpsc;
+        use std::time::Duration;
+        let dir = std::env::temp_dir().join(format!("leanspec-core-fifo-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join(README);
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
+        let (sender, receiver) = mpsc::channel();
+        let path = fifo.clone();
+        std::thread::spawn(move || {
+            let _ = sender.send(open_without_blocking(&path).and_then(|file| file.metadata()));
+        });
+        let opened = receiver.recv_timeout(Duration::from_secs(10));
+        let _ = fs::remove_dir_all(&dir);
+        let metadata = opened.expect("open waited for a writer").unwrap();
+        assert_eq!(
+            check_regular_file(&metadata),
+            Err(ReadmeProblem::NotAFile { kind: "a FIFO" })
+        );
     }
 
     #[test]

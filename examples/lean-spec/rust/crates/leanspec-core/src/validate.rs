@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use yaml_rust2::Yaml;
 
 use crate::front_matter::{scalar_text, Field, OPENING_LINE};
+use crate::spec::split_dir_name;
 use crate::text::{one_line, path_line, path_text};
 use crate::{ReadmeProblem, Spec};
 
@@ -117,14 +118,19 @@ pub fn validate_spec(spec: &Spec) -> Vec<Problem> {
         found.push((*line, problem.to_string()));
     }
     if spec.number.is_none() {
-        let message = if spec.dir_name_is_utf8 {
+        let message = if !spec.dir_name_is_utf8 {
             format!(
-                "folder name '{}' is not NNN-name (e.g. 001-my-spec)",
+                "folder name '{}' is not valid UTF-8; rename it (e.g. 001-my-spec)",
                 spec.dir_name
+            )
+        } else if let Some((digits, _)) = split_dir_name(&spec.dir_name) {
+            format!(
+                "folder number {digits} is too large (the largest is {})",
+                u32::MAX
             )
         } else {
             format!(
-                "folder name '{}' is not valid UTF-8; rename it (e.g. 001-my-spec)",
+                "folder name '{}' is not NNN-name (e.g. 001-my-spec)",
                 spec.dir_name
             )
         };
@@ -325,6 +331,14 @@ mod tests {
         assert_eq!(
             problems("007-x", "---\nstatus: planned\nstatus: complete\n---\n"),
             ["007-x/README.md:3: duplicate key \"status\" (first on line 2)"]
+        );
+    }
+
+    #[test]
+    fn a_folder_number_beyond_u32_is_called_too_large() {
+        assert_eq!(
+            problems("4294967296-big", "---\nstatus: planned\n---\n"),
+            ["4294967296-big/README.md:1: folder number 4294967296 is too large (the largest is 4294967295)"]
         );
     }
 
