@@ -115,7 +115,8 @@ fn read_readme(path: &Path) -> Result<Vec<u8>, ReadmeProblem> {
     let file = open_without_blocking(path).map_err(unreadable)?;
     let metadata = file.metadata().map_err(unreadable)?;
     check_regular_file(&metadata)?;
-    let mut bytes = Vec::new();
+    // `check_regular_file` bounds the length: at most MAX_README_BYTES, plus one to see growth.
+    let mut bytes = Vec::with_capacity(metadata.len() as usize + 1);
     file.take(MAX_README_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(unreadable)?;

@@ -32,30 +32,74 @@ pub fn is_control(c: char) -> bool {
 /// `text` as part of one line: every control character, newlines and tabs included,
 /// escaped as `\u{1b}`.
 pub fn one_line(text: &str) -> Cow<'_, str> {
-    escape_controls(text, false)
+    escape_controls(text, Style::OneLine)
 }
 
 /// `text` for a terminal: control characters escaped as `\u{1b}`, except line breaks
 /// (`\n`, `\r\n`) and tabs.
 pub fn terminal_text(text: &str) -> Cow<'_, str> {
-    escape_controls(text, true)
+    escape_controls(text, Style::Terminal)
 }
 
-fn escape_controls(text: &str, keep_line_breaks: bool) -> Cow<'_, str> {
-    let mut chars = text.chars().peekable();
+/// `value` as JSON text (indented when `pretty`). serde_json escapes the C0 controls; this
+/// escapes the other [`is_control`] characters too (`\u009b`, `\u2028`), so the text parses to
+/// exactly the same data but shows nothing a terminal would act on.
+pub fn json_text(value: &Value, pretty: bool) -> String {
+    let json = if pretty {
+        serde_json::to_string_pretty(value)
+    } else {
+        serde_json::to_string(value)
+    };
+    // Serializing a `Value` cannot fail: its keys are strings.
+    let json = json.unwrap_or_default();
+    match escape_controls(&json, Style::Json) {
+        Cow::Borrowed(_) => json,
+        Cow::Owned(escaped) => escaped,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Style {
+    OneLine,
+    Terminal,
+    Json,
+}
+
+fn escape_controls(text: &str, style: Style) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
     let mut escaped: Option<String> = None;
     let mut copied_up_to = 0;
-    let mut offset = 0;
-    while let Some(c) = chars.next() {
-        let kept = keep_line_breaks
-            && (c == '\n' || c == '\t' || (c == '\r' && chars.peek() == Some(&'\n')));
+    let mut at = 0;
+    while at < bytes.len() {
+        // Every control character starts with one of these bytes: C0 and DEL are themselves,
+        // C1 is C2 80..9F in UTF-8, the separators and bidi controls E2 80 A8..AE and
+        // E2 81 A6..A9. They are never inside another character, so `at` is a boundary.
+        if !matches!(bytes[at], 0x00..=0x1f | 0x7f | 0xc2 | 0xe2) {
+            at += 1;
+            continue;
+        }
+        let c = text[at..].chars().next().unwrap_or_default();
+        let kept = match style {
+            Style::OneLine => false,
+            Style::Terminal => {
+                c == '\n' || c == '\t' || (c == '\r' && bytes.get(at + 1) == Some(&b'\n'))
+            }
+            // serde_json escaped the C0 controls inside strings; those outside are its own
+            // line breaks. Outside strings JSON text is ASCII, so the others are inside one,
+            // where `\uXXXX` means the same character (all of them are in the BMP).
+            Style::Json => c < '\x7f',
+        };
         if is_control(c) && !kept {
             let out = escaped.get_or_insert_with(|| String::with_capacity(text.len() + 16));
-            out.push_str(&text[copied_up_to..offset]);
-            out.extend(c.escape_unicode());
-            copied_up_to = offset + c.len_utf8();
+            out.push_str(&text[copied_up_to..at]);
+            if style == Style::Json {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            } else {
+                out.extend(c.escape_unicode());
+            }
+            copied_up_to = at + c.len_utf8();
         }
-        offset += c.len_utf8();
+        at += c.len_utf8();
     }
     match escaped {
         None => Cow::Borrowed(text),
@@ -64,31 +108,6 @@ fn escape_controls(text: &str, keep_line_breaks: bool) -> Cow<'_, str> {
             Cow::Owned(out)
         }
     }
-}
-
-/// `value` as JSON text (indented when `pretty`). serde_json escapes the C0 controls; this
-/// escapes the other [`is_control`] characters too (`\u009b`, `\u2028`), so the text parses to
-/// exactly the same data but shows nothing a terminal would act on. Outside strings JSON
-/// text is ASCII, so every such character is inside a string, where `\uXXXX` means it.
-pub fn json_text(value: &Value, pretty: bool) -> String {
-    let json = if pretty {
-        format!("{value:#}")
-    } else {
-        value.to_string()
-    };
-    if !json.chars().any(|c| c > '\x7e' && is_control(c)) {
-        return json;
-    }
-    let mut out = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        if c > '\x7e' && is_control(c) {
-            // Every such character is in the Basic Multilingual Plane: four hex digits.
-            let _ = write!(out, "\\u{:04x}", u32::from(c));
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// A file name as text: each byte that is not UTF-8 is shown as `\xE9`, so that two
