@@ -1,6 +1,9 @@
 // Drives the LeanSpec binaries built from rust/: the MCP server through the official MCP
 // TypeScript SDK (a real client), and the CLI the way a user or CI script runs it.
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -130,6 +133,58 @@ describe('leanspec-mcp through the official MCP SDK client', () => {
   test('stdout carried only protocol messages; the log went to stderr', () => {
     assert.deepEqual(transportErrors, []);
     assert.match(serverStderr, /^leanspec-mcp \d+\.\d+\.\d+: serving specs from 'specs' on stdio$/m);
+  });
+});
+
+describe('leanspec-mcp on hostile spec folders, through the official MCP SDK client', { skip: process.platform === 'win32' && 'needs mkfifo and byte file names' }, () => {
+  let client: Client;
+  let specsDir: string;
+
+  before(async () => {
+    const { mcp } = await buildRustBinaries();
+    specsDir = mkdtempSync(path.join(os.tmpdir(), 'leanspec-hostile-'));
+    const write = (folder: string | Buffer, text: string) => {
+      const dir = Buffer.concat([Buffer.from(`${specsDir}/`), Buffer.from(folder)]);
+      mkdirSync(dir);
+      writeFileSync(Buffer.concat([dir, Buffer.from('/README.md')]), text);
+    };
+    write('001-good', '---\nstatus: planned\n---\n');
+    // A README that is a FIFO: opening it used to wait for a writer, blocking every later request.
+    mkdirSync(path.join(specsDir, '002-fifo'));
+    await execa('mkfifo', [path.join(specsDir, '002-fifo', 'README.md')]);
+    // A folder name that is not UTF-8 used to be skipped without a word.
+    write(Buffer.from([0x30, 0x30, 0x33, 0x2d, 0x63, 0x61, 0x66, 0xe9]), '---\nstatus: planned\n---\n');
+    // Terminal escape sequences (window title, clear screen, CSI as one C1 character).
+    write('004-escapes', '---\nstatus: planned\ntags: ["\\e]0;PWNED\\a", "\\u009b2J"]\n---\n# T\u001b[2J\n');
+    client = new Client({ name: 'binship-test', version: '0.0.0' });
+    await client.connect(new StdioClientTransport({ command: mcp, args: ['--specs-dir', specsDir], stderr: 'ignore' }));
+  });
+
+  after(async () => {
+    await client?.close();
+    rmSync(specsDir, { recursive: true, force: true });
+  });
+
+  test('validate reports the FIFO and the folder name, and later requests are answered', { timeout: 20_000 }, async () => {
+    const result = (await client.callTool({ name: 'validate', arguments: {} })) as CallToolResult;
+    const report = result.structuredContent as { valid: boolean; problems: Array<{ path: string; line: number | null; message: string }> };
+    assert.deepEqual(report.problems, [
+      { path: `${specsDir}/002-fifo/README.md`, line: null, message: 'not a regular file (a FIFO)' },
+      { path: `${specsDir}/003-caf\\xE9/README.md`, line: 1, message: "folder name '003-caf\\xE9' is not valid UTF-8; rename it (e.g. 001-my-spec)" },
+    ]);
+    const { tools } = await client.listTools();
+    assert.equal(tools.length, 3);
+  });
+
+  test('list shows control characters escaped in its text and keeps them in its structured content', { timeout: 20_000 }, async () => {
+    const result = (await client.callTool({ name: 'list', arguments: {} })) as CallToolResult;
+    const text = firstText(result);
+    assert.doesNotMatch(text, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    assert.match(text, /^004\s+escapes\s+planned\s+-\s+\\u\{1b\}\]0;PWNED\\u\{7\}, \\u\{9b\}2J$/m);
+    const specs = (result.structuredContent as { specs: Array<{ dir: string; tags: string[]; title: string }> }).specs;
+    const escapes = specs.find((spec) => spec.dir === '004-escapes');
+    assert.deepEqual(escapes?.tags, ['\u001b]0;PWNED\u0007', '\u009b2J']);
+    assert.equal(escapes?.title, 'T\u001b[2J');
   });
 });
 

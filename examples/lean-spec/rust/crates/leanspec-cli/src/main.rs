@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use leanspec_core::output::write_text;
+use leanspec_core::text::{json_text, terminal_text};
 use leanspec_core::validate::readme_failure;
 use leanspec_core::{
     find_spec, load_specs, render, specs_dir_from_env, validate_specs, Error, VERSION,
@@ -109,9 +110,7 @@ fn run(command: Command, specs_dir: &Path) -> Result<Output, Error> {
                     .filter(|spec| spec.has_readme())
                     .map(|spec| spec.to_json(false))
                     .collect();
-                let json =
-                    serde_json::to_string_pretty(&list).expect("JSON values always serialize");
-                format!("{json}\n")
+                format!("{}\n", json_text(&serde_json::Value::from(list), true))
             } else {
                 render::spec_table(&specs)
             };
@@ -140,20 +139,23 @@ fn run(command: Command, specs_dir: &Path) -> Result<Output, Error> {
     })
 }
 
-/// Writes `output` and returns the exit status. A failed write to stdout never turns a
+/// Writes `output` and returns the exit status. Like everything this binary prints, it goes
+/// through `terminal_text`: whatever a spec or an argument holds, no control character
+/// reaches the terminal (values are already escaped where they are put into lines).
+/// A failed write to stdout never turns a
 /// failing command into a success, and only a closed pipe is forgiven:
 /// - EPIPE: the reader left early (`lean-spec list | head -1`, `validate | grep -q x`). That
 ///   is its choice, so the status stays the one the command decided on: 0 for `list`, 1 for a
 ///   `validate` that found problems (and `set -o pipefail` still sees the failure).
 /// - Anything else (disk full, I/O error): the output is lost, so report it and exit 1.
 fn emit(output: &Output, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
-    if let Err(error) = write_text(stdout, &output.stdout) {
+    if let Err(error) = write_text(stdout, &terminal_text(&output.stdout)) {
         report(stderr, &format!("error: cannot write output: {error}"));
         return FAILURE;
     }
     // After stdout, so that the summary ends a terminal's view of a validation.
     if !output.stderr.is_empty() {
-        let _ = write_text(stderr, &output.stderr);
+        let _ = write_text(stderr, &terminal_text(&output.stderr));
     }
     output.code
 }
@@ -164,7 +166,7 @@ fn emit(output: &Output, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
 fn clap_exit(error: &clap::Error, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
     if error.use_stderr() {
         // A usage error: if even stderr fails, the exit status 2 is all that is left.
-        let _ = write_text(stderr, &error.render().to_string());
+        let _ = write_text(stderr, &terminal_text(&error.render().to_string()));
         return USAGE;
     }
     emit(&Output::stdout(error.render().to_string()), stdout, stderr)
@@ -172,7 +174,7 @@ fn clap_exit(error: &clap::Error, stdout: &mut dyn Write, stderr: &mut dyn Write
 
 /// One line on stderr; unlike `eprintln!`, it does not panic when stderr fails.
 fn report(stderr: &mut dyn Write, line: &str) {
-    let _ = writeln!(stderr, "{line}");
+    let _ = writeln!(stderr, "{}", terminal_text(line));
 }
 
 /// An error of the spec store, worded for the command line.

@@ -52,13 +52,19 @@ pub enum FrontMatterError {
     TooDeep {
         line: usize,
     },
+    /// More than [`MAX_FRONT_MATTER_BYTES`] of YAML.
+    TooLarge {
+        bytes: usize,
+    },
 }
 
 impl FrontMatterError {
     /// File line the problem is reported at.
     pub fn line(&self) -> usize {
         match self {
-            FrontMatterError::Missing | FrontMatterError::Unclosed => OPENING_LINE,
+            FrontMatterError::Missing
+            | FrontMatterError::Unclosed
+            | FrontMatterError::TooLarge { .. } => OPENING_LINE,
             FrontMatterError::InvalidYaml { line, .. }
             | FrontMatterError::Alias { line, .. }
             | FrontMatterError::DuplicateKey { line, .. }
@@ -92,6 +98,11 @@ impl fmt::Display for FrontMatterError {
             FrontMatterError::TooDeep { .. } => write!(
                 f,
                 "front matter nests lists and mappings deeper than {MAX_DEPTH} levels"
+            ),
+            FrontMatterError::TooLarge { bytes } => write!(
+                f,
+                "front matter is {bytes} bytes, over the limit of {} KiB; move long text into the body",
+                MAX_FRONT_MATTER_BYTES >> 10
             ),
         }
     }
@@ -161,7 +172,14 @@ fn split(text: &str) -> Result<(&str, &str), FrontMatterError> {
 /// the limit keeps the loader's recursion far from the stack's end.
 pub const MAX_DEPTH: usize = 64;
 
+/// Largest front matter parsed. It holds a handful of short fields; YAML costs far more
+/// than its size to load (14 MB of keys took 5 s and 400 MB), so the limit bounds that.
+pub const MAX_FRONT_MATTER_BYTES: usize = 64 << 10;
+
 fn parse_yaml(yaml: &str) -> Result<FrontMatter, FrontMatterError> {
+    if yaml.len() > MAX_FRONT_MATTER_BYTES {
+        return Err(FrontMatterError::TooLarge { bytes: yaml.len() });
+    }
     // First an event-level pass, which keeps positions and builds nothing: it finds the lines
     // of the top-level keys and refuses what the loader would turn into a crash (aliases,
     // whose expansion grows exponentially; nesting deep enough to overflow the stack) or
@@ -469,10 +487,11 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_refused_before_the_loader_recurses() {
-        // 100,000 nested lists in 200 KB overflowed the stack of both binaries.
+        // 100,000 nested lists in 200 KB overflowed the stack of both binaries; 30,000 fit
+        // within the size limit.
         let yaml = format!(
             "---\nstatus: planned\nx:\n  {}y\n---\n",
-            "- ".repeat(100_000)
+            "- ".repeat(30_000)
         );
         assert_eq!(parse(&yaml).0, Err(FrontMatterError::TooDeep { line: 4 }));
         let nested = format!("---\nx:\n  {}y\n---\n", "- ".repeat(MAX_DEPTH - 1));
@@ -496,6 +515,22 @@ mod tests {
         );
         // A number and a quoted string are different keys, as are keys of different mappings.
         assert!(parse("---\nx: {1: a, '1': b}\ny: {1: a}\n---\n").0.is_ok());
+    }
+
+    #[test]
+    fn front_matter_beyond_the_limit_is_refused_before_parsing() {
+        let keys: String = (0..10_000).map(|i| format!("k{i}: v\n")).collect();
+        let text = format!("---\nstatus: planned\n{keys}---\n# Body\n");
+        let (front_matter, body) = parse(&text);
+        let error = front_matter.unwrap_err();
+        assert_eq!(error.line(), 1);
+        assert_eq!(
+            error.to_string(),
+            "front matter is 88906 bytes, over the limit of 64 KiB; move long text into the body"
+        );
+        assert_eq!(body, "# Body\n");
+        let at_limit = format!("---\nk: {}\n---\n", "x".repeat(MAX_FRONT_MATTER_BYTES - 4));
+        assert!(parse(&at_limit).0.is_ok());
     }
 
     #[test]

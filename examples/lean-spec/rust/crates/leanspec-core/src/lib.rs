@@ -9,10 +9,11 @@ pub mod render;
 mod spec;
 mod specs_dir;
 mod store;
+pub mod text;
 pub mod validate;
 
 pub use error::Error;
-pub use spec::{parse_dir_name, ReadmeProblem, Spec};
+pub use spec::{parse_dir_name, ReadmeProblem, Spec, MAX_README_BYTES};
 pub use specs_dir::{resolve_specs_dir, specs_dir_from_env, DEFAULT_SPECS_DIR, SPECS_DIR_ENV};
 pub use store::{find_spec, load_specs};
 pub use validate::{validate_specs, Problem, ValidationReport};

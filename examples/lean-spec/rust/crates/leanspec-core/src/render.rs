@@ -1,11 +1,13 @@
 //! Text for people. The CLI prints these and the MCP server returns the same text,
-//! so both front ends always agree.
+//! so both front ends always agree. Everything from a spec is shown with its control
+//! characters escaped (`text`): values on one line each, the body with its line breaks.
 
 use std::fmt::Write;
 
 use yaml_rust2::Yaml;
 
 use crate::front_matter::scalar_text;
+use crate::text::{one_line, path_line, terminal_text};
 use crate::{Spec, ValidationReport};
 
 /// Placeholder for a missing value in tables.
@@ -21,10 +23,10 @@ pub fn spec_table(specs: &[Spec]) -> String {
             [
                 spec.number
                     .map_or_else(|| NONE.to_string(), |n| format!("{n:03}")),
-                spec.name.clone(),
-                spec.status().unwrap_or(NONE).to_string(),
-                spec.priority().unwrap_or(NONE).to_string(),
-                spec.tags().join(", "),
+                one_line(&spec.name).into_owned(),
+                one_line(spec.status().unwrap_or(NONE)).into_owned(),
+                one_line(spec.priority().unwrap_or(NONE)).into_owned(),
+                one_line(&spec.tags().join(", ")).into_owned(),
             ]
         })
         .collect();
@@ -52,15 +54,18 @@ pub fn spec_table(specs: &[Spec]) -> String {
 
 /// A spec for reading: its path and front-matter fields as `key: value` lines, then the body.
 pub fn spec_details(spec: &Spec) -> String {
-    let mut lines: Vec<(String, String)> = vec![("path".into(), spec.readme.display().to_string())];
+    let mut lines: Vec<(String, String)> = vec![("path".into(), path_line(&spec.readme))];
     match &spec.front_matter {
-        Ok(front_matter) => lines.extend(
-            front_matter
-                .fields()
-                .iter()
-                .map(|field| (field.key.clone(), inline_value(&field.value))),
-        ),
-        Err(error) => lines.push(("front matter".into(), error.to_string())),
+        Ok(front_matter) => lines.extend(front_matter.fields().iter().map(|field| {
+            (
+                one_line(&field.key).into_owned(),
+                one_line(&inline_value(&field.value)).into_owned(),
+            )
+        })),
+        Err(error) => lines.push((
+            "front matter".into(),
+            one_line(&error.to_string()).into_owned(),
+        )),
     }
     let width = lines
         .iter()
@@ -73,7 +78,7 @@ pub fn spec_details(spec: &Spec) -> String {
         let _ = writeln!(out, "{:<width$} {value}", format!("{key}:"));
     }
     out.push('\n');
-    out.push_str(spec.body.trim_start_matches(['\r', '\n']));
+    out.push_str(&terminal_text(spec.body.trim_start_matches(['\r', '\n'])));
     if !out.ends_with('\n') {
         out.push('\n');
     }

@@ -4,12 +4,16 @@ use std::path::PathBuf;
 use serde_json::{json, Value};
 
 use crate::front_matter::{self, FrontMatter, FrontMatterError};
+use crate::text::path_text;
 
 /// One spec: the folder `<specs>/<NNN-name>/` and its `README.md`.
 #[derive(Debug, Clone)]
 pub struct Spec {
-    /// Folder name, e.g. `173-rust-binaries-ci-cd-pipeline`.
+    /// Folder name, e.g. `173-rust-binaries-ci-cd-pipeline`; bytes that are not UTF-8 are
+    /// written `\xE9` (see `text::os_text`).
     pub dir_name: String,
+    /// False when the folder's name is not UTF-8: `dir_name` then only stands for it.
+    pub dir_name_is_utf8: bool,
     /// The `NNN` of the folder name; `None` when the name is not `NNN-name`.
     pub number: Option<u32>,
     /// The `name` of the folder name, or the whole folder name when it is not `NNN-name`.
@@ -24,13 +28,20 @@ pub struct Spec {
     pub readme_problem: Option<ReadmeProblem>,
 }
 
-/// A README that is missing, unreadable or not UTF-8.
+/// A README that is missing, unreadable, not a file, too large or not UTF-8.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadmeProblem {
     /// An `NNN-name` folder without `README.md`; `found` is a name differing only in case.
     Missing { found: Option<String> },
+    /// The spec's folder cannot be searched (no permission) or is a link that cannot be
+    /// followed (dangling, a loop): the reason in words.
+    FolderUnreadable { reason: String },
     /// `README.md` is there but reading it failed: the reason in words, e.g. "permission denied".
     Unreadable { reason: String },
+    /// `README.md` is a FIFO, a device, a folder...: `kind` says which ("a FIFO").
+    NotAFile { kind: &'static str },
+    /// Larger than [`MAX_README_BYTES`]: `bytes` long when last looked at.
+    TooLarge { bytes: u64 },
     /// Not UTF-8 from byte `offset` (on `line`). The text is decoded lossily (U+FFFD) so
     /// that listing and viewing still work; validation fails.
     NotUtf8 { offset: usize, line: usize },
@@ -43,12 +54,34 @@ impl fmt::Display for ReadmeProblem {
             ReadmeProblem::Missing { found: Some(name) } => {
                 write!(f, "no README.md (found '{name}'; rename it to README.md)")
             }
-            ReadmeProblem::Unreadable { reason } => write!(f, "cannot be read ({reason})"),
+            ReadmeProblem::FolderUnreadable { reason } | ReadmeProblem::Unreadable { reason } => {
+                write!(f, "cannot be read ({reason})")
+            }
+            ReadmeProblem::NotAFile { kind } => write!(f, "not a regular file ({kind})"),
+            ReadmeProblem::TooLarge { bytes } => write!(
+                f,
+                "too large ({bytes} bytes, over the limit of {} MiB); keep specs short and link large files",
+                MAX_README_BYTES >> 20
+            ),
             ReadmeProblem::NotUtf8 { offset, .. } => write!(
                 f,
                 "not valid UTF-8 (byte offset {offset}); save the file as UTF-8"
             ),
         }
+    }
+}
+
+/// The largest README read. Specs are short texts (LeanSpec's own are under 20 KB); the
+/// limit keeps a huge or endless file from exhausting memory.
+pub const MAX_README_BYTES: u64 = 16 << 20;
+
+impl ReadmeProblem {
+    /// True for problems of the spec's folder rather than of its README, reported at the folder.
+    pub fn is_about_folder(&self) -> bool {
+        matches!(
+            self,
+            ReadmeProblem::Missing { .. } | ReadmeProblem::FolderUnreadable { .. }
+        )
     }
 }
 
@@ -62,6 +95,7 @@ impl Spec {
         };
         Spec {
             dir_name: dir_name.to_string(),
+            dir_name_is_utf8: true,
             number,
             name: name.to_string(),
             readme,
@@ -95,12 +129,12 @@ impl Spec {
         spec
     }
 
-    /// False when the README is missing or unreadable: such a spec is only a validation
-    /// problem, left out of listings and not viewable.
+    /// False when the README could not be read (missing, unreadable, not a file, too large):
+    /// such a spec is only a validation problem, left out of listings and not viewable.
     pub fn has_readme(&self) -> bool {
-        !matches!(
+        matches!(
             self.readme_problem,
-            Some(ReadmeProblem::Missing { .. } | ReadmeProblem::Unreadable { .. })
+            None | Some(ReadmeProblem::NotUtf8 { .. })
         )
     }
 
@@ -136,7 +170,7 @@ impl Spec {
             "number": self.number,
             "name": self.name,
             "dir": self.dir_name,
-            "path": self.readme.display().to_string(),
+            "path": path_text(&self.readme),
             "title": self.title,
             "status": self.status(),
             "priority": self.priority(),
@@ -154,6 +188,13 @@ impl Spec {
 /// Splits a folder name of the form `NNN-name`: three or more digits, a dash, then a
 /// lowercase kebab-case name. Returns `None` for anything else.
 pub fn parse_dir_name(dir_name: &str) -> Option<(u32, &str)> {
+    let (digits, name) = split_dir_name(dir_name)?;
+    Some((digits.parse().ok()?, name))
+}
+
+/// The digits and the name of a folder name shaped `NNN-name`, whether or not the number
+/// fits in a `u32`.
+pub(crate) fn split_dir_name(dir_name: &str) -> Option<(&str, &str)> {
     let (digits, name) = dir_name.split_once('-')?;
     let is_kebab = !name.is_empty()
         && name.split('-').all(|word| {
@@ -165,7 +206,7 @@ pub fn parse_dir_name(dir_name: &str) -> Option<(u32, &str)> {
     if digits.len() < 3 || !digits.bytes().all(|b| b.is_ascii_digit()) || !is_kebab {
         return None;
     }
-    Some((digits.parse().ok()?, name))
+    Some((digits, name))
 }
 
 /// The first level-one ATX heading outside fenced code blocks (shell comments look alike).

@@ -8,6 +8,8 @@ use serde_json::{json, Value};
 use yaml_rust2::Yaml;
 
 use crate::front_matter::{scalar_text, Field, OPENING_LINE};
+use crate::spec::split_dir_name;
+use crate::text::{one_line, path_line, path_text};
 use crate::{ReadmeProblem, Spec};
 
 pub const STATUSES: [&str; 4] = ["planned", "in-progress", "complete", "archived"];
@@ -22,11 +24,16 @@ pub struct Problem {
     pub message: String,
 }
 
+/// One line, whatever the path and message hold: their control characters, newlines
+/// included, are escaped (`text::one_line`), so a value can neither forge a problem line nor
+/// act on the terminal.
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = path_line(&self.path);
+        let message = one_line(&self.message);
         match self.line {
-            Some(line) => write!(f, "{}:{line}: {}", self.path.display(), self.message),
-            None => write!(f, "{}: {}", self.path.display(), self.message),
+            Some(line) => write!(f, "{path}:{line}: {message}"),
+            None => write!(f, "{path}: {message}"),
         }
     }
 }
@@ -54,7 +61,7 @@ impl ValidationReport {
         let problems: Vec<Value> = self
             .problems
             .iter()
-            .map(|p| json!({"path": p.path.display().to_string(), "line": p.line, "message": p.message}))
+            .map(|p| json!({"path": path_text(&p.path), "line": p.line, "message": p.message}))
             .collect();
         json!({"valid": self.is_valid(), "checked": self.checked, "problems": problems})
     }
@@ -81,7 +88,7 @@ pub fn validate_specs(specs: &[Spec]) -> ValidationReport {
     }
 }
 
-/// The problem that keeps a spec out of listings and views: a missing or unreadable README.
+/// The problem that keeps a spec out of listings and views: a README that could not be read.
 pub fn readme_failure(spec: &Spec) -> Option<Problem> {
     if spec.has_readme() {
         return None;
@@ -97,7 +104,7 @@ pub fn readme_failure(spec: &Spec) -> Option<Problem> {
 /// Where a spec's problems are reported: its README, or its folder when there is none.
 fn problem_path(spec: &Spec) -> PathBuf {
     match (&spec.readme_problem, spec.readme.parent()) {
-        (Some(ReadmeProblem::Missing { .. }), Some(folder)) => folder.to_path_buf(),
+        (Some(problem), Some(folder)) if problem.is_about_folder() => folder.to_path_buf(),
         _ => spec.readme.clone(),
     }
 }
@@ -111,13 +118,33 @@ pub fn validate_spec(spec: &Spec) -> Vec<Problem> {
         found.push((*line, problem.to_string()));
     }
     if spec.number.is_none() {
-        found.push((
-            OPENING_LINE,
+        let message = if !spec.dir_name_is_utf8 {
+            format!(
+                "folder name '{}' is not valid UTF-8; rename it (e.g. 001-my-spec)",
+                spec.dir_name
+            )
+        } else if let Some((digits, _)) = split_dir_name(&spec.dir_name) {
+            format!(
+                "folder number {digits} is too large (the largest is {})",
+                u32::MAX
+            )
+        } else {
             format!(
                 "folder name '{}' is not NNN-name (e.g. 001-my-spec)",
                 spec.dir_name
-            ),
-        ));
+            )
+        };
+        // A property of the folder: at the README's first line when there is a README to
+        // open, else of the folder as a whole.
+        if spec.has_readme() {
+            found.push((OPENING_LINE, message));
+        } else {
+            problems.push(Problem {
+                path: path.clone(),
+                line: None,
+                message,
+            });
+        }
     }
     match &spec.front_matter {
         // Without a README there is nothing more to check.
@@ -308,6 +335,14 @@ mod tests {
     }
 
     #[test]
+    fn a_folder_number_beyond_u32_is_called_too_large() {
+        assert_eq!(
+            problems("4294967296-big", "---\nstatus: planned\n---\n"),
+            ["4294967296-big/README.md:1: folder number 4294967296 is too large (the largest is 4294967295)"]
+        );
+    }
+
+    #[test]
     fn folder_name_and_front_matter_errors_are_both_reported() {
         assert_eq!(
             problems("notes", "# Notes\n"),
@@ -344,7 +379,7 @@ mod tests {
             [
                 "specs/003-x: no README.md",
                 "specs/notes/README.md: cannot be read (permission denied)",
-                "specs/notes/README.md:1: folder name 'notes' is not NNN-name (e.g. 001-my-spec)",
+                "specs/notes/README.md: folder name 'notes' is not NNN-name (e.g. 001-my-spec)",
                 "specs/004-x/README.md:2: not valid UTF-8 (byte offset 15); save the file as UTF-8",
                 "specs/004-x/README.md:2: invalid status 'caf\u{fffd}': expected one of planned, in-progress, complete, archived",
             ]

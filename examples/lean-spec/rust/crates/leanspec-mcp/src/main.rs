@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use leanspec_core::output::write_text;
+use leanspec_core::text::{json_text, path_text};
 use leanspec_core::{specs_dir_from_env, VERSION};
 
 use crate::server::{log, Server};
@@ -45,7 +46,7 @@ fn main() -> ExitCode {
     // stdout carries protocol messages only: everything for people goes to stderr.
     log(&format!(
         "leanspec-mcp {VERSION}: serving specs from '{}' on stdio",
-        specs_dir.display()
+        path_text(&specs_dir)
     ));
     match serve(
         &Server::new(specs_dir),
@@ -88,8 +89,9 @@ fn serve(server: &Server, mut input: impl BufRead, mut output: impl Write) -> io
             return Ok(());
         }
         if let Some(reply) = server.handle_message(&line) {
-            // Compact JSON never contains a raw newline, so one message stays one line.
-            writeln!(output, "{reply}")?;
+            // Compact JSON never contains a raw newline, so one message stays one line; and
+            // `json_text` writes every control character as a `\u` escape.
+            writeln!(output, "{}", json_text(&reply, false))?;
             output.flush()?;
         }
     }

@@ -239,8 +239,10 @@ fn optional_object<'a>(
 }
 
 /// One line on stderr, for people. Never stdout, which carries protocol messages only; and
-/// unlike `eprintln!`, it does not panic (and so abort the server) when stderr fails.
+/// unlike `eprintln!`, it does not panic (and so abort the server) when stderr fails. Lines
+/// quote what clients send (method names): control characters are shown escaped.
 pub fn log(line: &str) {
+    let line = leanspec_core::text::terminal_text(line);
     // Under `cargo test`, `eprintln!` is captured with the test's output instead.
     #[cfg(test)]
     eprintln!("{line}");

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use leanspec_core::text::{one_line, terminal_text};
 use leanspec_core::validate::readme_failure;
 use leanspec_core::{find_spec, load_specs, render, validate_specs, Error};
 use serde_json::{json, Value};
@@ -83,13 +84,17 @@ pub fn call(name: &str, arguments: &Value, default_specs_dir: &Path) -> Result<V
         "view" => view(arguments, default_specs_dir),
         _ => validate(arguments, default_specs_dir),
     });
+    // The text is for people, and MCP clients may print it on a terminal: it is shown like
+    // the CLI's output, control characters escaped. The structured content is data: exact.
     Ok(match outcome {
         Ok((text, structured)) => json!({
-            "content": [{"type": "text", "text": text}],
+            "content": [{"type": "text", "text": terminal_text(&text)}],
             "structuredContent": structured,
             "isError": false
         }),
-        Err(message) => json!({"content": [{"type": "text", "text": message}], "isError": true}),
+        Err(message) => {
+            json!({"content": [{"type": "text", "text": terminal_text(&message)}], "isError": true})
+        }
     })
 }
 
@@ -104,7 +109,8 @@ fn check_argument_names(tool: &str, accepted: &[&str], arguments: &Value) -> Res
     match unknown {
         None => Ok(()),
         Some(key) => Err(format!(
-            "unknown argument '{key}'; the {tool} tool accepts: {}",
+            "unknown argument '{}'; the {tool} tool accepts: {}",
+            one_line(key),
             accepted.join(", ")
         )),
     }
