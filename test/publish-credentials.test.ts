@@ -235,3 +235,49 @@ test('preflight (binship.toml and the registry only): new packages stop a truste
   const mixed = await binship(['-c', config, 'publish', dist, '--preflight']);
   assert.equal(mixed.exitCode, 2);
 });
+
+test('binship trust: the npm trust github set-up for all 18 packages, with syntax real npm 11 and npm 12 accept', async () => {
+  const reg = await registry();
+  const env = { ...NO_OIDC, NODE_AUTH_TOKEN: reg.token };
+  assert.equal((await binship(['publish', dist, '--registry', reg.url, '--allow-partial'], { env })).exitCode, 0);
+  const listed = await binship(['trust', '--registry', reg.url, '--json'], { env });
+  assert.equal(listed.exitCode, 0, listed.stderr);
+  const result = JSON.parse(listed.stdout) as { repository: string; file: string; environment: string; entries: { package: string; status: string; command: string[] }[] };
+  assert.deepEqual([result.repository, result.file, result.environment], ['codervisor/lean-spec', 'rust-binaries.yml', 'npm-publish']);
+  assert.equal(result.entries.length, 18);
+  assert.deepEqual(result.entries.filter((e) => e.status === 'ready').map((e) => e.package).sort(), [...PACKED].sort());
+  assert.equal(result.entries.filter((e) => e.status === 'not-on-registry').length, 12);
+  assert.deepEqual(result.entries.find((e) => e.package === 'lean-spec')?.command, [
+    'npm', 'trust', 'github', 'lean-spec', '--file', 'rust-binaries.yml', '--repository', 'codervisor/lean-spec',
+    '--environment', 'npm-publish', '--allow-publish', '--yes', '--registry', reg.url,
+  ]);
+  // Each command, as printed, passes the real npm's own validation (--dry-run stops before the registry).
+  const cwd = scratch('binship-trust-cwd-');
+  for (const [name, PATH] of [['npm 11', process.env.PATH ?? ''], ['npm 12', npm12Path]] as const) {
+    for (const entry of result.entries.filter((e) => ['lean-spec', '@leanspec/mcp-linux-arm64'].includes(e.package))) {
+      const run = await execa(entry.command[0] as string, [...entry.command.slice(1), '--dry-run', '--json'], { cwd, env: { PATH, npm_config_userconfig: userNpmrc() }, reject: false });
+      assert.equal(run.exitCode, 0, `${name}: ${run.stderr}`);
+      assert.deepEqual(JSON.parse(run.stdout), { package: entry.package, file: 'rust-binaries.yml', repository: 'codervisor/lean-spec', environment: 'npm-publish', permissions: ['createPackage'] }, name);
+    }
+  }
+  // The table prints the commands to run.
+  const table = await binship(['trust', '--registry', reg.url], { env });
+  assert.equal(table.exitCode, 0, table.stderr);
+  assert.ok(table.stdout.includes(`npm trust github @leanspec/mcp-linux-x64 --file rust-binaries.yml --repository codervisor/lean-spec --environment npm-publish --allow-publish --yes --registry ${reg.url}`), table.stdout);
+});
+
+test('binship trust --run: needs the user\'s npm login; a registry without trusted publishing fails per package, and new packages are named', async () => {
+  const reg = await registry();
+  assert.equal((await binship(['publish', dist, '--registry', reg.url, '--allow-partial'], { env: { ...NO_OIDC, NODE_AUTH_TOKEN: reg.token } })).exitCode, 0);
+  const anonymous = await binship(['trust', '--registry', reg.url, '--run'], { env: { NODE_AUTH_TOKEN: '', npm_config_userconfig: userNpmrc() } });
+  assert.equal(anonymous.exitCode, 1);
+  assert.match(anonymous.stderr, /npm trust needs your own npm login on \S+ \(with two-factor authentication; tokens cannot set up trust\): run npm login --registry/);
+  const loggedIn = { NODE_AUTH_TOKEN: '', npm_config_userconfig: userNpmrc([`//127.0.0.1:${reg.port}/:_authToken=${reg.token}`]) };
+  const run = await binship(['trust', '--registry', reg.url, '--run', '--json'], { env: loggedIn });
+  assert.equal(run.exitCode, 1);
+  const entries = (JSON.parse(run.stdout) as { entries: { package: string; status: string }[] }).entries;
+  // Verdaccio has no trusted publishing: npm trust github fails for each existing package.
+  assert.deepEqual(entries.filter((e) => e.status === 'failed').map((e) => e.package).sort(), [...PACKED].sort());
+  assert.equal(entries.filter((e) => e.status === 'not-on-registry').length, 12);
+  assert.match(run.stderr, /@leanspec\/cli-darwin-x64: publish it once first \(token or npm login\)/);
+});
