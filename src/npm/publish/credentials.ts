@@ -1,7 +1,9 @@
-// Which credentials a publish will use, found out before anything is uploaded, in the order npm
-// itself applies them: a token (NODE_AUTH_TOKEN) first, then trusted publishing (OIDC, where the
-// CI job can get an identity token), then the user's own `npm login`. A token the registry does
-// not accept, or an npm/Node too old for OIDC, stops the run here.
+// Which credentials a publish will use, found out before anything is uploaded: a token
+// (NODE_AUTH_TOKEN) first, then trusted publishing (OIDC, where the CI job can get an identity
+// token), then the user's own `npm login`. With both a token and OIDC, npm uses a package's
+// trusted publisher where it has one and the token otherwise; the plan is made for the token,
+// which can do everything OIDC can. A token the registry does not accept, or an npm/Node too old
+// for OIDC, stops the run here.
 
 import { StepError } from '../../errors.js';
 import { displayRegistry, type RegistryClient } from '../registry.js';
