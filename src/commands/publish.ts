@@ -80,7 +80,11 @@ function report(context: CliContext, result: PublishResult, json: boolean | unde
 function print(context: CliContext, result: PublishResult, json: boolean | undefined, title: string): void {
   // result.registry and the details are credential-free already; redact() is the last guard.
   context.print(redact(json ? JSON.stringify(result, null, 2) : `${renderPublishTable(result, false)}${footer(result)}`));
-  if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, redact(`### ${title}\n\n${renderPublishTable(result, true)}\n${footer(result)}`));
+  if (process.env.GITHUB_STEP_SUMMARY) {
+    const heading = title.endsWith('--preflight') ? 'The release cannot go through as planned' : 'Nothing was uploaded';
+    const refused = result.refusals.length > 0 ? `\n**${heading}:**\n\n\`\`\`text\n${result.refusals.join('\n')}\n\`\`\`\n` : '';
+    appendFileSync(process.env.GITHUB_STEP_SUMMARY, redact(`### ${title}\n\n${renderPublishTable(result, true)}\n${footer(result)}${refused}`));
+  }
 }
 
 function footer(result: PublishResult): string {
