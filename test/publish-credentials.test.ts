@@ -154,6 +154,17 @@ test('no token, no npm login, no trusted publishing: one line naming all three, 
   for (const word of ['NODE_AUTH_TOKEN', 'npm login', 'trusted publishing', 'binship trust', '--preflight']) assert.ok(help.stdout.includes(word), `publish --help does not mention ${word}`);
 });
 
+test('a --registry that is not an http(s) URL is one usage-error line (exit 2), credentials in it not shown', async () => {
+  for (const args of [['publish', dist], ['publish', '--preflight'], ['trust']]) {
+    for (const url of ['not a url', 'ftp://ci:s3cret@example.com/']) {
+      const result = await binship([...args, '--registry', url]);
+      assert.equal(result.exitCode, 2, `${args.join(' ')} ${url}: ${result.stderr}`);
+      assert.match(result.stderr, /^binship: error: --registry "\S.*" is not an http\(s\) URL; give the registry's URL, e\.g\. https:\/\/registry\.npmjs\.org\/$/);
+      assert.ok(!result.stderr.includes('s3cret'));
+    }
+  }
+});
+
 test('a token the registry does not accept is refused before anything is uploaded', async () => {
   const reg = await registry();
   const wrong = `${reg.token.slice(0, -4)}abcd`;

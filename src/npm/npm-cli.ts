@@ -10,12 +10,32 @@
 // version-manager wrappers) silently drops it and every upload fails with ENEEDAUTH.
 
 import { execa, type Result } from 'execa';
+import { UsageError } from '../errors.js';
 
 export const TOKEN_VARIABLE = 'BINSHIP_NPM_TOKEN';
 export const DEFAULT_REGISTRY = 'https://registry.npmjs.org/';
 
 export function normalizeRegistry(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;
+}
+
+/**
+ * The registry to use: `--registry`, else npm's configured one; an http(s) URL ending in `/`.
+ * Anything else is a usage error (shown without the credentials a URL may carry).
+ */
+export async function resolveRegistry(flag: string | undefined): Promise<string> {
+  const value = flag ?? (await configuredRegistry());
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    const where = flag === undefined ? "npm's configured registry (npm config get registry)" : '--registry';
+    throw new UsageError(`${where} "${value.replace(/\/\/[^/@\s]*@/, '//')}" is not an http(s) URL; give the registry's URL, e.g. ${DEFAULT_REGISTRY}`);
+  }
+  return normalizeRegistry(value);
 }
 
 /** `//host/path/:_authToken` — the npm config key of a registry's token. */
@@ -98,7 +118,7 @@ export async function npmVersions(): Promise<{ npm: string; node: string } | nul
 }
 
 /** The registry npm is configured to use (the user's .npmrc), else the public one. */
-export async function configuredRegistry(): Promise<string> {
+async function configuredRegistry(): Promise<string> {
   const result = await execa('npm', ['config', 'get', 'registry'], { reject: false, stdin: 'ignore', env: npmEnv(), timeout: 60_000 });
   return result.failed ? DEFAULT_REGISTRY : result.stdout.trim() || DEFAULT_REGISTRY;
 }

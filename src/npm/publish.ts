@@ -19,7 +19,7 @@ import { releaseVersion } from '../cargo.js';
 import type { ReleaseConfig } from '../config/load.js';
 import { StepError } from '../errors.js';
 import { defaultTag } from './dist-tag.js';
-import { configuredRegistry, normalizeRegistry } from './npm-cli.js';
+import { resolveRegistry } from './npm-cli.js';
 import { NPM_DIR } from './pack.js';
 import { resolveCredentials } from './publish/credentials.js';
 import { executePlan } from './publish/execute.js';
@@ -61,8 +61,8 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   const distDir = path.resolve(options.distDir ?? config.distDir);
   const version = await releaseVersion(config);
   const tag = options.tag ?? defaultTag(version);
+  const registry = await resolveRegistry(options.registry);
   const packages = await checkLocalPackages(config, distDir, version, options.allowPartial ?? false);
-  const registry = normalizeRegistry(options.registry ?? (await configuredRegistry()));
   const token = options.token ?? (process.env.NODE_AUTH_TOKEN || undefined);
   // Public packages are checked the way users see them: anonymously (credentials only if the
   // registry insists). Restricted ones are read with the token from the start.

@@ -15,7 +15,7 @@ import type { ReleaseConfig } from '../config/load.js';
 import { StepError, UsageError } from '../errors.js';
 import { githubSlug } from '../github.js';
 import { redact } from '../redact.js';
-import { configuredRegistry, DEFAULT_REGISTRY, normalizeRegistry, npmVersions, runNpm } from './npm-cli.js';
+import { DEFAULT_REGISTRY, normalizeRegistry, npmVersions, resolveRegistry, runNpm } from './npm-cli.js';
 import { runConcurrently } from './publish/concurrently.js';
 import { displayRegistry, registryClient } from './registry.js';
 import { releasePackages } from './release-packages.js';
@@ -73,7 +73,7 @@ export function trustCommand(name: string, publisher: TrustedPublisher, registry
 export async function trust(options: TrustOptions): Promise<TrustResult> {
   const { config } = options;
   const publisher = trustedPublisher(config);
-  const registry = normalizeRegistry(options.registry ?? (await configuredRegistry()));
+  const registry = await resolveRegistry(options.registry);
   const shown = displayRegistry(registry);
   const client = registryClient(registry);
   const packages = releasePackages(config, await releaseVersion(config));

@@ -8,7 +8,7 @@
 import { releaseVersion } from '../../cargo.js';
 import type { ReleaseConfig } from '../../config/load.js';
 import { defaultTag } from '../dist-tag.js';
-import { configuredRegistry, normalizeRegistry } from '../npm-cli.js';
+import { resolveRegistry } from '../npm-cli.js';
 import { displayRegistry, registryClient } from '../registry.js';
 import { releasePackages } from '../release-packages.js';
 import { resolveCredentials, type Credentials } from './credentials.js';
@@ -34,7 +34,7 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRes
   const { config } = options;
   const version = await releaseVersion(config);
   const tag = options.tag ?? defaultTag(version);
-  const registry = normalizeRegistry(options.registry ?? (await configuredRegistry()));
+  const registry = await resolveRegistry(options.registry);
   const token = options.token ?? (process.env.NODE_AUTH_TOKEN || undefined);
   const client = registryClient(registry, { token, authFirst: config.npm.access === 'restricted' });
   const credentials: Credentials = options.auth ? { mode: options.auth } : await resolveCredentials({ registry, token, client });
