@@ -165,6 +165,25 @@ test('a --registry that is not an http(s) URL is one usage-error line (exit 2), 
   }
 });
 
+test('--dry-run: every check, npm publish --dry-run for each upload, would-be dist-tag moves; nothing changes on the registry', async () => {
+  const reg = await registry();
+  const env = { ...NO_OIDC, NODE_AUTH_TOKEN: reg.token };
+  const dry = await binship(['publish', dist, '--registry', reg.url, '--allow-partial', '--dry-run', '--json'], { env });
+  assert.equal(dry.exitCode, 0, dry.stderr);
+  assert.deepEqual((JSON.parse(dry.stdout) as Rows).rows.map((r) => `${r.action} ${r.status}`), Array(6).fill('upload dry-run'));
+  await nothingUploaded(reg);
+  assert.equal((await binship(['publish', dist, '--registry', reg.url, '--allow-partial'], { env })).exitCode, 0);
+  const retag = await binship(['publish', dist, '--registry', reg.url, '--allow-partial', '--dry-run', '--tag', 'next', '--json'], { env });
+  assert.equal(retag.exitCode, 0, retag.stderr);
+  for (const row of (JSON.parse(retag.stdout) as Rows).rows) assert.equal(`${row.action} ${row.status} ${row.detail}`, `retag dry-run already published; would point dist-tag next at ${VERSION}`);
+  const tags = await fetch(`${reg.url}lean-spec`).then(async (r) => ((await r.json()) as { 'dist-tags': Record<string, string> })['dist-tags']);
+  assert.deepEqual(tags, { latest: VERSION });
+  // A dry run passes only where the real run would start uploading: not without credentials.
+  const anonymous = await binship(['publish', dist, '--registry', reg.url, '--allow-partial', '--dry-run', '--tag', 'next'], { env: { ...NO_OIDC, NODE_AUTH_TOKEN: '', npm_config_userconfig: userNpmrc() } });
+  assert.equal(anonymous.exitCode, 1);
+  assert.match(anonymous.stderr, /nothing was uploaded: no npm credentials for/);
+});
+
 test('a token the registry does not accept is refused before anything is uploaded', async () => {
   const reg = await registry();
   const wrong = `${reg.token.slice(0, -4)}abcd`;
