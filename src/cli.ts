@@ -16,6 +16,7 @@ import { register as registerSchema } from './commands/schema.js';
 import { register as registerVerify } from './commands/verify.js';
 import { register as registerPack } from './commands/pack.js';
 import { register as registerPublish } from './commands/publish.js';
+import { register as registerTrust } from './commands/trust.js';
 import { register as registerRelease } from './commands/release.js';
 import { register as registerWorkflow } from './commands/workflow.js';
 import { register as registerInit } from './commands/init.js';
@@ -33,7 +34,7 @@ export function createProgram(): Command {
     resolveTargets,
     print: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   };
-  for (const register of [registerInit, registerVersion, registerDoctor, registerBuild, registerCollect, registerVerify, registerPack, registerPublish, registerRelease, registerWorkflow, registerSchema]) {
+  for (const register of [registerInit, registerVersion, registerDoctor, registerBuild, registerCollect, registerVerify, registerPack, registerPublish, registerTrust, registerRelease, registerWorkflow, registerSchema]) {
     register(program, context);
   }
   return program;

@@ -129,10 +129,10 @@ test('a version already published gets the dist-tag a later run asks for, and no
   const tagged = await publish(dist, registry, ['--tag', 'next', '--json']);
   assert.equal(tagged.exitCode, 0, tagged.stderr);
   const rows = (JSON.parse(tagged.stdout) as { rows: { name: string; status: string; detail: string }[] }).rows;
-  for (const row of rows) assert.match(`${row.status} ${row.detail}`, /^skipped already published; dist-tag next now points at /, row.name);
+  for (const row of rows) assert.match(`${row.status} ${row.detail}`, /^retagged already published; dist-tag next now points at /, row.name);
   for (const name of [...MAIN_PACKAGES, ...PLATFORM_PACKAGES]) assert.equal((await packument(registry, name))?.['dist-tags']?.next, VERSION, name);
   const again = await publish(dist, registry, ['--tag', 'next', '--json']);
-  for (const row of (JSON.parse(again.stdout) as { rows: { detail: string }[] }).rows) assert.match(row.detail, /is already on the registry with the same contents$/);
+  for (const row of (JSON.parse(again.stdout) as { rows: { status: string; detail: string }[] }).rows) assert.equal(`${row.status} ${row.detail}`, 'skipped already published with the same contents');
 });
 
 test('a tampered dist/ is refused before anything is uploaded', async () => {
@@ -203,6 +203,8 @@ test('registry down mid-publish: re-running finishes, and no main package was ev
     const interrupted = await child;
     assert.equal(interrupted.exitCode, 1);
     assert.match(String(interrupted.stderr), /run binship publish again/);
+    // npm failed with the token in hand: nothing of it in what was shown.
+    assert.ok(!`${String(interrupted.stdout)}${String(interrupted.stderr)}`.includes(reg.token), 'token leaked');
     assert.deepEqual((await Promise.all(MAIN_PACKAGES.map(visible))).filter(Boolean), [], 'a main package was published after a failure');
 
     const back = await startProxy(reg.port, proxy.port);
@@ -260,7 +262,7 @@ const DENY_CLI_ARM64 = {
   '**': { access: '$all', publish: '$authenticated' },
 };
 
-test('the token never appears in publish output: uploading, failing in npm, unreachable, or --json', async () => {
+test('the token never appears in publish output: uploading, refused, unreachable, rejected, or --json', async () => {
   const reg = await startLocalRegistry();
   const denying = await startLocalRegistry({ packages: DENY_CLI_ARM64 });
   try {
@@ -270,10 +272,11 @@ test('the token never appears in publish output: uploading, failing in npm, unre
     const table = await publish(dist, reg, ['--tag', 'next']); // npm dist-tag with the token
     assert.equal(table.exitCode, 0, table.stderr);
     const deniedRuns = [await publish(dist, denying, ['--json']), await publish(dist, denying)];
-    for (const run of deniedRuns) assert.match(`${run.exitCode} ${run.stderr}`, /^1 [\s\S]*not allowed to publish package @leanspec\/cli-linux-arm64/);
+    // Found out before the first upload (the registry says so when asked), shown without the token.
+    for (const run of deniedRuns) assert.match(`${run.exitCode} ${run.stderr}`, /^1 [\s\S]*does not let these credentials publish @leanspec\/cli-linux-arm64/);
     const unreachable = await binship(['publish', dist, '--registry', 'http://127.0.0.1:9/', '--allow-partial'], { env: { NODE_AUTH_TOKEN: reg.token } });
     assert.equal(unreachable.exitCode, 1);
-    // A wrong token makes npm itself fail; its output is shown redacted too.
+    // A wrong token is refused by the registry before npm runs.
     const wrong = `${denying.token.slice(0, -4)}abcd`;
     const rejected = await publish(dist, denying, [], wrong);
     assert.equal(rejected.exitCode, 1);
@@ -291,14 +294,17 @@ test('npm failures say why, not only the code; a main package already published 
   try {
     // lean-spec went up by hand under another tag; one of its platform packages cannot go up.
     assert.equal((await npmPublish(reg, path.join(dist, 'npm', `lean-spec-${VERSION}.tgz`), ['--tag', 'manual'])).exitCode, 0);
-    const result = await publish(dist, reg, ['--tag', 'next', '--json']);
+    // With the user's own npm login binship cannot ask the registry per package first (it never
+    // handles that login's token itself), so npm meets the refusal at upload.
+    const npmLogin = { NODE_AUTH_TOKEN: '', npm_config_userconfig: userNpmrc([`//127.0.0.1:${reg.port}/:_authToken=${reg.token}`]) };
+    const result = await binship(['publish', dist, '--registry', reg.url, '--allow-partial', '--tag', 'next', '--json'], { env: npmLogin });
     assert.equal(result.exitCode, 1);
     const rows = (JSON.parse(result.stdout) as JsonRows).rows;
     const row = (name: string) => rows.find((r) => r.name === name);
     assert.equal(row('@leanspec/cli-linux-arm64')?.status, 'failed');
     assert.match(row('@leanspec/cli-linux-arm64')?.detail ?? '', /^npm publish failed: E403 403 Forbidden - PUT \S+ - user \S+ is not allowed to publish package @leanspec\/cli-linux-arm64; once the cause is fixed \(or the registry is back\), run binship publish again$/);
     assert.deepEqual({ ...row('lean-spec') }, {
-      name: 'lean-spec', version: VERSION, kind: 'main', status: 'blocked',
+      name: 'lean-spec', version: VERSION, kind: 'main', action: 'retag', status: 'blocked',
       detail: `already published; dist-tag next not moved to ${VERSION} because @leanspec/cli-linux-arm64 failed; run binship publish again`,
     });
     assert.equal((await packument(reg, 'lean-spec'))?.['dist-tags']?.next, undefined);

@@ -1,11 +1,36 @@
 import { appendFileSync } from 'node:fs';
-import type { Command } from 'commander';
-import { StepError } from '../errors.js';
+import { Option, type Command } from 'commander';
+import { StepError, UsageError } from '../errors.js';
 import { validateTag } from '../npm/dist-tag.js';
-import { publish, type PublishResult } from '../npm/publish.js';
+import { publish, PublishRefused, type PublishOptions } from '../npm/publish.js';
+import type { AuthMode } from '../npm/publish/plan.js';
+import { unfinished, type PublishResult, type PublishRow } from '../npm/publish/result.js';
 import { redact } from '../redact.js';
 import { renderMarkdownTable, renderTable } from '../ui/table.js';
 import type { CliContext } from './context.js';
+
+const CREDENTIALS_HELP = `
+Credentials (checked before anything is uploaded, in this order):
+  NODE_AUTH_TOKEN    an npm access token for the registry (granular, with write access to every
+                     package of the release); passed to npm without being written anywhere
+  trusted publishing GitHub Actions with permissions: id-token: write, npm >= 11.5.1 on
+                     Node.js >= 22.14, and a trusted publisher set up for every package
+                     (binship trust); cannot create a new package or move a dist-tag
+  npm login          your own npm login (~/.npmrc), e.g. npm login --registry URL
+Without any of them, publish stops before the first upload and says so.
+
+--preflight plans a full release from binship.toml and the registry alone (no dist/): which
+packages are new, which dist-tags would move, and whether that can go through with --auth
+(default: the credentials found here). It exits 1 with the steps to take when it cannot.
+See docs/publishing.md.`;
+
+const AUTH_MODES: AuthMode[] = ['token', 'trusted-publishing', 'npm-login'];
+
+type PublishFlags = Pick<PublishOptions, 'registry' | 'tag' | 'dryRun' | 'provenance' | 'allowPartial' | 'allowTagMoveBack'> & {
+  preflight?: boolean;
+  auth?: AuthMode;
+  json?: boolean;
+};
 
 export function register(program: Command, context: CliContext): void {
   program
@@ -17,21 +42,59 @@ export function register(program: Command, context: CliContext): void {
     .option('--provenance', 'attach npm provenance (in GitHub Actions with id-token: write)')
     .option('--allow-partial', 'publish although configured targets are missing from dist/ (local test releases)')
     .option('--allow-tag-move-back', 'let the dist-tag move to a lower version than it points at (refused by default: a backport must not take latest)')
+    .option('--preflight', 'plan a full release from binship.toml and the registry only (no dist/), upload nothing')
+    .addOption(new Option('--auth <mode>', 'with --preflight: plan for these credentials instead of the ones found here').choices(AUTH_MODES))
     .option('--json', 'print JSON')
-    .action(async (dist: string | undefined, options: { registry?: string; tag?: string; dryRun?: boolean; provenance?: boolean; allowPartial?: boolean; allowTagMoveBack?: boolean; json?: boolean }) => {
+    .addHelpText('after', CREDENTIALS_HELP)
+    .action(async (dist: string | undefined, options: PublishFlags) => {
       if (options.tag) validateTag(options.tag);
-      const result = await publish({ config: context.loadConfig(), distDir: dist, ...options });
-      // result.registry and the details are credential-free already; redact() is the last guard.
-      context.print(redact(options.json ? JSON.stringify(result, null, 2) : renderPublishTable(result, false)));
-      if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, redact(`### binship publish\n\n${renderPublishTable(result, true)}\n`));
-      const failed = result.rows.filter((r) => r.status === 'failed' || r.status === 'blocked');
-      if (failed.length > 0) throw new StepError(failed.map((r) => `${r.name}@${r.version}: ${r.detail}`).join('\n'));
+      if (options.auth && !options.preflight) throw new UsageError('--auth goes with --preflight; publish itself uses the credentials it finds (see binship publish --help)');
+      if (options.preflight && (dist || options.dryRun || options.provenance || options.allowPartial)) {
+        throw new UsageError('--preflight plans a full release from binship.toml alone: drop the dist argument and --dry-run/--provenance/--allow-partial');
+      }
+      if (options.preflight) {
+        const { preflight } = await import('../npm/publish/preflight.js');
+        report(context, await preflight({ config: context.loadConfig(), ...options }), options.json, 'binship publish --preflight');
+        return;
+      }
+      try {
+        // Progress on stderr, one line per package as it settles, only for a person watching.
+        const onEvent = process.stderr.isTTY ? (row: PublishRow) => process.stderr.write(`${row.status} ${row.name}@${row.version}\n`) : undefined;
+        report(context, await publish({ config: context.loadConfig(), distDir: dist, ...options, onEvent }), options.json, 'binship publish');
+      } catch (error) {
+        // A refused plan is still a plan: show it (the error says why), then fail.
+        if (error instanceof PublishRefused) print(context, error.result, options.json, 'binship publish');
+        throw error;
+      }
     });
+}
+
+function report(context: CliContext, result: PublishResult, json: boolean | undefined, title: string): void {
+  print(context, result, json, title);
+  const [only, ...more] = result.refusals;
+  if (only !== undefined) throw new StepError(`the release cannot go through as planned:${more.length === 0 ? ` ${only}` : `\n${result.refusals.join('\n')}`}`);
+  const failed = unfinished(result);
+  if (failed.length > 0) throw new StepError(failed.map((r) => `${r.name}@${r.version}: ${r.detail}`).join('\n'));
+}
+
+function print(context: CliContext, result: PublishResult, json: boolean | undefined, title: string): void {
+  // result.registry and the details are credential-free already; redact() is the last guard.
+  context.print(redact(json ? JSON.stringify(result, null, 2) : `${renderPublishTable(result, false)}${footer(result)}`));
+  if (process.env.GITHUB_STEP_SUMMARY) {
+    const heading = title.endsWith('--preflight') ? 'The release cannot go through as planned' : 'Nothing was uploaded';
+    const refused = result.refusals.length > 0 ? `\n**${heading}:**\n\n\`\`\`text\n${result.refusals.join('\n')}\n\`\`\`\n` : '';
+    appendFileSync(process.env.GITHUB_STEP_SUMMARY, redact(`### ${title}\n\n${renderPublishTable(result, true)}\n${footer(result)}${refused}`));
+  }
+}
+
+function footer(result: PublishResult): string {
+  const who = result.user ? ` as ${result.user}` : '';
+  return [`credentials: ${result.auth}${who}; dist-tag ${result.tag}; registry ${result.registry}`, ...result.notes.map((n) => `note: ${n}`)].join('\n') + '\n';
 }
 
 export function renderPublishTable(result: PublishResult, markdown: boolean): string {
   return (markdown ? renderMarkdownTable : renderTable)(
-    ['package', 'version', 'kind', 'status', 'detail'],
-    result.rows.map((r) => [r.name, r.version, r.kind, r.status, r.detail]),
+    ['package', 'version', 'kind', 'action', 'status', 'detail'],
+    result.rows.map((r) => [r.name, r.version, r.kind, r.action, r.status, r.detail]),
   );
 }

@@ -30,10 +30,3 @@ export function tagMovesBack(distTags: Record<string, string>, tag: string, vers
   if (current === undefined || !semver.valid(current) || !semver.gt(current, version)) return null;
   return semver.prerelease(current) && !semver.prerelease(version) ? null : current;
 }
-
-/** Whether `tag` should be pointed at `version` (already published): it is missing or behind. */
-export function tagIsBehind(distTags: Record<string, string>, tag: string, version: string, allowMoveBack: boolean): boolean {
-  const current = distTags[tag];
-  if (current === version) return false;
-  return current === undefined || allowMoveBack || !semver.valid(current) || tagMovesBack(distTags, tag, version) === null;
-}

@@ -1,6 +1,7 @@
 // Reads from an npm registry: is this exact name@version there, with which integrity, and where
 // do the package's dist-tags point? Always asks the registry itself (no cache) because publish
-// decisions depend on the answer.
+// decisions depend on the answer. With a token it also asks, before anything is uploaded, who the
+// token belongs to and whether it may write each package.
 //
 // Reads are anonymous first: public packages are checked the way users see them. A registry
 // that wants a login to read (GitHub Packages, Verdaccio with `access: $authenticated`) answers
@@ -10,11 +11,9 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import npmFetch from 'npm-registry-fetch';
 import { StepError } from '../errors.js';
-
-export const DEFAULT_REGISTRY = 'https://registry.npmjs.org/';
+import { authKey, normalizeRegistry, npmError, runNpm } from './npm-cli.js';
 
 export interface PublishedVersion {
   integrity: string | null;
@@ -22,6 +21,8 @@ export interface PublishedVersion {
 }
 
 export interface PackageState {
+  /** Whether the registry has the package at all. */
+  exists: boolean;
   /** The package's dist-tags (tag -> version); empty when the package does not exist. */
   distTags: Record<string, string>;
   /** The exact version's dist info, or null when the registry does not have it (yet). */
@@ -33,14 +34,23 @@ export interface RegistryClient {
   lookup(name: string, version: string): Promise<PackageState>;
   /** Downloads name@version's tarball (for comparing contents). */
   download(name: string, version: string, tarball: string): Promise<Buffer>;
+  /** Who the token belongs to: its user name, `rejected` (401/403), or `unknown`. Without a token: `unknown`. */
+  whoami(): Promise<{ user: string } | 'rejected' | 'unknown'>;
+  /** Whether the token may write `name`, as far as the registry says (see WRITE_CHECK_TAG). Without a token: `unknown`. */
+  mayWrite(name: string): Promise<WriteAccess>;
 }
+
+export type WriteAccess = 'allowed' | 'denied' | 'otp' | 'unknown';
+
+/**
+ * A dist-tag no release uses. Removing it is how binship asks whether a token may write a
+ * package: a registry checks write access before it looks at the tag, so it answers 401/403 for
+ * a package the token may not write, and removing a tag that does not exist changes nothing.
+ */
+export const WRITE_CHECK_TAG = 'binship-write-check';
 
 /** The registry would not let us read: no retry helps, the user must fix the credentials. */
 export class RegistryAuthError extends StepError {}
-
-export function normalizeRegistry(url: string): string {
-  return url.endsWith('/') ? url : `${url}/`;
-}
 
 /** The registry URL without credentials (`https://user:pass@host/` -> `https://host/`), for output. */
 export function displayRegistry(url: string): string {
@@ -53,37 +63,6 @@ export function displayRegistry(url: string): string {
   } catch {
     return url.replace(/\/\/[^/@\s]*@/, '//');
   }
-}
-
-/** `//host/path/:_authToken` — the npmrc key npm uses for a registry's token. */
-export function authKey(registry: string): string {
-  const url = new URL(normalizeRegistry(registry));
-  return `//${url.host}${url.pathname}:_authToken`;
-}
-
-/**
- * `--registry R` plus `--@scope:registry=R` for every scope among `names`: npm lets a
- * `@scope:registry` line of any .npmrc beat `--registry`, which would send a scoped package to
- * another registry than the one binship checked.
- */
-export function npmRegistryArgs(registry: string, names: string[]): string[] {
-  const scopes = new Set(names.filter((name) => name.startsWith('@')).map((name) => name.split('/')[0]));
-  return ['--registry', registry, ...[...scopes].map((scope) => `--${scope}:registry=${registry}`)];
-}
-
-/**
- * The environment for npm commands. A token goes to npm as its nerf-darted config key in the
- * environment (never on disk or a command line, so nothing is left behind if binship is killed);
- * npm sends it as `Authorization: Bearer`. Retries are few: a registry that is down is retried by
- * running binship publish again.
- */
-export function npmEnv(registry: string, token?: string): Record<string, string> {
-  const env: Record<string, string> = {
-    npm_config_loglevel: 'warn', npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false',
-    npm_config_fetch_retries: '1', npm_config_fetch_retry_mintimeout: '1000', npm_config_fetch_retry_maxtimeout: '5000',
-  };
-  if (token) env[`npm_config_${authKey(registry)}`] = token;
-  return env;
 }
 
 export interface ClientOptions {
@@ -133,7 +112,7 @@ export function registryClient(registry: string, options: ClientOptions = {}): R
         try {
           return packageState((await npmFetch.json(`/${name.replace('/', '%2f')}`, opts)) as Packument, version);
         } catch (error) {
-          if (statusOf(error) === 404) return { distTags: {}, version: null };
+          if (statusOf(error) === 404) return { exists: false, distTags: {}, version: null };
           throw error;
         }
       },
@@ -144,13 +123,34 @@ export function registryClient(registry: string, options: ClientOptions = {}): R
       async (opts) => Buffer.from(await (await npmFetch(tarball, opts)).arrayBuffer()),
       () => downloadWithNpm(base, name, version),
     ),
+    whoami: async () => {
+      if (!withToken) return 'unknown';
+      try {
+        // Verdaccio answers a token it does not know as an anonymous user: 200 with no name.
+        const { username } = (await npmFetch.json('/-/whoami', withToken)) as { username?: string };
+        return username ? { user: username } : 'rejected';
+      } catch (error) {
+        return isAuthStatus(error) ? 'rejected' : 'unknown';
+      }
+    },
+    mayWrite: async (name) => {
+      if (!withToken) return 'unknown';
+      try {
+        await npmFetch(`/-/package/${name.replace('/', '%2f')}/dist-tags/${WRITE_CHECK_TAG}`, { ...withToken, method: 'DELETE', retry: { retries: 0 } });
+        return 'allowed';
+      } catch (error) {
+        if ((error as { code?: string }).code === 'EOTP') return 'otp';
+        // 404 and the rest say nothing about access (npmjs.org answers 404 for a new package).
+        return isAuthStatus(error) ? 'denied' : 'unknown';
+      }
+    },
   };
 }
 
 function packageState(packument: Packument, version: string): PackageState {
   const found = packument.versions?.[version];
   const distTags = packument['dist-tags'] ?? {};
-  return { distTags, version: found ? { integrity: found.dist?.integrity ?? null, tarball: found.dist?.tarball ?? null } : null };
+  return { exists: true, distTags, version: found ? { integrity: found.dist?.integrity ?? null, tarball: found.dist?.tarball ?? null } : null };
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -164,18 +164,16 @@ function isAuthStatus(error: unknown): boolean {
 /** `npm view`, so the user's .npmrc auth applies. A 404 means the version (or package) is absent. */
 async function lookupWithNpm(registry: string, name: string, version: string): Promise<PackageState> {
   const exact = await npmJson<{ 'dist-tags'?: Record<string, string>; dist?: { integrity?: string; tarball?: string } }>(registry, name, ['view', `${name}@${version}`, 'dist-tags', 'dist']);
-  if (exact) return { distTags: exact['dist-tags'] ?? {}, version: { integrity: exact.dist?.integrity ?? null, tarball: exact.dist?.tarball ?? null } };
+  if (exact) return { exists: true, distTags: exact['dist-tags'] ?? {}, version: { integrity: exact.dist?.integrity ?? null, tarball: exact.dist?.tarball ?? null } };
   // The version is absent; the dist-tags still decide whether this release may take `latest`.
   const distTags = await npmJson<Record<string, string>>(registry, name, ['view', name, 'dist-tags']);
-  return { distTags: distTags ?? {}, version: null };
+  return { exists: distTags !== null, distTags: distTags ?? {}, version: null };
 }
 
 /** Runs `npm <args> --json` against the registry: the parsed output, or null on E404. */
 async function npmJson<T>(registry: string, name: string, args: string[]): Promise<T | null> {
   // npm's own fetch timeout is 5 minutes; a read must give up well before publish's wait does.
-  const result = await execa('npm', [...args, '--json', '--prefer-online', ...npmRegistryArgs(registry, [name])], {
-    env: npmEnv(registry), reject: false, stdin: 'ignore', timeout: 60_000,
-  });
+  const result = await runNpm([...args, '--json', '--prefer-online'], { registry, names: [name], timeoutMs: 60_000 });
   const output = parseJson(result.stdout) as { error?: { code?: string; summary?: string } } | undefined;
   const code = output?.error?.code;
   if (code === 'E404') return null;
@@ -183,8 +181,7 @@ async function npmJson<T>(registry: string, name: string, args: string[]): Promi
     throw new RegistryAuthError(`registry ${displayRegistry(registry)} requires a login to read ${name} (${code}); set NODE_AUTH_TOKEN or run npm login --registry ${displayRegistry(registry)}`);
   }
   if (result.failed || output === undefined || output.error) {
-    const firstError = String(result.stderr).split('\n').find((line) => line.trim() !== '' && !/^npm (warn|notice)/i.test(line));
-    throw new Error(`npm ${args[0]} ${name}: ${output?.error?.summary ?? firstError ?? (result.timedOut ? 'timed out' : 'failed')}`);
+    throw new Error(`npm ${args[0]} ${name}: ${output?.error?.summary ?? npmError(result)}`);
   }
   return output as T;
 }

@@ -18,15 +18,13 @@ import { SUMS_FILE } from '../dist/manifest.js';
 import { UsageError } from '../errors.js';
 import { githubSlug } from '../github.js';
 import { ACTIONS, usesRef, type PinnedAction } from './actions.js';
+import { TRUSTED_PUBLISHING_NODE, TRUSTED_PUBLISHING_NPM } from '../npm/trusted-publishing.js';
 
 /** Runner of the jobs that are not per target (plan, publish): any current Linux will do. */
 export const HOST_RUNNER = 'ubuntu-24.04';
 export const NPM_REGISTRY = 'https://registry.npmjs.org';
 /** Default dist-tag offered for manual runs. */
 export const MANUAL_DIST_TAG = 'dev';
-/** Minimum versions npm trusted publishing (OIDC) needs. */
-export const TRUSTED_PUBLISHING_NPM = '11.5.1';
-export const TRUSTED_PUBLISHING_NODE = '22.14.0';
 
 export const TIMEOUTS = { plan: 10, build: 60, publish: 30 } as const;
 
