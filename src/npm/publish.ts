@@ -25,6 +25,7 @@ import { binaryFileName, type Target } from '../targets.js';
 import { redact } from '../redact.js';
 import { verify } from '../verify/index.js';
 import { checkManifest, type PackageManifest } from './manifests.js';
+import { npmError } from './npm-error.js';
 import { NPM_DIR, readPackIndex, type PackedPackage } from './pack.js';
 import {
   DEFAULT_REGISTRY, displayRegistry, normalizeRegistry, npmEnv, npmRegistryArgs, registryClient, RegistryAuthError,
@@ -318,22 +319,6 @@ async function uploadOne(pkg: PackedPackage, context: UploadContext): Promise<vo
 
 function runNpm(args: string[], context: UploadContext) {
   return execa('npm', args, { cwd: path.join(context.distDir, NPM_DIR), env: npmEnv(context.registry, context.token), reject: false, stdin: 'ignore' });
-}
-
-/**
- * What went wrong, from npm's error lines: the code (`E403`) and the first line that says why
- * (`403 Forbidden - PUT … - user x is not allowed to publish package y`), not just the code.
- */
-function npmError(result: { stdout: unknown; stderr: unknown; shortMessage?: string }): string {
-  const lines = `${String(result.stderr)}\n${String(result.stdout)}`.split('\n')
-    .filter((l) => /^npm (ERR!|error)/.test(l))
-    .map((l) => l.replace(/^npm (ERR!|error)\s*/, '').trim());
-  const code = lines.find((l) => /^code\s/.test(l))?.replace(/^code\s+/, '');
-  const reason = lines
-    .filter((l) => !/^(code|errno|syscall)\s/.test(l) && !/A complete log/.test(l))
-    .map((l) => l.replace(/^\d{3}\s+/, '').trim()) // npm repeats the HTTP status in front
-    .find((l) => l !== '' && !/^\d{3}$/.test(l));
-  return [code, reason].filter(Boolean).join(' ') || result.shortMessage || 'npm failed';
 }
 
 async function waitVisible(
