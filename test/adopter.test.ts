@@ -1,6 +1,6 @@
 // binship as an adopter gets it: `npm pack` of this repository installed into fresh projects with
-// nothing of their own (no overrides, no flags), then the local pipeline on a Cargo workspace that
-// is not LeanSpec (other crates, binaries and npm scope). Nothing LeanSpec-specific may reach the
+// nothing of their own (no overrides, no flags), then the local pipeline (and the CI workflow) on a
+// Cargo workspace that is not LeanSpec (other crates, binaries and npm scope). Nothing LeanSpec-specific may reach the
 // commands' output, the files they generate, or the files of the installed package.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
@@ -103,7 +103,7 @@ async function binshipIn(adopter: Adopter, args: string[]): Promise<string> {
   return String(result.stdout);
 }
 
-/** init, build --local, collect, verify and pack on Acme's workspace, then the LeanSpec scan. */
+/** init, build --local, collect, verify, pack and workflow on Acme's workspace, then the LeanSpec scan. */
 async function shipAcme(adopter: Adopter): Promise<void> {
   await acmeWorkspace(adopter.project);
   const initialized = await binshipIn(adopter, ['init', '--scope', '@acme']);
@@ -119,6 +119,7 @@ async function shipAcme(adopter: Adopter): Promise<void> {
   ]);
   await binshipIn(adopter, ['pack']);
   assert.ok(existsSync(path.join(adopter.project, 'dist', 'npm', `acme-widget-linux-x64-${ACME_VERSION}.tgz`)));
+  await binshipIn(adopter, ['workflow']);
   // A bad config value: the one-line error's example is not LeanSpec's either.
   const config = path.join(adopter.project, 'binship.toml');
   const broken = path.join(adopter.project, 'broken.toml');

@@ -55,7 +55,7 @@ export interface InstallOptions {
   progress?: Progress;
   /** Called as each client starts. */
   onClient?: (client: ClientName) => void;
-  /** The host whose pinned tools to use (tools.ts `toolHost`); default: this machine. */
+  /** The host that decides which clients can run (tools.ts `toolHost`); default: this machine. */
   host?: string;
 }
 
