@@ -24,14 +24,18 @@ test('README main job: binship release --local installs and runs both packages w
   assert.deepEqual(report.clients.map((c) => c.client), [...CLIENTS], 'one row per client, in order');
   // Every pinned tool has a build for this machine, so no client may be skipped here.
   assert.deepEqual(TOOL_NAMES.filter((t) => toolUnavailable(t)), []);
+  // Every row at once, so a failure lists every client that failed or warned.
+  const problems = report.clients.flatMap((client) => [
+    ...(client.status === 'ok' ? [] : [show(client)]),
+    // Nothing a user installing LeanSpec would be warned about (blocked or ignored install scripts).
+    ...client.warnings.map((warning) => `${client.label} warned users: ${warning}`),
+  ]);
+  assert.deepEqual(problems, []);
   for (const client of report.clients) {
-    assert.equal(client.status, 'ok', show(client));
     assert.deepEqual(client.runs.map((r) => [r.binary, r.ok, r.detail]), [
       ['lean-spec', true, `--version ${VERSION}, smoke ok`],
       ['leanspec-mcp', true, `--version ${VERSION}, smoke ok`],
     ], show(client));
-    // Nothing a user installing LeanSpec would be warned about (blocked or ignored install scripts).
-    assert.deepEqual(client.warnings, [], `${client.label} warned users`);
   }
   const label = (name: string) => report.clients.find((c) => c.client === name)?.label;
   assert.match(label('npm') ?? '', new RegExp(`^npm \\d+\\.\\d+\\.\\d+ \\(Node ${process.versions.node}\\)$`));
