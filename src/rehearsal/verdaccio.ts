@@ -57,10 +57,11 @@ export interface PackageRule {
 const OPEN_REGISTRY: Record<string, PackageRule> = { '**': { access: '$all', publish: '$authenticated' } };
 
 export async function startLocalRegistry(options: LocalRegistryOptions = {}): Promise<LocalRegistry> {
+  // First, so that a failed fetch leaves no registry home behind.
+  const verdaccio = await toolCommand('verdaccio', options.progress);
   const home = options.storageDir ? path.dirname(options.storageDir) : mkdtempSync(path.join(os.tmpdir(), 'binship-registry-'));
   const storageDir = options.storageDir ?? path.join(home, 'storage');
   mkdirSync(storageDir, { recursive: true });
-  const verdaccio = await toolCommand('verdaccio', options.progress);
   const port = options.port ?? (await freePort());
   const configFile = path.join(home, 'config.yaml');
   writeFileSync(
