@@ -17,7 +17,7 @@ import { collect } from '../src/collect.js';
 import { build } from '../src/build.js';
 import { pack } from '../src/npm/pack.js';
 import { publish } from '../src/npm/publish.js';
-import { startLocalRegistry } from '../src/npm/verdaccio.js';
+import { startLocalRegistry } from '../src/rehearsal/verdaccio.js';
 import { REPO_ROOT, scratch } from '../test/support/project.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 40);

@@ -3,6 +3,7 @@
 #   - Debian's Rust (rustc-web/cargo-web) with the ARM64 standard library, the ARM64 cross
 #     linker and C library, and qemu-user to run ARM64 binaries (see the README);
 #   - the npm packages (npm ci) and the compiled TypeScript (npm run build);
+#   - the pinned rehearsal tools (Verdaccio and the package managers) in .cache/rehearsal-tools;
 #   - the workflow linters the tests run (actionlint, zizmor, shellcheck), project-local.
 # Packages already present are not reinstalled, so re-running it is fast.
 set -euo pipefail
@@ -35,4 +36,5 @@ if ! "$node_current/bin/node" --version 2>/dev/null | grep -q "^v$node_current_v
   ln -sf "../node_modules/node-linux-$arch/bin/node" "$node_current/bin/node"
 fi
 npm run build --silent
+BINSHIP_TOOLS_DIR="$PWD/.cache/rehearsal-tools" node scripts/fetch-rehearsal-tools.js
 bash scripts/install-workflow-linters.sh

@@ -19,7 +19,7 @@ export interface InitOptions {
   configPath: string;
   /** The Cargo workspace directory (default: the config's directory). */
   workspaceDir?: string;
-  /** npm scope for the packages, e.g. `@leanspec`; without one, names are unscoped. */
+  /** npm scope for the packages, e.g. `@acme`; without one, names are unscoped. */
   scope?: string;
   repository?: string;
   toolchain?: string;

@@ -1,7 +1,8 @@
 // binship release --local: the whole pipeline on this machine, end to end —
 // build every local target -> collect -> verify -> pack -> publish to a throwaway registry
-// (or --registry) -> install the main packages back with npm, pnpm and Yarn -> run them.
-// Targets this machine cannot build are reported as skipped, with the reason.
+// (or --registry) -> install the main packages back with every client users have -> run them.
+// Targets this machine cannot build and clients it cannot run are reported as skipped, with the
+// reason. The registry server and the clients are fetched on first use (src/rehearsal/tools.ts).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -12,19 +13,19 @@ import { releaseVersion } from './cargo.js';
 import { collect } from './collect.js';
 import { platformPackageName, type ReleaseConfig } from './config/load.js';
 import { StepError, UsageError } from './errors.js';
-import { installAndRun, type InstallCheck, type InstallClient } from './npm/install-check.js';
 import { pack } from './npm/pack.js';
 import { publish, type PublishResult } from './npm/publish.js';
 import { displayRegistry } from './npm/registry.js';
-import { startLocalRegistry, type LocalRegistry } from './npm/verdaccio.js';
 import { hostTarget } from './host.js';
+import { installAndRun, type ClientCheck, type ClientName } from './rehearsal/clients.js';
+import { startLocalRegistry, type LocalRegistry } from './rehearsal/verdaccio.js';
 import { verify, type VerifyReport } from './verify/index.js';
 
 export interface ReleaseOptions {
   config: ReleaseConfig;
   /** Publish here instead of a throwaway Verdaccio (token from NODE_AUTH_TOKEN). */
   registry?: string;
-  clients?: InstallClient[];
+  clients?: readonly ClientName[];
   jobs?: number;
   onStep?: (step: string) => void;
 }
@@ -36,6 +37,7 @@ export interface ReleaseRow {
   sha256: string | null;
   verified: string;
   published: string;
+  /** On this host: how many clients installed it; elsewhere why not. */
   installed: string;
   ran: string;
 }
@@ -47,7 +49,8 @@ export interface ReleaseReport {
   builds: BuildResult[];
   verify: VerifyReport;
   publish: PublishResult;
-  installs: InstallCheck[];
+  /** One row per client (installers and one-shot runners): ok, failed or skipped with the reason. */
+  clients: ClientCheck[];
   ok: boolean;
 }
 
@@ -90,23 +93,25 @@ export async function releaseLocal(options: ReleaseOptions): Promise<ReleaseRepo
     const notPublished = published.rows.filter((r) => r.status === 'failed' || r.status === 'blocked');
     if (notPublished.length > 0) throw new StepError(notPublished.map((r) => `${r.name}@${r.version}: ${r.detail}`).join('\n'));
     step('install');
-    const installs = await installAndRun({
+    const clients = await installAndRun({
       registry: registryUrl,
       version,
       packages: config.binaries.map((b) => ({ name: b.package, binary: b.name, smoke: b.smoke })),
       workDir: scratch,
       clients: options.clients,
+      onClient: (client) => step(`install: ${client}`),
     });
-    const rows = reportRows(config, builds, verified, published, installs);
-    const ok = installs.every((i) => i.installed && i.runs.every((r) => r.ok));
-    return { version, registry: displayRegistry(registryUrl), rows, builds, verify: verified, publish: published, installs, ok };
+    const rows = reportRows(config, builds, verified, published, clients);
+    // A skipped client is reported with its reason; only a failed one fails the release.
+    const ok = clients.every((c) => c.status !== 'failed');
+    return { version, registry: displayRegistry(registryUrl), rows, builds, verify: verified, publish: published, clients, ok };
   } finally {
     await registry?.stop();
     rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-function reportRows(config: ReleaseConfig, builds: BuildResult[], verified: VerifyReport, published: PublishResult, installs: InstallCheck[]): ReleaseRow[] {
+function reportRows(config: ReleaseConfig, builds: BuildResult[], verified: VerifyReport, published: PublishResult, clients: ClientCheck[]): ReleaseRow[] {
   const host = hostTarget();
   const rows: ReleaseRow[] = [];
   for (const target of config.targets) {
@@ -121,7 +126,9 @@ function reportRows(config: ReleaseConfig, builds: BuildResult[], verified: Veri
       const platformPackage = platformPackageName(binary, target);
       const publishRow = published.rows.find((r) => r.name === platformPackage);
       const onHost = host?.platform === target.platform;
-      const clientRuns = installs.map((i) => ({ client: i.client, installed: i.installed, run: i.runs.find((r) => r.binary === binary.name) }));
+      const tried = clients.filter((c) => c.status !== 'skipped');
+      const installedBy = tried.filter((c) => c.detail === 'installed');
+      const ranBy = installedBy.filter((c) => c.runs.find((r) => r.binary === binary.name)?.ok);
       rows.push({
         platform: target.platform,
         binary: binary.name,
@@ -129,8 +136,8 @@ function reportRows(config: ReleaseConfig, builds: BuildResult[], verified: Veri
         sha256: file.sha256,
         verified: file.ok ? `ok (${file.ran})` : 'FAILED',
         published: publishRow?.status ?? '-',
-        installed: onHost ? clientRuns.map((c) => `${c.client}:${c.installed ? 'ok' : 'FAILED'}`).join(' ') : 'n/a (other platform)',
-        ran: onHost ? clientRuns.map((c) => `${c.client}:${c.run?.ok ? 'ok' : 'FAILED'}`).join(' ') : file.version ? `${file.ran} in verify` : '-',
+        installed: onHost ? `${installedBy.length}/${tried.length} clients` : 'n/a (other platform)',
+        ran: onHost ? `${ranBy.length}/${tried.length} clients` : file.version ? `${file.ran} in verify` : '-',
       });
     }
   }

@@ -105,7 +105,7 @@ export function targetForNode(platform: string, arch: string, libc?: Libc): Targ
   return TARGETS.find((t) => t.os === platform && t.cpu === arch && (t.os !== 'linux' || t.libc === (libc ?? 'glibc')));
 }
 
-/** File name of a binary for a target: `lean-spec` or `lean-spec.exe`. */
+/** File name of a binary for a target: `widget` or `widget.exe`. */
 export function binaryFileName(binary: string, target: Target): string {
   return `${binary}${target.exeSuffix}`;
 }

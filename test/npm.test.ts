@@ -1,5 +1,6 @@
 // Packing, publishing and installing LeanSpec for real: a Verdaccio registry on loopback, the
-// npm CLI publishing, npm/pnpm/Yarn installing, the official MCP SDK as the client.
+// npm CLI publishing and installing, the official MCP SDK as the client. (Every other client,
+// and `binship release --local`: clients.test.ts.)
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import { execa } from 'execa';
 import * as tar from 'tar';
 import { checkManifest, type PackageManifest } from '../src/npm/manifests.js';
 import { displayRegistry } from '../src/npm/registry.js';
-import { startLocalRegistry, type LocalRegistry } from '../src/npm/verdaccio.js';
+import { startLocalRegistry, type LocalRegistry } from '../src/rehearsal/verdaccio.js';
 import { redact } from '../src/redact.js';
 import { binship, distCopy, EXAMPLE_ROOT, REPO_ROOT, scratch, VERSION, writeConfig } from './support/project.js';
 import { startProxy } from './support/proxy.js';
@@ -511,18 +512,3 @@ async function waitUntil(condition: () => boolean, timeoutMs: number, message: s
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
-
-test('README main job: binship release --local builds, publishes to a throwaway registry, installs with npm, pnpm and Yarn, and runs', async () => {
-  const result = await binship(['release', '--local', '--json']);
-  assert.equal(result.exitCode, 0, result.stderr);
-  const report = JSON.parse(result.stdout) as { ok: boolean; installs: { client: string; installed: boolean; runs: { binary: string; ok: boolean }[] }[]; rows: { platform: string; binary: string; verified: string; published: string }[] };
-  assert.ok(report.ok);
-  assert.deepEqual(report.installs.map((i) => [i.client, i.installed, i.runs.map((r) => `${r.binary}:${r.ok}`).join(',')]), [
-    ['npm', true, 'lean-spec:true,leanspec-mcp:true'],
-    ['pnpm', true, 'lean-spec:true,leanspec-mcp:true'],
-    ['yarn', true, 'lean-spec:true,leanspec-mcp:true'],
-  ]);
-  assert.equal(report.rows.length, 16);
-  assert.equal(report.rows.filter((r) => r.published === 'published').length, 4);
-  assert.equal(report.rows.filter((r) => r.verified.startsWith('skipped:')).length, 12);
-});

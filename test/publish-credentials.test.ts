@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync,
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
-import { startLocalRegistry, type LocalRegistry } from '../src/npm/verdaccio.js';
+import { startLocalRegistry, type LocalRegistry } from '../src/rehearsal/verdaccio.js';
 import { ensureTool } from '../src/rehearsal/tools.js';
 import { binship, distCopy, REPO_ROOT, scratch, VERSION, writeConfig, EXAMPLE_ROOT } from './support/project.js';
 

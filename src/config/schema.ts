@@ -10,20 +10,20 @@ const targetNames = TARGETS.flatMap((t) => [t.triple, t.platform]);
 const npmName = z
   .string()
   .regex(/^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/, {
-    error: 'must be a valid npm package name (lowercase, optional @scope/, e.g. "@leanspec/mcp")',
+    error: 'must be a valid npm package name (lowercase, optional @scope/, e.g. "@acme/widget")',
   });
 
 const platformPattern = z
   .string()
   .refine((value) => value.includes('{platform}'), {
-    error: 'must contain "{platform}", e.g. "@leanspec/cli-{platform}"',
+    error: 'must contain "{platform}", e.g. "@acme/widget-{platform}"',
   })
   .refine((value) => npmName.safeParse(value.replace('{platform}', 'linux-x64')).success, {
-    error: 'must give a valid npm package name once {platform} is filled in, e.g. "@leanspec/cli-{platform}"',
+    error: 'must give a valid npm package name once {platform} is filled in, e.g. "@acme/widget-{platform}"',
   });
 
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, {
-  error: 'must be an environment variable name in UPPER_SNAKE_CASE, e.g. "LEANSPEC_BINARY_PATH"',
+  error: 'must be an environment variable name in UPPER_SNAKE_CASE, e.g. "WIDGET_BINARY_PATH"',
 });
 
 const size = z.union([
@@ -53,10 +53,10 @@ const smoke = z
 const binary = z.strictObject({
   name: z
     .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'must be a Cargo binary name such as "lean-spec"' })
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'must be a Cargo binary name such as "widget"' })
     .describe('The Cargo binary target name (the executable file name without .exe).'),
   crate: z.string().min(1).describe('The workspace package (crate) that defines the binary.'),
-  package: npmName.describe('The npm main package users install, e.g. "lean-spec".'),
+  package: npmName.describe('The npm main package users install, e.g. "widget" or "@acme/widget".'),
   platform_package: platformPattern.describe('Name pattern of the platform packages, with {platform}.'),
   description: z.string().min(1).describe('One line for the npm package descriptions.'),
   override_env: envName

@@ -12,7 +12,7 @@ export interface DistFile {
   platform: string;
   triple: string;
   binary: string;
-  /** Path relative to dist/, with `/`: `linux-x64/lean-spec`. */
+  /** Path relative to dist/, with `/`: `linux-x64/widget`. */
   path: string;
   size: number;
   sha256: string;

@@ -12,20 +12,20 @@ export interface LauncherPlatform {
   cpu: string;
   /** Linux only; omit for a binary that runs on either libc. */
   libc?: 'glibc' | 'musl';
-  /** The platform package, e.g. '@leanspec/cli-linux-x64'. */
+  /** The platform package, e.g. '@acme/widget-linux-x64'. */
   packageName: string;
-  /** File name of the binary inside the platform package's bin/, e.g. 'lean-spec' or 'lean-spec.exe'. */
+  /** File name of the binary inside the platform package's bin/, e.g. 'widget' or 'widget.exe'. */
   binaryFile: string;
 }
 
 export interface LauncherSpec {
-  /** Main package, e.g. 'lean-spec' or '@leanspec/mcp'. */
+  /** Main package, e.g. 'widget' or '@acme/widget'. */
   packageName: string;
   /** Exact release version (main and platform packages share it). */
   version: string;
   /** Command name; the launcher is bin/<binaryName>. */
   binaryName: string;
-  /** Env var that, when set, names the binary to run instead, e.g. 'LEANSPEC_BINARY_PATH'. */
+  /** Env var that, when set, names the binary to run instead, e.g. 'WIDGET_BINARY_PATH'. */
   overrideEnv: string;
   platforms: LauncherPlatform[];
 }

@@ -13,9 +13,9 @@ export interface RunOutcome {
 const SEMVER = /\b\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?\b/;
 
 /** Runs `<prefix> file --version` and compares the first semver it prints with `version`. */
-export async function checkReportedVersion(file: string, prefix: string[], version: string, cwd?: string): Promise<RunOutcome> {
+export async function checkReportedVersion(file: string, prefix: string[], version: string, cwd?: string, env?: Record<string, string>): Promise<RunOutcome> {
   const [command, ...args] = [...prefix, file, '--version'];
-  const result = await execa(command as string, args, { cwd, reject: false, timeout: 15_000, stdin: 'ignore' });
+  const result = await execa(command as string, args, { cwd, env, reject: false, timeout: 15_000, stdin: 'ignore' });
   if (result.failed) {
     return { reported: null, problems: [`${file}: \`--version\` failed (${describeFailure(result)}); the binary does not run on its own target`] };
   }
@@ -29,10 +29,11 @@ export async function checkReportedVersion(file: string, prefix: string[], versi
   return { reported, problems: [] };
 }
 
-export async function runSmoke(file: string, prefix: string[], smoke: SmokeSpec, cwd?: string): Promise<string[]> {
+export async function runSmoke(file: string, prefix: string[], smoke: SmokeSpec, cwd?: string, env?: Record<string, string>): Promise<string[]> {
   const [command, ...args] = [...prefix, file, ...smoke.args];
   const result = await execa(command as string, args, {
     cwd,
+    env,
     reject: false,
     timeout: smoke.timeoutMs,
     input: smoke.stdin ?? '',

@@ -15,6 +15,10 @@ export const EXAMPLE_CONFIG = path.join(EXAMPLE_ROOT, 'binship.toml');
 export const WORKSPACE = path.join(EXAMPLE_ROOT, 'rust');
 export const VERSION = /^version = "(.+)"$/m.exec(readFileSync(path.join(WORKSPACE, 'Cargo.toml'), 'utf8'))?.[1] as string;
 
+// The rehearsal tools (Verdaccio, the clients) that scripts/setup.sh fetched; binship processes
+// the tests start inherit it.
+process.env.BINSHIP_TOOLS_DIR ??= path.join(REPO_ROOT, '.cache', 'rehearsal-tools');
+
 export interface CliResult {
   exitCode: number;
   stdout: string;

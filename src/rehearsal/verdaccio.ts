@@ -1,16 +1,18 @@
 // A throwaway npm registry: Verdaccio on loopback with its own storage, no uplinks (nothing
-// is fetched from or sent to the public registry), and one user whose token publishes.
-// Used by `binship release --local` and by the tests; `stop()` ends it, `start` again on the
-// same storage brings the same packages back (the tests kill it mid-publish and restart it).
+// is fetched from or sent to the public registry, so a client can only get the packages
+// published here: the public registry may hold other packages of the same names), and one user
+// whose token publishes. Used by `binship release --local`, the tests and the benchmarks;
+// `stop()` ends it, `start` again on the same storage brings the same packages back (the tests
+// kill it mid-publish and restart it). Verdaccio itself is fetched on first use (tools.ts).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { StepError } from '../errors.js';
+import { toolCommand, type Progress } from './tools.js';
 
 export interface LocalRegistry {
   url: string;
@@ -34,6 +36,13 @@ export interface LocalRegistryOptions {
    * e.g. reads that need a login, as private registries do. Default: anyone reads, users publish.
    */
   packages?: Record<string, PackageRule>;
+  /**
+   * A registry the rules with `proxy: true` fetch what is not published here from (and cache).
+   * Only for benchmarks that install packages with real dependencies; the default is none.
+   */
+  upstream?: string;
+  /** Progress of fetching Verdaccio on first use; default: stderr. */
+  progress?: Progress;
 }
 
 export interface PackageRule {
@@ -41,13 +50,15 @@ export interface PackageRule {
   access: string;
   /** Who may publish (and unpublish). */
   publish: string;
+  /** Fetch versions not published here from `upstream`. */
+  proxy?: boolean;
 }
 
 const OPEN_REGISTRY: Record<string, PackageRule> = { '**': { access: '$all', publish: '$authenticated' } };
 
-const require = createRequire(import.meta.url);
-
 export async function startLocalRegistry(options: LocalRegistryOptions = {}): Promise<LocalRegistry> {
+  // First, so that a failed fetch leaves no registry home behind.
+  const verdaccio = await toolCommand('verdaccio', options.progress);
   const home = options.storageDir ? path.dirname(options.storageDir) : mkdtempSync(path.join(os.tmpdir(), 'binship-registry-'));
   const storageDir = options.storageDir ?? path.join(home, 'storage');
   mkdirSync(storageDir, { recursive: true });
@@ -61,13 +72,14 @@ export async function startLocalRegistry(options: LocalRegistryOptions = {}): Pr
       '  htpasswd:',
       `    file: ${JSON.stringify(path.join(home, 'htpasswd'))}`,
       '    max_users: 100',
-      'uplinks: {}',
+      ...(options.upstream ? ['uplinks:', '  upstream:', `    url: ${JSON.stringify(options.upstream)}`, '    timeout: 60s'] : ['uplinks: {}']),
       'packages:',
       ...Object.entries(options.packages ?? OPEN_REGISTRY).flatMap(([pattern, rule]) => [
         `  ${JSON.stringify(pattern)}:`,
         `    access: ${rule.access}`,
         `    publish: ${rule.publish}`,
         `    unpublish: ${rule.publish}`,
+        ...(rule.proxy && options.upstream ? ['    proxy: upstream'] : []),
       ]),
       'server:',
       '  keepAliveTimeout: 60',
@@ -76,9 +88,8 @@ export async function startLocalRegistry(options: LocalRegistryOptions = {}): Pr
       '',
     ].join('\n'),
   );
-  const bin = path.join(path.dirname(require.resolve('verdaccio/package.json')), 'bin', 'verdaccio');
   const log = openSync(path.join(home, 'verdaccio.log'), 'a');
-  const child = spawn(process.execPath, [bin, '--config', configFile, '--listen', `127.0.0.1:${port}`], {
+  const child = spawn(verdaccio.command, [...verdaccio.args, '--config', configFile, '--listen', `127.0.0.1:${port}`], {
     stdio: ['ignore', log, log],
     env: { ...process.env, NODE_ENV: 'production' },
   });
