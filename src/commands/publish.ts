@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { StepError } from '../errors.js';
 import { validateTag } from '../npm/dist-tag.js';
 import { publish, type PublishResult } from '../npm/publish.js';
+import { parseRegistryUrl } from '../npm/registry-url.js';
 import { redact } from '../redact.js';
 import { renderMarkdownTable, renderTable } from '../ui/table.js';
 import type { CliContext } from './context.js';
@@ -19,7 +20,8 @@ export function register(program: Command, context: CliContext): void {
     .option('--allow-tag-move-back', 'let the dist-tag move to a lower version than it points at (refused by default: a backport must not take latest)')
     .option('--json', 'print JSON')
     .action(async (dist: string | undefined, options: { registry?: string; tag?: string; dryRun?: boolean; provenance?: boolean; allowPartial?: boolean; allowTagMoveBack?: boolean; json?: boolean }) => {
-      if (options.tag) validateTag(options.tag);
+      if (options.tag !== undefined) validateTag(options.tag); // "" too: an empty tag is not "no tag"
+      if (options.registry !== undefined) parseRegistryUrl(options.registry);
       const result = await publish({ config: context.loadConfig(), distDir: dist, ...options });
       // result.registry and the details are credential-free already; redact() is the last guard.
       context.print(redact(options.json ? JSON.stringify(result, null, 2) : renderPublishTable(result, false)));
