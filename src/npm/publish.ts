@@ -25,7 +25,7 @@ import { binaryFileName, type Target } from '../targets.js';
 import { redact } from '../redact.js';
 import { verify } from '../verify/index.js';
 import { checkManifest, type PackageManifest } from './manifests.js';
-import { NPM_DIR, readPackIndex, type PackedPackage } from './pack.js';
+import { NPM_DIR, readPackIndex, requireVerifiedPack, type PackedPackage } from './pack.js';
 import {
   DEFAULT_REGISTRY, displayRegistry, normalizeRegistry, npmEnv, npmRegistryArgs, registryClient, RegistryAuthError,
   type PackageState, type RegistryClient,
@@ -73,6 +73,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   const distDir = path.resolve(options.distDir ?? config.distDir);
   const version = await releaseVersion(config);
   const tag = options.tag ?? defaultTag(version);
+  await requireVerifiedPack(distDir, config, { allowPartial: options.allowPartial });
   const packages = await checkBeforeUpload(config, distDir, version, options.allowPartial ?? false);
   const registry = normalizeRegistry(options.registry ?? (await npmConfiguredRegistry()));
   const shown = displayRegistry(registry);
