@@ -61,8 +61,7 @@ export async function collect(options: CollectOptions): Promise<DistManifest> {
   // Stage beside dist/, then swap: the old dist/ is moved aside before the new one takes its
   // place, so at no moment is a half-written directory called dist/. Both names are new
   // (mkdtemp), so nothing that was there before is touched.
-  mkdirSync(path.dirname(distDir), { recursive: true });
-  const staging = mkdtempSync(path.join(path.dirname(distDir), `.${path.basename(distDir)}.partial-`));
+  const staging = makeStaging(distDir);
   chmodSync(staging, 0o755); // mkdtemp makes it private; a dist/ is as readable as any output
   const previous = `${staging}-old`;
   try {
@@ -79,6 +78,16 @@ export async function collect(options: CollectOptions): Promise<DistManifest> {
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     throw error;
+  }
+}
+
+/** A new, empty directory beside dist/ (its name is new: nothing that was there is touched). */
+function makeStaging(distDir: string): string {
+  try {
+    mkdirSync(path.dirname(distDir), { recursive: true });
+    return mkdtempSync(path.join(path.dirname(distDir), `.${path.basename(distDir)}.partial-`));
+  } catch (error) {
+    throw new StepError(`${distDir}: cannot write there (${errorMessage(error)}); choose another --dist or fix the permissions`);
   }
 }
 

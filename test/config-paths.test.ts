@@ -21,6 +21,14 @@ test('a readme reached through a symbolic link that leaves the project is refuse
   assert.match(result.stderr, /^binship: error: binship\.toml: npm\.readme: "docs\/secret" leads out of the project through a symbolic link \(to .*secret\); use a real directory or file inside /m);
 });
 
+test('a workflow path through a .github that is a symbolic link out of the project is refused', async () => {
+  const dir = scratch();
+  symlinkSync(scratch('binship-outside-'), path.join(dir, '.github'));
+  const result = await binship(['-c', writeConfig(dir), 'workflow', '--check']);
+  assert.equal(result.exitCode, 2);
+  assert.match(result.stderr, /^binship: error: binship\.toml: workflow\.path: "\.github\/workflows\/rust-binaries\.yml" leads out of the project through a symbolic link/m);
+});
+
 test('pack copies no LICENSE that is a symbolic link out of the project, and a missing readme is one error line', async () => {
   const dir = scratch();
   const outside = scratch('binship-outside-');

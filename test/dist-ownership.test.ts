@@ -2,7 +2,7 @@
 // only when every entry there is in binship's record (.binship-owned.json), and then removes
 // exactly those entries.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { recordOwned, removeOwned } from '../src/dist/ownership.js';
@@ -16,7 +16,7 @@ test('collect --dist at a web app\'s public/ (it has a manifest.json) is refused
   writeFileSync(path.join(publicDir, 'icons', 'logo.svg'), '<svg/>');
   const result = await binship(['collect', '--dist', publicDir]);
   assert.equal(result.exitCode, 2, result.stdout);
-  assert.match(result.stderr, /public is not empty and binship has no record of writing it \(no \.binship-owned\.json\); binship collect replaces its directory, so move its contents elsewhere or choose another --dist/);
+  assert.match(result.stderr, /public is not empty and binship has no record of writing it \(no \.binship-owned\.json\); binship collect replaces its directory, so move its contents elsewhere or use another dist directory/);
   assert.deepEqual(readdirSync(publicDir, { recursive: true, encoding: 'utf8' }).sort(), ['icons', 'icons/logo.svg', 'index.html', 'manifest.json']);
   assert.deepEqual(readdirSync(path.dirname(publicDir)), ['public'], 'no staging directory left behind');
 });
@@ -46,9 +46,22 @@ test('collect refuses a dist that is a symbolic link; pack refuses an npm/ holdi
   const linked = await binship(['collect', '--dist', path.join(dir, 'dist')]);
   assert.equal(linked.exitCode, 2);
   assert.match(linked.stderr, /dist is a symbolic link; collect replaces the dist directory, so point dist \(or --dist\) at a real directory/);
+  const unwritable = await binship(['collect', '--dist', '/proc/self/dist']);
+  assert.equal(unwritable.exitCode, 1);
+  assert.match(unwritable.stderr, /^binship: error: \/proc\/self\/dist: cannot write there \(.*\); choose another --dist or fix the permissions$/);
 
   const dist = await distCopy();
   assert.equal((await binship(['pack', dist])).exitCode, 0);
+  // npm/ swapped for a link to somewhere else: pack would write there.
+  const npm = path.join(dist, 'npm');
+  renameSync(npm, `${npm}.real`);
+  symlinkSync(real, npm);
+  const redirected = await binship(['pack', dist]);
+  assert.equal(redirected.exitCode, 2);
+  assert.match(redirected.stderr, /npm\/: not a directory binship wrote \(a file or a symbolic link\); binship pack replaces it, so move it out of there first/);
+  assert.deepEqual(readdirSync(real), []);
+  rmSync(npm);
+  renameSync(`${npm}.real`, npm);
   writeFileSync(path.join(dist, 'npm', 'my-notes.md'), 'keep me');
   const packed = await binship(['pack', dist]);
   assert.equal(packed.exitCode, 2);
@@ -72,6 +85,14 @@ test('removeOwned deletes exactly the recorded entries; what appeared since stay
   recordOwned(clean, ['x/y']);
   assert.deepEqual(removeOwned(clean), []);
   assert.ok(!existsSync(clean));
+  // A record naming paths outside the directory deletes nothing there: only entries found inside count.
+  const victim = path.join(scratch(), 'victim');
+  writeFileSync(victim, 'keep');
+  const forged = path.join(scratch(), 'dist');
+  mkdirSync(forged);
+  writeFileSync(path.join(forged, '.binship-owned.json'), JSON.stringify({ schema: 1, paths: [path.relative(forged, victim), '../', '/'] }));
+  assert.deepEqual(removeOwned(forged), []);
+  assert.equal(readFileSync(victim, 'utf8'), 'keep');
   // A directory binship has no record for loses nothing.
   const foreign = path.join(scratch(), 'public');
   mkdirSync(foreign);

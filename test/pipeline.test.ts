@@ -278,7 +278,7 @@ test('collect refuses a dist directory that would wipe the project or a director
   writeFileSync(path.join(foreign, 'notes.txt'), 'keep me');
   const refused = await binship(['collect', '--dist', foreign]);
   assert.equal(refused.exitCode, 2);
-  assert.match(refused.stderr, /mine is not empty and binship has no record of writing it \(no \.binship-owned\.json\); binship collect replaces its directory, so move its contents elsewhere or choose another --dist/);
+  assert.match(refused.stderr, /mine is not empty and binship has no record of writing it \(no \.binship-owned\.json\); binship collect replaces its directory, so move its contents elsewhere or use another dist directory/);
   assert.equal(readFileSync(path.join(foreign, 'notes.txt'), 'utf8'), 'keep me');
   // A trailing slash names the same directory.
   const slashed = path.join(scratch(), 'dist');

@@ -2,7 +2,8 @@
 // files, the checksum files and the config; publish uploads only a pack of that verdict. Real
 // binaries, the real CLI; publish is refused before it contacts any registry.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { sha256File } from '../src/dist/checksums.js';
 import path from 'node:path';
 import { test } from 'node:test';
 import { regenerateChecksums, plant } from './support/dist.js';
@@ -164,6 +165,56 @@ test('damaged records are one error line each, never a stack trace', async () =>
   const record = await binship(['pack', packedDist]);
   assert.match(record.stderr, /verified\.json: malformed at the top level: .*; run binship verify again/);
   assertOneLineErrors(record);
+});
+
+test('a verdict naming a file outside dist/ packs nothing, and verify replaces no verified.json it did not write', async () => {
+  const dist = await distCopy();
+  const outside = path.join(scratch('binship-outside-'), 'secret');
+  writeFileSync(outside, 'token=abc');
+  // Manifest, SHA256SUMS and verdict all made to agree on ../<outside> in place of a binary.
+  const escape = path.relative(dist, outside);
+  const sha = await sha256File(outside);
+  for (const name of ['manifest.json', 'verified.json']) {
+    const file = path.join(dist, name);
+    const data = JSON.parse(readFileSync(file, 'utf8')) as { files: { path: string; sha256: string }[] };
+    Object.assign(data.files.find((f) => f.path === 'linux-x64/lean-spec')!, { path: escape, sha256: sha });
+    writeFileSync(file, JSON.stringify(data));
+  }
+  const sums = path.join(dist, 'SHA256SUMS');
+  writeFileSync(sums, readFileSync(sums, 'utf8').replace(/^[0-9a-f]{64}  linux-x64\/lean-spec$/m, `${sha}  ${escape}`));
+  const packed = await binship(['pack', dist]);
+  assert.equal(packed.exitCode, 1);
+  assert.match(packed.stderr, /verified\.json: ".*secret" is not a file binship collects for this config; run binship verify again/);
+  assert.equal(existsSync(path.join(dist, 'npm')), false);
+
+  const other = await distCopy();
+  writeFileSync(path.join(other, 'verified.json'), '{"mine": true}');
+  rmSync(path.join(other, '.binship-owned.json'));
+  const verified = await binship(['verify', other]);
+  assert.equal(verified.exitCode, 2);
+  assert.match(verified.stderr, /verified\.json: not written by binship; binship verify records its verdict there, so move that file out of /);
+  assert.equal(readFileSync(path.join(other, 'verified.json'), 'utf8'), '{"mine": true}');
+});
+
+test('collect --from keeps a build job\'s "must not ship" mark (a stand-in build) on the file', async () => {
+  const dir = scratch();
+  const artifact = path.join(dir, 'artifacts', 'binaries-linux-x64');
+  cpSync(await distCopy(), artifact, { recursive: true });
+  const record = path.join(artifact, 'verified.json');
+  const state = JSON.parse(readFileSync(record, 'utf8')) as { files: { path: string; mustNotShip: string[] }[] };
+  state.files.find((f) => f.path === 'linux-x64/lean-spec')!.mustNotShip = ['stand-in: built as x86_64-unknown-linux-musl'];
+  writeFileSync(record, JSON.stringify(state));
+  const dist = path.join(dir, 'dist');
+  const collected = await binship(['collect', '--from', path.join(dir, 'artifacts'), '--target', 'linux-x64', '--dist', dist]);
+  assert.equal(collected.exitCode, 0, collected.stderr);
+  const manifest = JSON.parse(readFileSync(path.join(dist, 'manifest.json'), 'utf8')) as { files: { path: string; notForRelease?: string }[] };
+  assert.deepEqual(manifest.files.map((f) => [f.path, f.notForRelease]), [['linux-x64/lean-spec', 'stand-in: built as x86_64-unknown-linux-musl'], ['linux-x64/leanspec-mcp', undefined]]);
+  // A damaged verdict in an artifact is one error line.
+  writeFileSync(record, '{"schema": 1');
+  const damaged = await binship(['collect', '--from', path.join(dir, 'artifacts'), '--target', 'linux-x64', '--dist', path.join(dir, 'dist2')]);
+  assert.equal(damaged.exitCode, 1);
+  assert.match(damaged.stderr, /binaries-linux-x64\/verified\.json: not valid JSON; the artifact is damaged, download it again or rebuild/);
+  assertOneLineErrors(damaged);
 });
 
 test('publish: an empty --tag and a --registry that is not a URL are usage errors', async () => {

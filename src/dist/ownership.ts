@@ -84,7 +84,7 @@ export function checkOwned(dir: string, what: string, under = ''): void {
   const owned = readOwned(dir);
   const shown = path.join(dir, under);
   if (!owned) {
-    throw new UsageError(`${shown} is not empty and binship has no record of writing it (no ${OWNED_FILE}); ${what} replaces its directory, so move its contents elsewhere or choose another --dist`);
+    throw new UsageError(`${shown} is not empty and binship has no record of writing it (no ${OWNED_FILE}); ${what} replaces its directory, so move its contents elsewhere or use another dist directory`);
   }
   const foreign = present.filter((entry) => !owned.has(entry));
   if (foreign.length > 0) {
@@ -135,9 +135,10 @@ function entriesUnder(dir: string, under: string): string[] {
   return existsDir(path.join(dir, under)) ? listEntries(dir, under).filter((entry) => !bookkeeping(entry)) : [];
 }
 
+// lstat of `dir/npm/` would follow a symbolic link named npm: always look at the entry itself.
 function existsAtAll(entry: string): boolean {
   try {
-    lstatSync(entry);
+    lstatSync(entry.replace(/[\\/]+$/, ''));
     return true;
   } catch {
     return false;
@@ -146,7 +147,7 @@ function existsAtAll(entry: string): boolean {
 
 function existsDir(dir: string): boolean {
   try {
-    return lstatSync(dir).isDirectory();
+    return lstatSync(dir.replace(/[\\/]+$/, '')).isDirectory();
   } catch {
     return false;
   }

@@ -14,10 +14,11 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { releaseVersion } from '../cargo.js';
 import type { ReleaseConfig, SmokeSpec } from '../config/load.js';
-import { StepError } from '../errors.js';
+import { StepError, UsageError } from '../errors.js';
+import { binaryFileName } from '../targets.js';
 import { renderSums, sha256File } from './checksums.js';
 import { MANIFEST_FILE, readManifest, SUMS_FILE } from './manifest.js';
-import { recordOwned } from './ownership.js';
+import { readOwned, recordOwned } from './ownership.js';
 import { canonicalJson, parseRecord, verifiedStateSchema, type FileRecord, type SmokeRecord, type VerifiedState, type VerifyConfigRecord } from './records.js';
 
 export const VERIFIED_FILE = 'verified.json';
@@ -49,9 +50,17 @@ export function writeVerifiedState(distDir: string, state: VerifiedState): void 
   recordOwned(distDir, [VERIFIED_FILE]);
 }
 
-/** A verify that is running, or failed, leaves no verdict behind. */
+/**
+ * A verify that is running, or failed, leaves no verdict behind. binship removes (and later
+ * replaces) only a verified.json it recorded writing: any other file of that name is refused.
+ */
 export function removeVerifiedState(distDir: string): void {
-  rmSync(path.join(distDir, VERIFIED_FILE), { force: true });
+  const file = path.join(distDir, VERIFIED_FILE);
+  if (readText(file) === undefined) return;
+  if (!readOwned(distDir)?.has(VERIFIED_FILE)) {
+    throw new UsageError(`${file}: not written by binship; binship verify records its verdict there, so move that file out of ${distDir}`);
+  }
+  rmSync(file, { force: true });
 }
 
 export interface VerifiedDist {
@@ -90,7 +99,16 @@ export async function requireVerifiedState(distDir: string, config: ReleaseConfi
   // The workflow attests every line of SHA256SUMS: it must still be exactly the verified files.
   const sumsFile = path.join(distDir, SUMS_FILE);
   if (readText(sumsFile) !== renderSums(state.files)) problems.push(`${sumsFile}: is not exactly the checksums of the verified files; run binship collect and verify again`);
+  const seen = new Set<string>();
   for (const record of state.files) {
+    // A record names only a file collect writes, once: `<platform>/<binary>[.exe]` of the config.
+    const target = config.targets.find((t) => t.platform === record.platform);
+    const expected = target && config.binaries.some((b) => b.name === record.binary) ? `${target.platform}/${binaryFileName(record.binary, target)}` : undefined;
+    if (record.path !== expected || (target?.triple !== record.triple && record.mustNotShip.length === 0) || seen.has(record.path)) {
+      problems.push(`${file}: ${JSON.stringify(record.path.slice(0, 80))} is not a file binship collects for this config; ${again}`);
+      continue;
+    }
+    seen.add(record.path);
     const binary = path.join(distDir, ...record.path.split('/'));
     const actual = await sha256File(binary).catch(() => null);
     if (actual !== record.sha256) problems.push(`${binary}: ${actual ? 'changed' : 'missing'} since verify accepted it; ${again}`);

@@ -65,9 +65,9 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
   const distDir = path.resolve(options.distDir ?? config.distDir);
   const version = await releaseVersion(config);
   const recording = options.run !== false;
+  const manifest = readManifest(distDir);
   // Whatever happens below, the verdict of an earlier verify no longer stands.
   if (recording) removeVerifiedState(distDir);
-  const manifest = readManifest(distDir);
   const problems: string[] = [];
   if (manifest.version !== version) {
     problems.push(`${path.join(distDir, MANIFEST_FILE)}: collected for version ${manifest.version} but the release is ${version} (${versionLocation(config)}); build and collect again`);
