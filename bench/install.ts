@@ -18,6 +18,7 @@ import { build } from '../src/build.js';
 import { pack } from '../src/npm/pack.js';
 import { publish } from '../src/npm/publish.js';
 import { startLocalRegistry } from '../src/rehearsal/verdaccio.js';
+import { verify } from '../src/verify/index.js';
 import { REPO_ROOT, scratch } from '../test/support/project.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 40);
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   const dist = path.join(scratch('binship-bench-'), 'dist');
   await build({ config, local: true });
   const manifest = await collect({ config, distDir: dist });
+  await verify({ config, distDir: dist }); // pack packs only what verify accepted
   const index = await pack({ config, distDir: dist });
   const version = manifest.version;
   const registry = await startLocalRegistry();

@@ -3,18 +3,25 @@
 //   dist/<platform>/<binary>[.exe].sha256   sha256sum format, relative to its own directory
 //   dist/SHA256SUMS                         every binary, `sha256sum -c` from dist/
 //   dist/manifest.json                      written last: version, commit, per-file facts
+//   dist/.binship-owned.json                every path binship wrote (src/dist/ownership.ts)
 // Sources: Cargo's target directory (after `binship build`), or a directory of downloaded CI
-// artifacts (which lost their exec bits and must prove their checksums survived the transfer).
-// Everything is written into a staging directory beside dist/ that then takes its place.
+// artifacts (which lost their exec bits and must prove their checksums survived the transfer;
+// what each build job's verify recorded about its files comes along, see src/dist/verified.ts).
+// Everything is written into a staging directory beside dist/ that then takes its place; the
+// dist/ it replaces must hold nothing binship did not write, and only that is deleted.
 
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { shippedBinaries } from './build.js';
 import { cargoMetadata, releaseVersion } from './cargo.js';
 import type { ReleaseConfig } from './config/load.js';
-import { checksumLine, parseChecksums, sha256File } from './dist/checksums.js';
+import { isWithin } from './config/paths.js';
+import { checksumLine, comparePaths, parseChecksums, renderSums, sha256File } from './dist/checksums.js';
 import { MANIFEST_FILE, SUMS_FILE, writeManifest, type DistFile, type DistManifest } from './dist/manifest.js';
+import { checkOwned, recordOwned, removeOwned } from './dist/ownership.js';
+import { parseRecord, verifiedStateSchema, type CarriedRecord } from './dist/records.js';
+import { VERIFIED_FILE } from './dist/verified.js';
 import { errorMessage, StepError, UsageError } from './errors.js';
 import { binaryFileName, type Target } from './targets.js';
 
@@ -37,6 +44,10 @@ interface Source {
   file: string;
   /** Checksum that travelled with an artifact, to be confirmed after the copy. */
   expectedSha256?: string;
+  /** What the build job's verify recorded about this file, if it came with the artifact. */
+  buildJob?: CarriedRecord;
+  /** Why it must not be packed (the build job's verify recorded it). */
+  notForRelease?: string;
 }
 
 export async function collect(options: CollectOptions): Promise<DistManifest> {
@@ -48,24 +59,35 @@ export async function collect(options: CollectOptions): Promise<DistManifest> {
     : await findCargoBinaries(config, options);
 
   // Stage beside dist/, then swap: the old dist/ is moved aside before the new one takes its
-  // place, so at no moment is a half-written directory called dist/.
-  const staging = path.join(path.dirname(distDir), `.${path.basename(distDir)}.partial-${process.pid}`);
-  const previous = path.join(path.dirname(distDir), `.${path.basename(distDir)}.old-${process.pid}`);
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
+  // place, so at no moment is a half-written directory called dist/. Both names are new
+  // (mkdtemp), so nothing that was there before is touched.
+  const staging = makeStaging(distDir);
+  chmodSync(staging, 0o755); // mkdtemp makes it private; a dist/ is as readable as any output
+  const previous = `${staging}-old`;
   try {
     const files: DistFile[] = [];
     for (const source of sources) files.push(await placeBinary(source, staging));
-    files.sort((a, b) => a.path.localeCompare(b.path));
-    writeFileSync(path.join(staging, SUMS_FILE), files.map((f) => checksumLine(f.sha256, f.path)).join(''));
+    files.sort((a, b) => comparePaths(a.path, b.path));
+    writeFileSync(path.join(staging, SUMS_FILE), renderSums(files));
     const manifest: DistManifest = { schema: 1, project: config.project.name, version, commit: await gitCommit(config.root), files };
     writeManifest(staging, manifest);
+    recordOwned(staging, [...files.flatMap((f) => [f.path, `${f.path}.sha256`]), SUMS_FILE, MANIFEST_FILE]);
     const leftover = swapIntoPlace(staging, distDir, previous);
     if (leftover) (options.onWarning ?? printWarning)(leftover);
     return manifest;
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     throw error;
+  }
+}
+
+/** A new, empty directory beside dist/ (its name is new: nothing that was there is touched). */
+function makeStaging(distDir: string): string {
+  try {
+    mkdirSync(path.dirname(distDir), { recursive: true });
+    return mkdtempSync(path.join(path.dirname(distDir), `.${path.basename(distDir)}.partial-`));
+  } catch (error) {
+    throw new StepError(`${distDir}: cannot write there (${errorMessage(error)}); choose another --dist or fix the permissions`);
   }
 }
 
@@ -76,7 +98,11 @@ export interface SwapFs {
 
 const realFs: SwapFs = {
   rename: renameSync,
-  remove: (dir) => rmSync(dir, { recursive: true, force: true }),
+  // Only what binship recorded writing; checkDistDir made sure that is everything.
+  remove: (dir) => {
+    const kept = removeOwned(dir);
+    if (kept.length > 0) throw new Error(`it holds ${kept.slice(0, 3).join(', ')}, which binship did not write`);
+  },
 };
 
 /**
@@ -120,30 +146,23 @@ function printWarning(message: string): void {
 
 /**
  * collect replaces dist/ wholesale, so it must never be pointed at something precious: not the
- * project, the workspace or one of their parents, and not a non-empty directory that no
- * collect wrote (no manifest.json).
+ * project, the workspace or one of their parents, not a symbolic link, and not a directory
+ * holding anything binship did not write (src/dist/ownership.ts).
  */
 function checkDistDir(distDir: string, config: ReleaseConfig): string {
   for (const precious of [config.root, config.cargo.workspaceDir]) {
-    if (isInside(precious, distDir)) {
+    if (isWithin(precious, distDir)) {
       throw new UsageError(`dist directory ${distDir} contains ${precious}; collect replaces it wholesale, so set dist (or --dist) to a directory of its own such as "dist"`);
     }
   }
-  if (existsSync(distDir) && readdirSync(distDir).length > 0 && !existsSync(path.join(distDir, MANIFEST_FILE))) {
-    throw new UsageError(`${distDir} is not empty and was not written by binship collect (no ${MANIFEST_FILE}); remove it or choose another --dist`);
+  if (existsSync(distDir) && lstatSync(distDir).isSymbolicLink()) {
+    throw new UsageError(`${distDir} is a symbolic link; collect replaces the dist directory, so point dist (or --dist) at a real directory`);
   }
+  if (existsSync(distDir) && !statSync(distDir).isDirectory()) {
+    throw new UsageError(`${distDir} is a file, not a directory; choose another --dist`);
+  }
+  checkOwned(distDir, 'binship collect');
   return distDir;
-}
-
-/**
- * Whether `dir` is `parent` or below it. A relative path that climbs out starts with a `..`
- * component; one that is absolute (Windows: another drive, `D:\x` seen from `C:\dist`) is outside
- * too. `paths` is a parameter so the Windows rules can be tested anywhere (path.win32).
- */
-export function isInside(dir: string, parent: string, paths: path.PlatformPath = path): boolean {
-  const relative = paths.relative(parent, dir);
-  const climbsOut = relative === '..' || relative.startsWith(`..${paths.sep}`);
-  return !climbsOut && !paths.isAbsolute(relative);
 }
 
 async function placeBinary(source: Source, staging: string): Promise<DistFile> {
@@ -160,7 +179,11 @@ async function placeBinary(source: Source, staging: string): Promise<DistFile> {
     );
   }
   writeFileSync(`${destination}.sha256`, checksumLine(sha256, fileName));
-  return { platform: source.target.platform, triple: source.target.triple, binary: source.binary, path: relative, size: statSync(destination).size, sha256 };
+  return {
+    platform: source.target.platform, triple: source.target.triple, binary: source.binary, path: relative, size: statSync(destination).size, sha256,
+    ...(source.notForRelease ? { notForRelease: source.notForRelease } : {}),
+    ...(source.buildJob ? { buildJob: source.buildJob } : {}),
+  };
 }
 
 async function findCargoBinaries(config: ReleaseConfig, options: CollectOptions): Promise<Source[]> {
@@ -198,6 +221,7 @@ function findArtifactBinaries(config: ReleaseConfig, root: string, only?: Target
     const target = byPlatform.get(path.basename(dir));
     if (!target) continue;
     const sums = readSums(path.join(path.dirname(dir), SUMS_FILE));
+    const verdict = readBuildJobVerdict(path.join(path.dirname(dir), VERIFIED_FILE));
     for (const binary of config.binaries) {
       const fileName = binaryFileName(binary.name, target);
       const file = path.join(dir, fileName);
@@ -214,7 +238,13 @@ function findArtifactBinaries(config: ReleaseConfig, root: string, only?: Target
       if (own && listed && own !== listed) {
         throw new StepError(`${file}: ${fileName}.sha256 and ${SUMS_FILE} disagree; the artifact is inconsistent, rebuild ${target.platform}`);
       }
-      sources.set(key, { target, binary: binary.name, file, expectedSha256: own ?? listed });
+      const expectedSha256 = own ?? listed;
+      // The build job's verdict on this file, bound to it by the checksum from the build runner.
+      const record = verdict?.files.find((f) => f.path === key && f.sha256 === expectedSha256);
+      const buildJob = verdict && record ? { binship: verdict.binship, version: verdict.version, file: record } : undefined;
+      // A file the build job marked as never to ship (a stand-in build) stays marked.
+      const notForRelease = record?.mustNotShip.join('; ') || undefined;
+      sources.set(key, { target, binary: binary.name, file, expectedSha256, ...(buildJob ? { buildJob } : {}), ...(notForRelease ? { notForRelease } : {}) });
     }
   }
   // A target ships whole or not at all: each one asked for with --target, and each one that
@@ -234,6 +264,14 @@ function checkComplete(config: ReleaseConfig, root: string, required: Target[], 
   const artifacts = platforms.map((p) => `binaries-${p}`).join(', ');
   const orDrop = requested ? `, or drop ${platforms.map((p) => `--target ${p}`).join(' ')}` : '';
   throw new StepError(`${root}: ${absent.map((m) => m.key).join(', ')} not found among the artifacts; download ${artifacts} completely from the build jobs${orDrop}`);
+}
+
+/** The verified.json a build job's verify wrote into its dist/ (uploaded with the artifact), if it came and is well-formed. */
+function readBuildJobVerdict(file: string) {
+  if (!existsSync(file)) return undefined;
+  const parsed = parseRecord(readFileSync(file, 'utf8'), verifiedStateSchema);
+  if ('problem' in parsed) throw new StepError(`${file}: ${parsed.problem}; the artifact is damaged, download it again or rebuild`);
+  return parsed.value;
 }
 
 function readSums(file: string): Map<string, string> {

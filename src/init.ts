@@ -11,6 +11,7 @@ import { cargoMetadata, checkWorkspace, hasWorkspaceVersion, releaseVersion, typ
 import { loadConfig, type ReleaseConfig } from './config/load.js';
 import { StepError, UsageError } from './errors.js';
 import { githubUrl } from './github.js';
+import { npmNameProblem } from './npm/package-name.js';
 import { discoverToolchains } from './host.js';
 import { TARGETS } from './targets.js';
 
@@ -112,7 +113,8 @@ function planBinary(pkg: CargoPackage, name: string, scope: string | undefined):
 
 function normalizeScope(scope: string): string {
   const value = scope.startsWith('@') ? scope : `@${scope}`;
-  if (!/^@[a-z0-9][a-z0-9._~-]*$/.test(value)) {
+  // A scope is valid when a package in it can be: npm's own rules (src/npm/package-name.ts).
+  if (value.includes('/') || npmNameProblem(`${value}/x`)) {
     throw new UsageError(`--scope ${scope}: not an npm scope; write e.g. --scope @acme (lowercase)`);
   }
   return value;

@@ -16,6 +16,7 @@ import { StepError, UsageError } from './errors.js';
 import { pack } from './npm/pack.js';
 import { publish, type PublishResult } from './npm/publish.js';
 import { displayRegistry } from './npm/registry.js';
+import { parseRegistryUrl } from './npm/registry-url.js';
 import { hostTarget } from './host.js';
 import { installAndRun, type ClientCheck, type ClientName } from './rehearsal/clients.js';
 import { startLocalRegistry, type LocalRegistry } from './rehearsal/verdaccio.js';
@@ -146,16 +147,7 @@ function reportRows(config: ReleaseConfig, builds: BuildResult[], verified: Veri
 
 /** Is `url` a registry on this machine? An IP literal in 127/8 or ::1, or localhost (not a DNS name like 127.example.com). */
 function isLoopback(url: string): boolean {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url); // not URL.parse: Node 20.17, which binship supports, lacks it
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || !/^https?:$/.test(parsed.protocol)) {
-    throw new UsageError(`--registry ${displayRegistry(url)}: not a URL; write e.g. http://127.0.0.1:4873/`);
-  }
-  const host = parsed.hostname;
+  const host = parseRegistryUrl(url).hostname;
   if (host === 'localhost' || host === '[::1]') return true;
   return net.isIPv4(host) && host.startsWith('127.');
 }

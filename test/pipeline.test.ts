@@ -4,7 +4,8 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, re
 import path from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
-import { isInside, swapIntoPlace, type SwapFs } from '../src/collect.js';
+import { swapIntoPlace, type SwapFs } from '../src/collect.js';
+import { isWithin as isInside } from '../src/config/paths.js';
 import { binship, EXAMPLE_ROOT, localDist, scratch, VERSION, WORKSPACE, writeConfig } from './support/project.js';
 
 test('doctor: linux-x64 builds and runs natively, linux-arm64 cross-builds and runs under qemu, the rest say where they build', async () => {
@@ -27,7 +28,7 @@ test('doctor and build respect a linker the project sets in its Cargo config', a
   cpSync(WORKSPACE, path.join(dir, 'rust'), { recursive: true, filter: (source) => source !== path.join(WORKSPACE, 'target') });
   mkdirSync(path.join(dir, 'rust', '.cargo'));
   writeFileSync(path.join(dir, 'rust', '.cargo', 'config.toml'), '[target.aarch64-unknown-linux-gnu]\nlinker = "aarch64-linux-gnu-gcc-from-config"\n');
-  const config = writeConfig(dir, (t) => t.replace(`workspace = ${JSON.stringify(WORKSPACE)}`, 'workspace = "rust"'));
+  const config = writeConfig(dir);
   const doctor = await binship(['--config', config, 'doctor', '--json']);
   const arm = (JSON.parse(doctor.stdout) as { platform: string; build: { ok: boolean; problem: string } }[]).find((r) => r.platform === 'linux-arm64')!;
   assert.equal(arm.build.ok, false);
@@ -47,7 +48,7 @@ test("doctor resolves a linker path from the Cargo config against the directory 
   cpSync(WORKSPACE, workspace, { recursive: true, filter: (source) => source !== path.join(WORKSPACE, 'target') });
   mkdirSync(path.join(workspace, '.cargo'));
   writeFileSync(path.join(workspace, '.cargo', 'config.toml'), '[target.aarch64-unknown-linux-gnu]\nlinker = "tools/cc.sh"\n');
-  const config = writeConfig(dir, (t) => t.replace(`workspace = ${JSON.stringify(WORKSPACE)}`, 'workspace = "rust"'));
+  const config = writeConfig(dir);
   const armBuild = async () => {
     const doctor = await binship(['--config', config, 'doctor', '--json'], { cwd: EXAMPLE_ROOT });
     return (JSON.parse(doctor.stdout) as { platform: string; build: { ok: boolean; problem: string | null } }[]).find((r) => r.platform === 'linux-arm64')!.build;
@@ -72,7 +73,7 @@ test("build keeps the project's target-specific rustflags and still remaps build
     path.join(dir, 'rust', '.cargo', 'config.toml'),
     `[target.'cfg(all(unix, target_arch = "x86_64"))']\nrustflags = ["-C", "link-arg=-Wl,-rpath,${probe}"]\n`,
   );
-  const config = writeConfig(dir, (t) => t.replace(`workspace = ${JSON.stringify(WORKSPACE)}`, 'workspace = "rust"'));
+  const config = writeConfig(dir);
   const built = await binship(['--config', config, 'build', '--target', 'linux-x64'], { cwd: dir });
   assert.equal(built.exitCode, 0, built.stderr);
   const dist = path.join(dir, 'dist');
@@ -117,8 +118,9 @@ test('collect: dist/<platform>/<binary> at 0755, .sha256 files and SHA256SUMS th
   assert.deepEqual(readdirSync(path.dirname(dist)), ['dist'], 'no staging directory left behind');
   const files = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(path.join(dist, f)).isFile()).sort();
   assert.deepEqual(files, [
-    'SHA256SUMS', 'linux-arm64/lean-spec', 'linux-arm64/lean-spec.sha256', 'linux-arm64/leanspec-mcp', 'linux-arm64/leanspec-mcp.sha256',
+    '.binship-owned.json', 'SHA256SUMS', 'linux-arm64/lean-spec', 'linux-arm64/lean-spec.sha256', 'linux-arm64/leanspec-mcp', 'linux-arm64/leanspec-mcp.sha256',
     'linux-x64/lean-spec', 'linux-x64/lean-spec.sha256', 'linux-x64/leanspec-mcp', 'linux-x64/leanspec-mcp.sha256', 'manifest.json',
+    'verified.json', // localDist() verified it
   ]);
 });
 
@@ -192,7 +194,7 @@ test('build: a cargo failure is reported with its first error line and the fix',
   cpSync(WORKSPACE, workspace, { recursive: true, filter: (source) => path.basename(source) !== 'target' });
   const manifest = path.join(workspace, 'crates', 'leanspec-cli', 'Cargo.toml');
   writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('[dependencies]', '[dependencies]\nitoa = "1"'));
-  const config = writeConfig(dir, (t) => t.replace(`workspace = ${JSON.stringify(WORKSPACE)}`, 'workspace = "rust"'));
+  const config = writeConfig(dir);
   const result = await binship(['--config', config, 'build', '--target', 'linux-x64']);
   assert.equal(result.exitCode, 1);
   assert.match(result.stderr, /build of linux-x64 failed: error: .*(lock file|--locked).*; fix: run cargo update .* and commit Cargo\.lock \(log: .*linux-x64\.log\)/);
@@ -276,7 +278,7 @@ test('collect refuses a dist directory that would wipe the project or a director
   writeFileSync(path.join(foreign, 'notes.txt'), 'keep me');
   const refused = await binship(['collect', '--dist', foreign]);
   assert.equal(refused.exitCode, 2);
-  assert.match(refused.stderr, /mine is not empty and was not written by binship collect \(no manifest\.json\); remove it or choose another --dist/);
+  assert.match(refused.stderr, /mine is not empty and binship has no record of writing it \(no \.binship-owned\.json\); binship collect replaces its directory, so move its contents elsewhere or use another dist directory/);
   assert.equal(readFileSync(path.join(foreign, 'notes.txt'), 'utf8'), 'keep me');
   // A trailing slash names the same directory.
   const slashed = path.join(scratch(), 'dist');
@@ -299,7 +301,7 @@ test('a Cargo.toml that is not valid TOML is a usage error naming the file, line
   const dir = scratch();
   mkdirSync(path.join(dir, 'rust'));
   writeFileSync(path.join(dir, 'rust', 'Cargo.toml'), '[workspace]\nmembers = ["a"]\n\n[workspace.package]\nversion = "1.2.3\n');
-  const config = writeConfig(dir, (t) => t.replace(`workspace = ${JSON.stringify(WORKSPACE)}`, 'workspace = "rust"'));
+  const config = writeConfig(dir);
   const result = await binship(['--config', config, 'version']);
   assert.equal(result.exitCode, 2, result.stderr);
   assert.equal(result.stderr, `binship: error: ${path.join(dir, 'rust', 'Cargo.toml')}:5:17: invalid TOML (control characters are not allowed in strings); fix the TOML at that line`);

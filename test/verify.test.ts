@@ -5,37 +5,12 @@ import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { sha256File } from '../src/dist/checksums.js';
 import type { BinaryInfo } from '../src/inspect/index.js';
 import { resolveTarget } from '../src/targets.js';
 import { checkIdentity, checkNoBuildPaths } from '../src/verify/checks.js';
+import { plant, regenerateChecksums } from './support/dist.js';
 import { platformBinary } from './support/platform-binaries.js';
 import { binship, distCopy, scratch, VERSION, WORKSPACE, writeConfig } from './support/project.js';
-
-interface ManifestFile { platform: string; triple: string; binary: string; path: string; size: number; sha256: string }
-
-/** Rewrites .sha256, SHA256SUMS and manifest.json so they agree with the files now in dist/. */
-async function regenerateChecksums(dist: string, edit?: (files: ManifestFile[]) => void): Promise<void> {
-  const manifestFile = path.join(dist, 'manifest.json');
-  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { files: ManifestFile[] };
-  edit?.(manifest.files);
-  for (const f of manifest.files) {
-    const full = path.join(dist, f.path);
-    f.sha256 = await sha256File(full);
-    f.size = readFileSync(full).length;
-    writeFileSync(`${full}.sha256`, `${f.sha256}  ${path.basename(f.path)}\n`);
-  }
-  writeFileSync(path.join(dist, 'SHA256SUMS'), manifest.files.map((f) => `${f.sha256}  ${f.path}\n`).join(''));
-  writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
-}
-
-async function plant(dist: string, relative: string, source: string): Promise<string> {
-  const file = path.join(dist, relative);
-  copyFileSync(source, file);
-  chmodSync(file, 0o755);
-  await regenerateChecksums(dist);
-  return file;
-}
 
 async function refused(dist: string, pattern: RegExp, args: string[] = [], config?: string): Promise<string> {
   const result = await binship([...(config ? ['--config', config] : []), 'verify', dist, ...args]);

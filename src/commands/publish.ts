@@ -47,7 +47,7 @@ export function register(program: Command, context: CliContext): void {
     .option('--json', 'print JSON')
     .addHelpText('after', CREDENTIALS_HELP)
     .action(async (dist: string | undefined, options: PublishFlags) => {
-      if (options.tag) validateTag(options.tag);
+      if (options.tag !== undefined) validateTag(options.tag); // "" too: an empty tag is not "no tag"
       if (options.auth && !options.preflight) throw new UsageError('--auth goes with --preflight; publish itself uses the credentials it finds (see binship publish --help)');
       if (options.preflight && (dist || options.dryRun || options.provenance || options.allowPartial)) {
         throw new UsageError('--preflight plans a full release from binship.toml alone: drop the dist argument and --dry-run/--provenance/--allow-partial');

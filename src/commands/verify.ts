@@ -11,7 +11,7 @@ export function register(program: Command, context: CliContext): void {
     .command('verify [dist]')
     .description('check every binary in dist/: checksums, format/CPU/libc, glibc floor, exec bit, size, version, smoke run')
     .option('--require-all', 'fail unless every configured binary x target is present (use before publishing)')
-    .option('--no-run', 'skip running the binaries (version and smoke checks)')
+    .option('--no-run', 'skip running the binaries (version and smoke checks); records no verdict for pack')
     .option('--reproducible', 'instead: build the local targets twice from two directories and compare hashes')
     .option('--json', 'print JSON')
     .action(async (dist: string | undefined, options: { requireAll?: boolean; run: boolean; reproducible?: boolean; json?: boolean }) => {

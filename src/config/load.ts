@@ -8,7 +8,8 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { resolveTarget, type Target } from '../targets.js';
-import { configSchema, type RawConfig } from './schema.js';
+import { projectPath } from './paths.js';
+import { configSchema, overrideEnvOf, sizeInBytes, type RawConfig } from './schema.js';
 
 export const CONFIG_FILE = 'binship.toml';
 
@@ -42,6 +43,7 @@ export interface ReleaseConfig {
   targets: Target[];
   verify: { maxSizeBytes: number; glibcFloor: string };
   distDir: string;
+  /** `readme`: as written in the config, relative to `root` (read it with readProjectFile). */
   npm: { nodeEngine: string; access: 'public' | 'restricted'; readme?: string };
   workflow: { path: string; environment: string; nodeVersion: string; npmVersion: string; install: string; command: string };
 }
@@ -88,11 +90,18 @@ function resolveConfig(raw: RawConfig, file: string): ReleaseConfig {
     }
     targets.push(target);
   });
+  // Every path of the config goes through the one resolver (src/config/paths.ts). The README is
+  // checked again when pack reads it (it may not exist yet); dist and the workflow are written
+  // to, so a symbolic link may not take them out of the project.
+  const inProject = (value: string, field: string, rule?: { project?: boolean }) => withLabel(label, () => projectPath(root, value, field, rule));
+  if (raw.npm.readme !== undefined) inProject(raw.npm.readme, 'npm.readme');
+  inProject(raw.workflow.path, 'workflow.path');
   return {
     configPath: file,
     root,
     project: raw.project,
     cargo: {
+      // Lexically inside (the workflow builds it from the checkout); binship only reads there.
       workspaceDir: path.resolve(root, raw.cargo.workspace),
       versionSource: raw.cargo.version_source,
       toolchain: raw.cargo.toolchain,
@@ -103,7 +112,7 @@ function resolveConfig(raw: RawConfig, file: string): ReleaseConfig {
       package: b.package,
       platformPackage: b.platform_package,
       description: b.description,
-      overrideEnv: b.override_env ?? `${b.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_BINARY_PATH`,
+      overrideEnv: overrideEnvOf(b),
       smoke: b.smoke && {
         args: b.smoke.args,
         stdin: b.smoke.stdin,
@@ -113,8 +122,8 @@ function resolveConfig(raw: RawConfig, file: string): ReleaseConfig {
       },
     })),
     targets,
-    verify: { maxSizeBytes: parseSize(raw.verify.max_size), glibcFloor: raw.verify.glibc_floor },
-    distDir: path.resolve(root, raw.dist),
+    verify: { maxSizeBytes: sizeInBytes(raw.verify.max_size), glibcFloor: raw.verify.glibc_floor },
+    distDir: inProject(raw.dist, 'dist'),
     npm: { nodeEngine: raw.npm.node_engine, access: raw.npm.access, readme: raw.npm.readme },
     workflow: {
       path: raw.workflow.path,
@@ -132,14 +141,14 @@ export function platformPackageName(binary: BinaryConfig, target: Target): strin
   return binary.platformPackage.replace('{platform}', target.platform);
 }
 
-const UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
-
-export function parseSize(value: number | string): number {
-  if (typeof value === 'number') return value;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$/.exec(value);
-  const unit = match?.[2] && UNITS[match[2]];
-  if (!match?.[1] || !unit) throw new UsageError(`invalid size "${value}": write e.g. "10MB"`);
-  return Math.round(Number(match[1]) * unit);
+/** Runs `resolve`, putting the config file's name in front of a usage error it throws. */
+function withLabel<T>(label: string, resolve: () => T): T {
+  try {
+    return resolve();
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(`${label}: ${error.message}`);
+    throw error;
+  }
 }
 
 function formatIssue(issue: z.core.$ZodIssue, data: unknown): string {

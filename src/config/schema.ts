@@ -3,38 +3,93 @@
 
 import semver from 'semver';
 import { z } from 'zod';
+import { npmNameProblem } from '../npm/package-name.js';
 import { TARGETS } from '../targets.js';
+import { projectPathProblem, type PathRule } from './paths.js';
 
 const targetNames = TARGETS.flatMap((t) => [t.triple, t.platform]);
 
-const npmName = z
-  .string()
-  .regex(/^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/, {
-    error: 'must be a valid npm package name (lowercase, optional @scope/, e.g. "@acme/widget")',
+/** A string that passes `problem` (which returns why not), reported as `must ...: <why>`. */
+function checked(problem: (value: string) => string | undefined, must: string) {
+  return z.string().superRefine((value, ctx) => {
+    const why = problem(value);
+    if (why !== undefined) ctx.addIssue({ code: 'custom', message: `${must}${why ? ` (${why})` : ''}` });
   });
+}
 
-const platformPattern = z
+const npmName = checked(npmNameProblem, 'must be a name npm accepts for a new package, e.g. "@acme/widget"');
+
+/** Every platform package name the pattern gives, for every target binship knows (not only those listed). */
+export function platformPackageNames(pattern: string): string[] {
+  return TARGETS.map((t) => pattern.replace('{platform}', t.platform));
+}
+
+const platformPattern = checked(
+  (value) => (value.includes('{platform}') ? platformPackageNames(value).map(npmNameProblem).find(Boolean) : ''),
+  'must contain "{platform}" and give a name npm accepts for every platform, e.g. "@acme/widget-{platform}"',
+);
+
+/**
+ * The launcher runs whatever path the override variable holds, so it must be a variable of its
+ * own: one no system or tool sets. Every such name ends in _BINARY_PATH or _BINARY (none of
+ * PATH, HOME, LD_PRELOAD, NODE_OPTIONS... does), outside the prefixes npm and Yarn read
+ * wholesale as their configuration (Windows matches names without regard to case).
+ */
+export function overrideEnvProblem(name: string): string | undefined {
+  if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) return 'not UPPER_SNAKE_CASE';
+  if (!/_BINARY(_PATH)?$/.test(name)) return 'it does not end in _BINARY_PATH or _BINARY, so it could be a variable users already set for something else';
+  if (/^(NPM_CONFIG_|YARN_)/.test(name)) return 'npm or Yarn read every variable with that prefix as their configuration';
+  return undefined;
+}
+
+const OVERRIDE_ENV_RULE = 'must be a variable of its own, e.g. "WIDGET_BINARY_PATH"';
+
+/** The override variable of a binary: its own, or NAME_BINARY_PATH from the binary name. */
+export function overrideEnvOf(binary: { name: string; override_env?: string }): string {
+  return binary.override_env ?? `${binary.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_BINARY_PATH`;
+}
+
+/** A path from the config, checked as written (docs/config.md says which may be what). */
+function projectPathField(rule: PathRule = {}) {
+  return checked((value) => projectPathProblem(value, rule), 'must be a path inside the project');
+}
+
+/**
+ * Rust's standard library needs glibc 2.17 or newer; 2.44 (August 2026) is the newest glibc
+ * release. A floor outside that range is one no toolchain can build for or no system has.
+ * Raise GLIBC_NEWEST_MINOR when glibc releases (February and August).
+ */
+const GLIBC_OLDEST_MINOR = 17;
+const GLIBC_NEWEST_MINOR = 44;
+
+const glibcFloor = z
   .string()
-  .refine((value) => value.includes('{platform}'), {
-    error: 'must contain "{platform}", e.g. "@acme/widget-{platform}"',
-  })
-  .refine((value) => npmName.safeParse(value.replace('{platform}', 'linux-x64')).success, {
-    error: 'must give a valid npm package name once {platform} is filled in, e.g. "@acme/widget-{platform}"',
-  });
+  .regex(/^2\.(0|[1-9]\d*)$/, { error: 'must be a glibc version such as "2.34"', abort: true })
+  .refine((value) => {
+    const minor = Number(value.split('.')[1]);
+    return minor >= GLIBC_OLDEST_MINOR && minor <= GLIBC_NEWEST_MINOR;
+  }, { error: `must be a glibc version from 2.${GLIBC_OLDEST_MINOR} (the oldest Rust supports) to 2.${GLIBC_NEWEST_MINOR} (the newest release), such as "2.34"` });
 
-const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, {
-  error: 'must be an environment variable name in UPPER_SNAKE_CASE, e.g. "WIDGET_BINARY_PATH"',
-});
+const SIZE_UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+const SIZE_TEXT = /^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)\s*$/;
 
-const size = z.union([
-  z.number().int().positive(),
-  z
-    .string()
-    .regex(/^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|KiB|MiB|GiB)\s*$/, {
-      error: 'must be a size such as "10MB", "8MiB" or a number of bytes',
-    })
-    .refine((value) => !(Number.parseFloat(value) <= 0), { error: 'must be larger than 0, e.g. "10MB"' }), // NaN: the regex reports it
-]);
+/** Bytes of a size from the config (`"10MB"`, `"8MiB"` or a number of bytes), whole bytes rounded down. */
+export function sizeInBytes(value: number | string): number {
+  if (typeof value === 'number') return value;
+  const match = SIZE_TEXT.exec(value);
+  return match ? Math.floor(Number(match[1]) * (SIZE_UNITS[match[2] as string] as number)) : Number.NaN;
+}
+
+const size = z
+  .union([
+    z.number().int().positive(),
+    z.string().regex(SIZE_TEXT, { error: 'must be a size such as "10MB", "8MiB" or a number of bytes' }),
+  ])
+  .refine((value) => !(sizeInBytes(value) < 1), { error: 'must be at least 1 byte, e.g. "10MB"' }) // NaN: the regex reports it
+  .refine((value) => !(sizeInBytes(value) > Number.MAX_SAFE_INTEGER), { error: 'is larger than any file; write e.g. "10MB"' });
+
+/** Node's timers hold at most 2^31-1 ms (about 24.8 days); a longer timeout would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const smoke = z
   .strictObject({
@@ -46,7 +101,13 @@ const smoke = z
       .describe('A regular expression the standard output must match.')
       .refine((value) => value === undefined || isRegExp(value), { error: 'must be a valid regular expression' }),
     expect_exit: z.number().int().min(0).max(255).default(0).describe('Exit code the smoke run must end with.'),
-    timeout_ms: z.number().int().positive().default(10_000).describe('How long the smoke run may take.'),
+    timeout_ms: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_TIMER_MS, { error: `must be at most ${MAX_TIMER_MS} ms (what a timer holds)` })
+      .default(10_000)
+      .describe('How long the smoke run may take, in milliseconds.'),
   })
   .describe('A quick run that proves the binary works, done wherever the host can run it.');
 
@@ -59,7 +120,7 @@ const binary = z.strictObject({
   package: npmName.describe('The npm main package users install, e.g. "widget" or "@acme/widget".'),
   platform_package: platformPattern.describe('Name pattern of the platform packages, with {platform}.'),
   description: z.string().min(1).describe('One line for the npm package descriptions.'),
-  override_env: envName
+  override_env: checked(overrideEnvProblem, OVERRIDE_ENV_RULE)
     .optional()
     .describe('Environment variable that makes the launcher run another binary (default: NAME_BINARY_PATH).'),
   smoke: smoke.optional(),
@@ -77,11 +138,11 @@ export const configSchema = z
         })
         .describe('GitHub repository URL; npm provenance requires it to match the publishing repository.'),
       license: z.string().min(1).describe('SPDX license of the published packages.'),
-      homepage: z.string().url().optional(),
+      homepage: z.httpUrl({ error: 'must be an http(s) URL, e.g. "https://acme.dev/widget"' }).optional().describe('Homepage of the packages (http or https).'),
     }),
     cargo: z
       .strictObject({
-        workspace: z.string().default('.').describe('Directory of the Cargo workspace, relative to this file.'),
+        workspace: projectPathField({ project: true }).default('.').describe('Directory of the Cargo workspace, relative to this file and inside its directory.'),
         version_source: z
           .string()
           .regex(/^(workspace|crate:[A-Za-z0-9_-]+)$/, {
@@ -107,14 +168,12 @@ export const configSchema = z
     verify: z
       .strictObject({
         max_size: size.default('10MB').describe('Largest allowed binary.'),
-        glibc_floor: z
-          .string()
-          .regex(/^2\.\d+$/, { error: 'must be a glibc version such as "2.34"' })
+        glibc_floor: glibcFloor
           .default('2.34')
           .describe('Highest GLIBC_x.y symbol version a Linux glibc binary may require.'),
       })
       .default({ max_size: '10MB', glibc_floor: '2.34' }),
-    dist: z.string().default('dist').describe('Output directory for collected binaries and packages.'),
+    dist: projectPathField().default('dist').describe('Output directory for collected binaries and packages, inside the project.'),
     npm: z
       .strictObject({
         node_engine: z
@@ -123,7 +182,7 @@ export const configSchema = z
           .default('>=18')
           .describe('engines.node of the main packages.'),
         access: z.enum(['public', 'restricted']).default('public'),
-        readme: z.string().optional().describe('README file copied into every main package.'),
+        readme: projectPathField().optional().describe('README file copied into every main package, inside the project.'),
       })
       .default({ node_engine: '>=18', access: 'public' }),
     workflow: z
@@ -165,21 +224,29 @@ export const configSchema = z
       }),
   })
   .superRefine((config, ctx) => {
-    const seen = new Map<string, string>();
+    // Names that must be unique across all binaries. Binary and variable names are compared
+    // without case (Windows and macOS file systems, Windows environments); every package name
+    // a binary gives, main or platform (for every target binship knows), is one namespace.
+    const owners = new Map<string, string>();
+    const claim = (key: string, owner: string, at: (string | number)[], shown: string): boolean => {
+      const previous = owners.get(key);
+      if (previous) ctx.addIssue({ code: 'custom', path: at, message: `"${shown}" is already used by ${previous}; each binary needs its own` });
+      else owners.set(key, owner);
+      return !previous;
+    };
     config.binaries.forEach((b, i) => {
-      const fields = [['name', b.name], ['package', b.package], ['platform_package', b.platform_package], ['override_env', b.override_env]] as const;
-      for (const [field, value] of fields) {
-        if (value === undefined) continue;
-        const key = `${field}:${value}`;
-        if (seen.has(key)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['binaries', i, field],
-            message: `"${value}" is already used by ${seen.get(key)}; each binary needs its own`,
-          });
-        }
-        seen.set(key, `binaries[${i}]`);
+      const at = (field: string) => ['binaries', i, field];
+      claim(`name:${b.name.toLowerCase()}`, `binaries[${i}].name`, at('name'), b.name);
+      claim(`package:${b.package}`, `binaries[${i}].package`, at('package'), b.package);
+      if (b.platform_package.includes('{platform}')) {
+        const names = platformPackageNames(b.platform_package);
+        // One message per field is enough: stop at the first name that is taken.
+        TARGETS.every((t, j) => claim(`package:${names[j]}`, `binaries[${i}].platform_package (${t.platform})`, at('platform_package'), names[j] as string));
       }
+      const env = overrideEnvOf(b);
+      const problem = b.override_env === undefined ? overrideEnvProblem(env) : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', path: at('override_env'), message: `the default "${env}" (from the binary name) is not usable (${problem}); set override_env to a name of its own such as "MYTOOL_BINARY_PATH"` });
+      claim(`env:${env.toUpperCase()}`, `binaries[${i}].override_env`, at('override_env'), env);
     });
   });
 

@@ -4,6 +4,7 @@
 // replaces the one marked spec literal in each with the JSON of the spec.
 
 import { readFileSync } from 'node:fs';
+import { npmNameProblem } from './package-name.js';
 
 export interface LauncherPlatform {
   /** process.platform name: 'darwin', 'linux', 'win32', ... */
@@ -48,7 +49,6 @@ function template(file: 'launcher.js' | 'install.js'): string {
   return text;
 }
 
-const PACKAGE_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
 const VERSION = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -57,7 +57,7 @@ const PLATFORM_WORD = /^[a-z0-9_]+$/;
 /** Throws if the spec could produce a broken or ambiguous launcher. */
 export function validateLauncherSpec(spec: LauncherSpec): void {
   const problems: string[] = [];
-  if (!PACKAGE_NAME.test(spec.packageName)) problems.push(`packageName ${JSON.stringify(spec.packageName)} is not a valid npm package name`);
+  if (npmNameProblem(spec.packageName)) problems.push(`packageName ${JSON.stringify(spec.packageName)} is not a valid npm package name`);
   if (!VERSION.test(spec.version)) problems.push(`version ${JSON.stringify(spec.version)} is not an exact semver version`);
   if (!FILE_NAME.test(spec.binaryName)) problems.push(`binaryName ${JSON.stringify(spec.binaryName)} must be a plain file name`);
   if (!ENV_NAME.test(spec.overrideEnv)) problems.push(`overrideEnv ${JSON.stringify(spec.overrideEnv)} is not a valid environment variable name`);
@@ -71,7 +71,7 @@ export function validateLauncherSpec(spec: LauncherSpec): void {
       if (p.libc !== 'glibc' && p.libc !== 'musl') problems.push(`${where}.libc must be 'glibc' or 'musl'`);
       if (p.os !== 'linux') problems.push(`${where}.libc is only meaningful for os 'linux'`);
     }
-    if (!PACKAGE_NAME.test(p.packageName)) problems.push(`${where}.packageName ${JSON.stringify(p.packageName)} is not a valid npm package name`);
+    if (npmNameProblem(p.packageName)) problems.push(`${where}.packageName ${JSON.stringify(p.packageName)} is not a valid npm package name`);
     if (p.packageName === spec.packageName) problems.push(`${where}.packageName must differ from the main package`);
     if (!FILE_NAME.test(p.binaryFile)) problems.push(`${where}.binaryFile ${JSON.stringify(p.binaryFile)} must be a plain file name`);
     const key = `${p.os}-${p.cpu}-${p.libc ?? ''}`;

@@ -10,7 +10,7 @@
 // version-manager wrappers) silently drops it and every upload fails with ENEEDAUTH.
 
 import { execa, type Result } from 'execa';
-import { UsageError } from '../errors.js';
+import { parseRegistryUrl } from './registry-url.js';
 
 export const TOKEN_VARIABLE = 'BINSHIP_NPM_TOKEN';
 export const DEFAULT_REGISTRY = 'https://registry.npmjs.org/';
@@ -25,16 +25,7 @@ export function normalizeRegistry(url: string): string {
  */
 export async function resolveRegistry(flag: string | undefined): Promise<string> {
   const value = flag ?? (await configuredRegistry());
-  let protocol: string | undefined;
-  try {
-    protocol = new URL(value).protocol;
-  } catch {
-    protocol = undefined;
-  }
-  if (protocol !== 'http:' && protocol !== 'https:') {
-    const where = flag === undefined ? "npm's configured registry (npm config get registry)" : '--registry';
-    throw new UsageError(`${where} "${value.replace(/\/\/[^/@\s]*@/, '//')}" is not an http(s) URL; give the registry's URL, e.g. ${DEFAULT_REGISTRY}`);
-  }
+  parseRegistryUrl(value, flag === undefined ? "npm's configured registry (npm config get registry)" : '--registry');
   return normalizeRegistry(value);
 }
 

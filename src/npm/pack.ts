@@ -1,19 +1,26 @@
 // binship pack: turns a verified dist/ into npm packages under dist/npm/:
 //   dist/npm/<dir>/            the package contents (inspectable)
 //   dist/npm/<name>-<ver>.tgz  the tarball that gets published
-//   dist/npm/packages.json     index: every tarball with its integrity, platform packages first
+//   dist/npm/packages.json     index: every tarball with its integrity, platform packages first,
+//                              and the verdict (dist/verified.json) it was packed from
+// It packs only what the last verify accepted, while that verdict still matches the files and
+// the config (src/dist/verified.ts); publish uploads only a pack of the verdict in place.
 // Tarballs are deterministic (sorted entries, fixed mtime, fixed modes): binaries are 0755
 // inside the tarball whatever file system they came from, so the exec bit cannot be lost.
 
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tar from 'tar';
+import { z } from 'zod';
 import { releaseVersion } from '../cargo.js';
 import { platformPackageName, type BinaryConfig, type ReleaseConfig } from '../config/load.js';
-import { readManifest } from '../dist/manifest.js';
+import { readProjectFile } from '../config/paths.js';
+import { sha256File } from '../dist/checksums.js';
+import { checkOwned, listEntries, recordOwned, removeOwned } from '../dist/ownership.js';
+import { parseRecord } from '../dist/records.js';
+import { requireVerifiedState, VERIFIED_FILE } from '../dist/verified.js';
 import { StepError } from '../errors.js';
 import { binaryFileName, findTarget, type Target } from '../targets.js';
-import { verify } from '../verify/index.js';
 import { renderInstallScript, renderLauncher, type LauncherSpec } from './launcher.js';
 import { checkManifest, mainManifest, npmLibc, platformManifest, type PackageManifest } from './manifests.js';
 import { tarballIntegrity } from './tarball.js';
@@ -21,23 +28,30 @@ import { tarballIntegrity } from './tarball.js';
 export const NPM_DIR = 'npm';
 export const PACKAGES_INDEX = 'packages.json';
 
-export interface PackedPackage {
-  name: string;
-  version: string;
-  kind: 'platform' | 'main';
+const packedPackageSchema = z.strictObject({
+  name: z.string(),
+  version: z.string(),
+  kind: z.enum(['platform', 'main']),
   /** For a main package, its platform packages; for a platform package, its main package. */
-  related: string[];
+  related: z.array(z.string()),
   /** Tarball path relative to dist/npm/. */
-  tarball: string;
+  tarball: z.string().regex(/^[^/\\]+\.tgz$/),
   /** `sha512-<base64>`, as the registry reports in dist.integrity. */
-  integrity: string;
-  size: number;
-}
+  integrity: z.string(),
+  size: z.number().int().nonnegative(),
+});
 
-export interface PackIndex {
-  version: string;
-  packages: PackedPackage[];
-}
+const packIndexSchema = z.strictObject({
+  version: z.string(),
+  /** sha256 of the dist/verified.json this was packed from. */
+  verified: z.string(),
+  packages: z.array(packedPackageSchema),
+  /** Verified files that were not packed, and why (e.g. stand-in builds). */
+  leftOut: z.array(z.strictObject({ path: z.string(), reasons: z.array(z.string()) })),
+});
+
+export type PackedPackage = z.infer<typeof packedPackageSchema>;
+export type PackIndex = z.infer<typeof packIndexSchema>;
 
 /** Fixed mtime for every entry, as npm uses: reproducible, and zip tools reject epoch 0. */
 const TAR_MTIME = new Date('1985-10-26T08:15:00.000Z');
@@ -46,18 +60,21 @@ export async function pack(options: { config: ReleaseConfig; distDir?: string })
   const { config } = options;
   const distDir = path.resolve(options.distDir ?? config.distDir);
   const version = await releaseVersion(config);
-  // Pack only what verify accepts: checksums, format/CPU, modes (running is verify's own job).
-  const report = await verify({ config, distDir, run: false });
-  const problems = [...report.files.flatMap((f) => f.problems), ...report.problems];
-  if (problems.length > 0) throw new StepError(`${distDir} does not verify, nothing was packed:\n${problems.join('\n')}`);
+  // Pack only what verify accepted, and only while that still holds.
+  const verified = await requireVerifiedState(distDir, config).catch((error: Error) => {
+    throw new StepError(`nothing was packed: ${distDir} is not as binship verify accepted it:\n${error.message}`);
+  });
+  const readme = mainReadmeFile(config);
+  const license = readProjectFile(config.root, 'LICENSE', 'LICENSE', true);
 
-  const manifest = readManifest(distDir);
   const npmDir = path.join(distDir, NPM_DIR);
-  rmSync(npmDir, { recursive: true, force: true });
+  checkOwned(distDir, 'binship pack', `${NPM_DIR}/`);
+  removeOwned(distDir, `${NPM_DIR}/`);
   mkdirSync(npmDir, { recursive: true });
   const packages: PackedPackage[] = [];
+  const stage = (pkg: PackageManifest, text: string | Buffer) => stagePackage(npmDir, pkg, text, license);
   for (const binary of config.binaries) {
-    const files = manifest.files.filter((f) => f.binary === binary.name);
+    const files = verified.shippable.filter((f) => f.binary === binary.name);
     const platformNames: string[] = [];
     const targets: Target[] = [];
     for (const file of files) {
@@ -66,23 +83,49 @@ export async function pack(options: { config: ReleaseConfig; distDir?: string })
       targets.push(target);
       const pkg = platformManifest(config, binary, target, version);
       const binaryFile = binaryFileName(binary.name, target);
-      const dir = stagePackage(npmDir, pkg, config, platformReadme(pkg, binary));
+      const dir = stage(pkg, platformReadme(pkg, binary));
       mkdirSync(path.join(dir, 'bin'));
       copyFileSync(path.join(distDir, file.path), path.join(dir, 'bin', binaryFile));
+      // The bytes packed are the bytes verified, even if dist/ changed a moment ago.
+      if ((await sha256File(path.join(dir, 'bin', binaryFile))) !== file.sha256) {
+        throw new StepError(`${path.join(distDir, file.path)}: changed while being packed; run binship verify and binship pack again`);
+      }
       packages.push(await tarball(npmDir, dir, pkg, 'platform', [binary.package], new Set([`bin/${binaryFile}`])));
       platformNames.push(pkg.name);
     }
     const pkg = mainManifest(config, binary, version, targets);
-    const dir = stagePackage(npmDir, pkg, config, mainReadme(config, binary, targets));
+    const dir = stage(pkg, readme ?? mainReadme(config, binary, targets));
     const spec = launcherSpec(binary, version, targets, config.targets);
     mkdirSync(path.join(dir, 'bin'));
     writeFileSync(path.join(dir, 'bin', binary.name), renderLauncher(spec));
     writeFileSync(path.join(dir, 'install.js'), renderInstallScript(spec));
     packages.push(await tarball(npmDir, dir, pkg, 'main', platformNames, new Set([`bin/${binary.name}`])));
   }
-  const index: PackIndex = { version, packages };
+  const leftOut = verified.leftOut.map((f) => ({ path: f.path, reasons: f.mustNotShip }));
+  const index: PackIndex = { version, verified: verified.digest, packages, leftOut };
   writeFileSync(path.join(npmDir, PACKAGES_INDEX), `${JSON.stringify(index, null, 2)}\n`);
+  recordOwned(distDir, listEntries(distDir, `${NPM_DIR}/`));
   return index;
+}
+
+/**
+ * publish's gate: the pack index was made from the verdict in dist/ now, and that verdict
+ * still holds (src/dist/verified.ts). A full release (no allowPartial) also needs the verdict
+ * of verify --require-all: every binary of every target there, each run on its own target.
+ */
+export async function requireVerifiedPack(distDir: string, config: ReleaseConfig, options: { allowPartial?: boolean } = {}): Promise<void> {
+  const refuse = (problem: string) => new StepError(`nothing was uploaded: ${problem}`);
+  const verified = await requireVerifiedState(distDir, config).catch((error: Error) => {
+    throw refuse(`${distDir} is not as binship verify accepted it:\n${error.message}`);
+  });
+  const index = readPackIndex(distDir);
+  const indexFile = path.join(distDir, NPM_DIR, PACKAGES_INDEX);
+  if (index.verified !== verified.digest) {
+    throw refuse(`${indexFile} was packed from another verify than the ${VERIFIED_FILE} now in ${distDir}; run binship pack again`);
+  }
+  if (!options.allowPartial && !verified.state.requireAll) {
+    throw refuse(`${path.join(distDir, VERIFIED_FILE)}: verified without --require-all; a full release needs binship verify --require-all (every binary of every target, each run on its target), or pass --allow-partial for a test release`);
+  }
 }
 
 /** `targets`: the platforms packed now; `shipped`: every configured target (decides each `libc`). */
@@ -103,14 +146,13 @@ export function launcherSpec(binary: BinaryConfig, version: string, targets: rea
   };
 }
 
-function stagePackage(npmDir: string, pkg: PackageManifest, config: ReleaseConfig, readme: string): string {
+function stagePackage(npmDir: string, pkg: PackageManifest, readme: string | Buffer, license: Buffer | undefined): string {
   checkManifest(pkg);
   const dir = path.join(npmDir, pkg.name.replace(/^@/, '').replace('/', '-'));
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   writeFileSync(path.join(dir, 'README.md'), readme);
-  const license = path.join(config.root, 'LICENSE');
-  if (existsSync(license)) copyFileSync(license, path.join(dir, 'LICENSE'));
+  if (license) writeFileSync(path.join(dir, 'LICENSE'), license);
   return dir;
 }
 
@@ -152,15 +194,21 @@ async function tarball(
 export function readPackIndex(distDir: string): PackIndex {
   const file = path.join(distDir, NPM_DIR, PACKAGES_INDEX);
   if (!existsSync(file)) throw new StepError(`${file}: missing; run binship pack first`);
-  return JSON.parse(readFileSync(file, 'utf8')) as PackIndex;
+  const parsed = parseRecord(readFileSync(file, 'utf8'), packIndexSchema);
+  if ('problem' in parsed) throw new StepError(`${file}: ${parsed.problem}; run binship pack again`);
+  return parsed.value;
 }
 
 function platformReadme(pkg: PackageManifest, binary: BinaryConfig): string {
   return `# ${pkg.name}\n\nThe ${pkg.os?.[0]}-${pkg.cpu?.[0]}${pkg.libc ? ` (${pkg.libc[0]})` : ''} binary of \`${binary.name}\`. Do not install this package directly: install [\`${binary.package}\`](https://www.npmjs.com/package/${binary.package}), which picks the right platform package for you.\n`;
 }
 
+/** The configured README of the main packages: a regular file inside the project (src/config/paths.ts). */
+function mainReadmeFile(config: ReleaseConfig): Buffer | undefined {
+  return config.npm.readme === undefined ? undefined : readProjectFile(config.root, config.npm.readme, 'npm.readme');
+}
+
 function mainReadme(config: ReleaseConfig, binary: BinaryConfig, targets: readonly Target[]): string {
-  if (config.npm.readme) return readFileSync(path.resolve(config.root, config.npm.readme), 'utf8');
   const platforms = targets.map((t) => `\`${t.platform}\``).join(', ');
   return [
     `# ${binary.package}`,

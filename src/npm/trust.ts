@@ -1,5 +1,5 @@
 // binship trust: the npm trusted-publisher set-up for every package of the release (each
-// platform package and each main package: 2 binaries x 8 targets + 2 = 18 for LeanSpec), as the
+// platform package and each main package: 2 binaries x 8 targets + 2 = 18 packages), as the
 // exact `npm trust github …` commands, or run them.
 //
 // What npm needs (npm >= 11.15): the package must exist (a new one is published once with a

@@ -7,10 +7,12 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { remappedPaths } from '../build.js';
 import { releaseVersion, versionLocation } from '../cargo.js';
-import type { ReleaseConfig } from '../config/load.js';
-import { parseChecksums, sha256File } from '../dist/checksums.js';
+import type { ReleaseConfig, SmokeSpec } from '../config/load.js';
+import { checksumLine, parseChecksums, renderSums, sha256File } from '../dist/checksums.js';
 import { MANIFEST_FILE, readManifest, SUMS_FILE, type DistFile } from '../dist/manifest.js';
-import { targetCapabilities, type RunCapability } from '../host.js';
+import { canonicalJson, NOT_RUN, type FileRecord, type RunRecord } from '../dist/records.js';
+import { binshipVersion, removeVerifiedState, smokeRecord, verifyConfigOf, writeVerifiedState } from '../dist/verified.js';
+import { hostTarget, targetCapabilities, type RunCapability } from '../host.js';
 import { inspectFile, InspectError } from '../inspect/index.js';
 import { binaryFileName, findTarget } from '../targets.js';
 import { checkExecutable, checkIdentity, checkNoBuildPaths, checkSize, describeBinary, describeUnreadable } from './checks.js';
@@ -25,10 +27,15 @@ export interface VerifiedFile {
   /** What the file is, e.g. "ELF arm64 glibc". */
   found: string;
   glibc: string | null;
+  triple: string;
   /** Version the binary reported, or null where it could not run here. */
   version: string | null;
   /** How it was run: native, qemu, or why not. */
   ran: string;
+  /** The same, as recorded in dist/verified.json. */
+  run: RunRecord;
+  /** Why it must not be packed although it verified (from the manifest, e.g. a stand-in build). */
+  mustNotShip: string[];
   ok: boolean;
   problems: string[];
 }
@@ -46,7 +53,10 @@ export interface VerifyOptions {
   config: ReleaseConfig;
   distDir?: string;
   requireAll?: boolean;
-  /** Run the binaries where the host can (default true). */
+  /**
+   * Run the binaries where the host can (default true). Only a verify that runs them records
+   * its verdict (dist/verified.json) for pack; one with run: false leaves the record as it is.
+   */
   run?: boolean;
 }
 
@@ -54,20 +64,39 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
   const { config } = options;
   const distDir = path.resolve(options.distDir ?? config.distDir);
   const version = await releaseVersion(config);
+  const recording = options.run !== false;
   const manifest = readManifest(distDir);
+  // Whatever happens below, the verdict of an earlier verify no longer stands.
+  if (recording) removeVerifiedState(distDir);
   const problems: string[] = [];
   if (manifest.version !== version) {
     problems.push(`${path.join(distDir, MANIFEST_FILE)}: collected for version ${manifest.version} but the release is ${version} (${versionLocation(config)}); build and collect again`);
   }
-  const sums = readSumsFile(distDir, problems);
+  const sums = readSumsFile(distDir, manifest.files, problems);
   const runners = new Map((await targetCapabilities(config.targets)).map((c) => [c.target.platform, c.run]));
   const files: VerifiedFile[] = [];
+  const seen = new Set<string>();
   for (const entry of manifest.files) {
-    files.push(await verifyFile(entry, { config, distDir, version, sums, run: options.run !== false ? runners.get(entry.platform) : undefined }));
+    if (seen.has(entry.path)) {
+      problems.push(`${path.join(distDir, MANIFEST_FILE)}: lists ${entry.path} twice; run binship collect again`);
+      continue;
+    }
+    seen.add(entry.path);
+    files.push(await verifyFile(entry, { config, distDir, version, sums, run: recording ? runners.get(entry.platform) : undefined }));
   }
   problems.push(...findUnlistedFiles(distDir, manifest.files));
-  if (options.requireAll) problems.push(...findMissing(config, manifest.files, distDir));
-  return { distDir, version, files, problems, ok: problems.length === 0 && files.every((f) => f.ok) };
+  // Without running (run: false) there is no verdict on running to require.
+  if (options.requireAll) problems.push(...findMissing(config, manifest.files, distDir), ...(recording ? findNeverRun(files, distDir) : []));
+  const report = { distDir, version, files, problems, ok: problems.length === 0 && files.every((f) => f.ok) };
+  if (recording && report.ok) {
+    writeVerifiedState(distDir, { schema: 1, binship: binshipVersion(), version, requireAll: options.requireAll === true, config: verifyConfigOf(config), files: files.map(fileRecord) });
+  }
+  return report;
+}
+
+function fileRecord(file: VerifiedFile): FileRecord {
+  const { path: relative, platform, binary, size, sha256, run, mustNotShip } = file;
+  return { path: relative, platform, triple: file.triple, binary, sha256, size, run, mustNotShip };
 }
 
 interface FileContext {
@@ -82,8 +111,9 @@ async function verifyFile(entry: DistFile, context: FileContext): Promise<Verifi
   const file = path.join(context.distDir, entry.path);
   const shown = displayPath(file);
   const result: VerifiedFile = {
-    path: entry.path, platform: entry.platform, binary: entry.binary, size: entry.size, sha256: entry.sha256,
-    found: '-', glibc: null, version: null, ran: 'no', ok: false, problems: [],
+    path: entry.path, platform: entry.platform, triple: entry.triple, binary: entry.binary, size: entry.size, sha256: entry.sha256,
+    found: '-', glibc: null, version: null, ran: 'no', run: notRun('not checked'), mustNotShip: entry.notForRelease ? [entry.notForRelease] : [],
+    ok: false, problems: [],
   };
   const problems = result.problems;
   if (!context.config.targets.some((t) => t.platform === entry.platform) && findTarget(entry.platform)) {
@@ -117,15 +147,28 @@ async function verifyFile(entry: DistFile, context: FileContext): Promise<Verifi
   problems.push(...checkExecutable(shown, target), ...checkSize(shown, result.size, context.config.verify));
   problems.push(...checkNoBuildPaths(shown, file, remappedPaths(context.config.cargo.workspaceDir)));
   // Running a binary that already failed a check proves nothing and may run the wrong thing.
-  if (problems.length === 0) await runChecks(result, file, binaryConfig.smoke, context);
+  if (problems.length === 0) await runChecks(result, file, entry, binaryConfig.smoke, context);
   result.ok = problems.length === 0;
   return result;
 }
 
-async function runChecks(result: VerifiedFile, file: string, smoke: ReleaseConfig['binaries'][number]['smoke'], context: FileContext): Promise<void> {
+function notRun(reason: string): RunRecord {
+  return { how: NOT_RUN, reason, host: null, carried: false, reportedVersion: null, smoke: null };
+}
+
+async function runChecks(result: VerifiedFile, file: string, entry: DistFile, smoke: SmokeSpec | undefined, context: FileContext): Promise<void> {
   const run = context.run;
   if (!run?.ok) {
+    const carried = run ? carriedRun(entry, result.sha256, smoke, context.version) : undefined;
+    if (carried) {
+      // This host cannot run it, but the CI job that built it did, on its own runner.
+      result.run = carried;
+      result.version = carried.reportedVersion;
+      result.ran = `${carried.how} (build job)`;
+      return;
+    }
     result.ran = run ? `no (${run.problem})` : 'no (--no-run)';
+    result.run = notRun(run ? (run.problem ?? 'this host cannot run it') : '--no-run');
     return;
   }
   result.ran = run.how ?? 'native';
@@ -133,14 +176,31 @@ async function runChecks(result: VerifiedFile, file: string, smoke: ReleaseConfi
   result.version = outcome.reported;
   result.problems.push(...outcome.problems);
   if (smoke && outcome.problems.length === 0) result.problems.push(...(await runSmoke(file, run.prefix, smoke)));
+  result.run = { how: result.ran, host: hostTarget()?.platform ?? `${process.platform}-${process.arch}`, carried: false, reportedVersion: outcome.reported, smoke: smokeRecord(smoke) };
+}
+
+/**
+ * The run checks the CI build job's verify recorded for this very file (collect --from carries
+ * them in the manifest), when they hold here: the same bytes, binship, release version and
+ * smoke command, and the binary actually ran there.
+ */
+function carriedRun(entry: DistFile, sha256: string, smoke: SmokeSpec | undefined, version: string): RunRecord | undefined {
+  const carried = entry.buildJob;
+  if (!carried) return undefined;
+  const { file, binship } = carried;
+  const holds = file.sha256 === sha256 && file.path === entry.path && binship === binshipVersion() && carried.version === version
+    && file.run.how !== NOT_RUN && file.run.reportedVersion === version
+    && canonicalJson(file.run.smoke) === canonicalJson(smokeRecord(smoke));
+  return holds ? { ...file.run, carried: true } : undefined;
 }
 
 function checkChecksums(shown: string, file: string, actual: string, entry: DistFile, sums: Map<string, string>): string[] {
   const problems: string[] = [];
   const fix = 'the file changed after collect; rebuild and run binship collect again';
   if (actual !== entry.sha256) problems.push(`${shown}: sha256 ${actual} does not match manifest.json (${entry.sha256}); ${fix}`);
-  const own = existsSync(`${file}.sha256`) ? parseChecksums(readFileSync(`${file}.sha256`, 'utf8')).get(path.basename(file)) : undefined;
-  if (own === undefined) problems.push(`${shown}.sha256: missing or malformed; run binship collect again`);
+  const ownText = existsSync(`${file}.sha256`) ? readFileSync(`${file}.sha256`, 'utf8') : undefined;
+  const own = ownText === undefined ? undefined : parseChecksums(ownText).get(path.basename(file));
+  if (own === undefined || ownText !== checksumLine(own, path.basename(file))) problems.push(`${shown}.sha256: missing, malformed or with other lines; run binship collect again`);
   else if (own !== actual) problems.push(`${shown}: sha256 ${actual} does not match ${path.basename(file)}.sha256 (${own}); ${fix}`);
   const listed = sums.get(entry.path);
   if (listed === undefined) problems.push(`${shown}: not listed in ${SUMS_FILE}; run binship collect again`);
@@ -148,13 +208,25 @@ function checkChecksums(shown: string, file: string, actual: string, entry: Dist
   return problems;
 }
 
-function readSumsFile(distDir: string, problems: string[]): Map<string, string> {
+/**
+ * SHA256SUMS must be exactly what collect writes for the manifest: the workflow attests every
+ * line of it, so a line the manifest does not have (`../../etc/passwd`) must not pass.
+ */
+function readSumsFile(distDir: string, listed: DistFile[], problems: string[]): Map<string, string> {
   const file = path.join(distDir, SUMS_FILE);
   if (!existsSync(file)) {
     problems.push(`${file}: missing; run binship collect again`);
     return new Map();
   }
-  return parseChecksums(readFileSync(file, 'utf8'));
+  const text = readFileSync(file, 'utf8');
+  if (text !== renderSums(listed)) {
+    const known = new Set(listed.map((f) => f.path));
+    const lines = text.split('\n').filter((line) => line !== '');
+    const extra = lines.map((line) => /^[0-9a-f]{64} [ *](.+)$/.exec(line)?.[1] ?? line).filter((name) => !known.has(name));
+    const detail = extra.length > 0 ? `lists ${extra.slice(0, 3).map((name) => JSON.stringify(name.slice(0, 80))).join(', ')}, not in ${MANIFEST_FILE}` : `is not exactly the checksums of ${MANIFEST_FILE}`;
+    problems.push(`${file}: ${detail}; run binship collect again`);
+  }
+  return parseChecksums(text);
 }
 
 /** A binary dropped into dist/<platform>/ by hand would otherwise ship unchecked. */
@@ -180,6 +252,13 @@ function findMissing(config: ReleaseConfig, listed: DistFile[], distDir: string)
       .filter((p) => !present.has(p))
       .map((p) => `${path.join(distDir, p)}: missing (--require-all); build ${target.platform} (runner ${target.runner}) and collect it, e.g. binship collect --from <downloaded artifacts>`),
   );
+}
+
+/** A release ships only binaries that ran on their own target: here, or on their CI build runner. */
+function findNeverRun(files: VerifiedFile[], distDir: string): string[] {
+  return files
+    .filter((f) => f.ok && f.run.how === NOT_RUN)
+    .map((f) => `${path.join(distDir, f.path)}: never run on ${f.platform} (here: ${f.run.reason}), so its version and smoke run are unchecked (--require-all); verify it where it runs (the workflow's build job does, and collect --from carries that verdict) or on a ${f.platform} machine`);
 }
 
 /** Relative to the working directory when inside it, absolute otherwise (no ../../tmp/...). */

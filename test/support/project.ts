@@ -1,7 +1,7 @@
 // Shared test helpers: run the real binship CLI, make throwaway configs and dist/ copies, and
 // build LeanSpec once per test file (cargo makes the repeat a no-op).
 
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,11 +44,13 @@ export function scratch(prefix = 'binship-test-'): string {
 }
 
 /**
- * Writes a copy of LeanSpec's binship.toml into `dir` (pointing at the real Cargo workspace),
- * optionally edited, and returns its path.
+ * Writes a copy of LeanSpec's binship.toml into `dir`, optionally edited, and returns its path.
+ * Its workspace is `rust`, inside the project as binship requires: a test that made its own
+ * `dir/rust` keeps it, otherwise `dir/rust` is a symbolic link to the real Cargo workspace.
  */
 export function writeConfig(dir: string, edit: (text: string) => string = (t) => t): string {
-  const text = readFileSync(EXAMPLE_CONFIG, 'utf8').replace('workspace = "rust"', `workspace = ${JSON.stringify(WORKSPACE)}`);
+  const text = readFileSync(EXAMPLE_CONFIG, 'utf8');
+  if (!existsSync(path.join(dir, 'rust'))) symlinkSync(WORKSPACE, path.join(dir, 'rust'));
   const file = path.join(dir, 'binship.toml');
   writeFileSync(file, edit(text));
   return file;
@@ -56,7 +58,7 @@ export function writeConfig(dir: string, edit: (text: string) => string = (t) =>
 
 let builtDist: string | undefined;
 
-/** Builds every local target of LeanSpec and collects them into a dist/ kept for this process. */
+/** Builds every local target of LeanSpec, collects and verifies them into a dist/ kept for this process. */
 export async function localDist(): Promise<string> {
   if (builtDist) return builtDist;
   const built = await binship(['build', '--local', '--json']);
@@ -64,6 +66,8 @@ export async function localDist(): Promise<string> {
   const dist = path.join(scratch('binship-dist-'), 'dist');
   const collected = await binship(['collect', '--dist', dist]);
   if (collected.exitCode !== 0) throw new Error(`binship collect failed: ${collected.stderr}`);
+  const verified = await binship(['verify', dist]);
+  if (verified.exitCode !== 0) throw new Error(`binship verify failed: ${verified.stderr}`);
   builtDist = dist;
   return dist;
 }

@@ -10,7 +10,7 @@ import { StepError } from '../../errors.js';
 import { binaryFileName } from '../../targets.js';
 import { verify } from '../../verify/index.js';
 import { checkManifest, type PackageManifest } from '../manifests.js';
-import { NPM_DIR, readPackIndex, type PackedPackage } from '../pack.js';
+import { NPM_DIR, readPackIndex, requireVerifiedPack, type PackedPackage } from '../pack.js';
 import { packageRoles } from '../release-packages.js';
 import { readTarball, tarballIntegrity } from '../tarball.js';
 
@@ -20,6 +20,8 @@ import { readTarball, tarballIntegrity } from '../tarball.js';
  * the pack index, so an edited index cannot change the publish order or smuggle a package in.
  */
 export async function checkLocalPackages(config: ReleaseConfig, distDir: string, version: string, allowPartial: boolean): Promise<PackedPackage[]> {
+  // Only what verify accepted, packed from exactly that verified state (src/dist/verified.ts).
+  await requireVerifiedPack(distDir, config, { allowPartial });
   const report = await verify({ config, distDir, requireAll: !allowPartial, run: false });
   const problems = [...report.files.flatMap((f) => f.problems), ...report.problems];
   const index = readPackIndex(distDir);
