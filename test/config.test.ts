@@ -29,7 +29,7 @@ const badConfigs: [string, (text: string) => string, RegExp][] = [
   ['unknown key', (t) => t.replace('[project]', '[project]\ncolour = "blue"'), /^binship\.toml: project: unknown key "colour"; remove it or fix the spelling/],
   ['unknown target', (t) => t.replace('"darwin-x64", "darwin-arm64"', '"darwin-x64", "linux-riscv64"'), /^binship\.toml: targets\[1\]: must be a target triple or platform: darwin-x64, /],
   ['pattern without {platform}', (t) => t.replace('"@leanspec/cli-{platform}"', '"@leanspec/cli"'), /^binship\.toml: binaries\[0\]\.platform_package: must contain "\{platform\}"/],
-  ['invalid npm name', (t) => t.replace('package = "lean-spec"', 'package = "Lean Spec"'), /^binship\.toml: binaries\[0\]\.package: must be a name npm accepts for a new package, e\.g\. "@leanspec\/mcp" \(name can only contain URL-friendly characters, name can no longer contain capital letters\)/],
+  ['invalid npm name', (t) => t.replace('package = "lean-spec"', 'package = "Lean Spec"'), /^binship\.toml: binaries\[0\]\.package: must be a name npm accepts for a new package, e\.g\. "@acme\/widget" \(name can only contain URL-friendly characters, name can no longer contain capital letters\)/],
   ['npm name over 214 characters', (t) => t.replace('package = "lean-spec"', `package = "${'a'.repeat(215)}"`), /^binship\.toml: binaries\[0\]\.package: must be a name npm accepts .*more than 214 characters/],
   ['platform package name over 214 characters for one platform', (t) => t.replace('"@leanspec/cli-{platform}"', `"@leanspec/${'c'.repeat(190)}-{platform}"`), /^binship\.toml: binaries\[0\]\.platform_package: must contain "\{platform\}" and give a name npm accepts for every platform.*214 characters/],
   ['npm name of a Node core module', (t) => t.replace('package = "lean-spec"', 'package = "http"'), /^binship\.toml: binaries\[0\]\.package: .*http is a core module name/],
@@ -59,9 +59,9 @@ const badConfigs: [string, (text: string) => string, RegExp][] = [
   ['duplicate target', (t) => t.replace('"linux-x64", "linux-arm64"', '"linux-x64", "x86_64-unknown-linux-gnu"'), /^binship\.toml: targets\[3\]: "x86_64-unknown-linux-gnu" lists linux-x64 a second time; remove the duplicate/],
   ['bad smoke regex', (t) => t.replace('expect_stdout = "Usage"', 'expect_stdout = "Usage("'), /^binship\.toml: binaries\[0\]\.smoke\.expect_stdout: must be a valid regular expression/],
   ['not a GitHub URL', (t) => t.replace('https://github.com/codervisor/lean-spec', 'https://gitlab.com/x/y/z'), /^binship\.toml: project\.repository: must be the GitHub URL of the repository/],
-  ['lowercase env name', (t) => t.replace('LEANSPEC_BINARY_PATH', 'leanspec_path'), /^binship\.toml: binaries\[0\]\.override_env: must be a variable of its own, e\.g\. "LEANSPEC_BINARY_PATH" \(not UPPER_SNAKE_CASE\)/],
+  ['lowercase env name', (t) => t.replace('LEANSPEC_BINARY_PATH', 'leanspec_path'), /^binship\.toml: binaries\[0\]\.override_env: must be a variable of its own, e\.g\. "WIDGET_BINARY_PATH" \(not UPPER_SNAKE_CASE\)/],
   ...['PATH', 'HOME', 'LD_PRELOAD', 'NODE_OPTIONS', 'DYLD_INSERT_LIBRARIES', 'COMSPEC'].map((name): [string, (text: string) => string, RegExp] => [
-    `override variable ${name}`, (t) => t.replace('"LEANSPEC_BINARY_PATH"', `"${name}"`), /^binship\.toml: binaries\[0\]\.override_env: must be a variable of its own, e\.g\. "LEANSPEC_BINARY_PATH" \(it does not end in _BINARY_PATH or _BINARY/,
+    `override variable ${name}`, (t) => t.replace('"LEANSPEC_BINARY_PATH"', `"${name}"`), /^binship\.toml: binaries\[0\]\.override_env: must be a variable of its own, e\.g\. "WIDGET_BINARY_PATH" \(it does not end in _BINARY_PATH or _BINARY/,
   ]),
   ['override variable in npm\'s config namespace', (t) => t.replace('"LEANSPEC_BINARY_PATH"', '"NPM_CONFIG_NODE_BINARY"'), /^binship\.toml: binaries\[0\]\.override_env: .*npm or Yarn read every variable with that prefix/],
   ['default override variable that is not a variable name', (t) => t.replace(/override_env = .*\n/, '').replace('name = "lean-spec"', 'name = "7z"').replace('crate = "leanspec-cli"', 'crate = "leanspec-cli"'), /^binship\.toml: binaries\[0\]\.override_env: the default "7Z_BINARY_PATH" \(from the binary name\) is not usable \(not UPPER_SNAKE_CASE\); set override_env/],
@@ -146,7 +146,7 @@ test('CLI: a local release may only go to a registry on this machine', async () 
   assert.match(lookalike.stderr, /goes to a registry on this machine/);
   const notUrl = await binship(['release', '--local', '--registry', 'localhost:4873']);
   assert.equal(notUrl.exitCode, 2);
-  assert.match(notUrl.stderr, /--registry localhost:4873: not an http\(s\) URL; write e\.g\. .*http:\/\/127\.0\.0\.1:4873\//);
+  assert.match(notUrl.stderr, /--registry "localhost:4873" is not an http\(s\) URL; give the registry's URL, e\.g\. .*http:\/\/127\.0\.0\.1:4873\//);
 });
 
 test('version is the Cargo workspace version; --check-tag names the file to change', async () => {

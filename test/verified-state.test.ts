@@ -223,7 +223,7 @@ test('publish: an empty --tag and a --registry that is not a URL are usage error
   assert.match(empty.stderr, /--tag "": a dist-tag is a word such as latest/);
   const notUrl = await binship(['publish', '--registry', 'not a url', '--dry-run']);
   assert.equal(notUrl.exitCode, 2);
-  assert.match(notUrl.stderr, /--registry not a url: not an http\(s\) URL; write e\.g\. https:\/\/registry\.npmjs\.org\//);
+  assert.match(notUrl.stderr, /--registry "not a url" is not an http\(s\) URL; give the registry's URL, e\.g\. https:\/\/registry\.npmjs\.org\//);
   assertOneLineErrors(notUrl);
 });
 
