@@ -40,7 +40,7 @@ export interface ReleaseConfig {
   cargo: { workspaceDir: string; versionSource: string; toolchain: string };
   binaries: BinaryConfig[];
   targets: Target[];
-  verify: { maxSizeBytes: number; glibcFloor: string };
+  verify: { maxSizeBytes: number; glibcFloor: string; macosFloor: string };
   distDir: string;
   npm: { nodeEngine: string; access: 'public' | 'restricted'; readme?: string };
   workflow: { path: string; environment: string; nodeVersion: string; npmVersion: string; install: string; command: string };
@@ -113,7 +113,7 @@ function resolveConfig(raw: RawConfig, file: string): ReleaseConfig {
       },
     })),
     targets,
-    verify: { maxSizeBytes: parseSize(raw.verify.max_size), glibcFloor: raw.verify.glibc_floor },
+    verify: { maxSizeBytes: parseSize(raw.verify.max_size), glibcFloor: raw.verify.glibc_floor, macosFloor: raw.verify.macos_floor },
     distDir: path.resolve(root, raw.dist),
     npm: { nodeEngine: raw.npm.node_engine, access: raw.npm.access, readme: raw.npm.readme },
     workflow: {
