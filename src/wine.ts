@@ -21,6 +21,8 @@ import type { RunEnv } from './verify/run.js';
 export const WINE_SHIM_SOURCE = fileURLToPath(new URL('../wine/bcryptprimitives.c', import.meta.url));
 /** The MinGW compiler that builds it (Debian: gcc-mingw-w64-x86-64-win32). */
 export const MINGW_GCC = 'x86_64-w64-mingw32-gcc';
+/** Bump when preparePrefix changes what a prefix holds, so existing prefixes are made again. */
+const PREFIX_SETUP = 2;
 /** Debian installs the 64-bit loader outside PATH (its `wine` wrapper wants 32-bit Wine too). */
 export const WINE_CANDIDATES = ['wine64', '/usr/lib/wine/wine64', 'wine'];
 
@@ -79,7 +81,9 @@ async function preparePrefix(wine: string): Promise<RunEnv> {
   const version = await execa(wine, ['--version'], { reject: false, stdin: 'ignore', timeout: 30_000 });
   if (version.failed) throw new StepError(`${wine} --version failed (${firstLine(version.stderr) || version.shortMessage}); reinstall Wine (apt-get install -y wine64)`);
   const shim = readFileSync(WINE_SHIM_SOURCE);
-  const key = `${version.stdout.trim().replace(/[^A-Za-z0-9.]+/g, '-')}-${createHash('sha256').update(shim).digest('hex').slice(0, 12)}`;
+  // A new Wine, shim or set-up gets a new prefix.
+  const setup = createHash('sha256').update(`${PREFIX_SETUP}\n`).update(shim).digest('hex').slice(0, 12);
+  const key = `${version.stdout.trim().replace(/[^A-Za-z0-9.]+/g, '-')}-${setup}`;
   const root = cacheRoot();
   const prefix = path.join(root, key);
   if (existsSync(path.join(prefix, 'system.reg'))) return wineEnv(prefix);
@@ -89,6 +93,8 @@ async function preparePrefix(wine: string): Promise<RunEnv> {
   try {
     const env = wineEnv(staging);
     const boot = await execa(wine, ['wineboot', '--init'], { env, reject: false, stdin: 'ignore', timeout: 300_000 });
+    // Wine 8 presents itself as Windows 7; Rust (1.78+) and Node support Windows 10 and later.
+    await execa(wine, ['winecfg', '-v', 'win10'], { env, reject: false, stdin: 'ignore', timeout: 120_000 });
     // The registry is written when the prefix's wineserver exits; wait for it before moving.
     await execa(wineServer(wine), ['-w'], { env, reject: false, stdin: 'ignore', timeout: 60_000 });
     const system32 = path.join(staging, 'drive_c', 'windows', 'system32');

@@ -66,8 +66,8 @@ int main(int argc, char **argv) {
   return 0;
 }
 `);
-  const project = biomeProject();
-  const dist = await biomeDist(project, ['windows-x64']);
+  const project = biomeProject(undefined, ['windows-x64']);
+  const dist = await biomeDist(project);
   const exe = path.join(dist, 'windows-x64', 'biome.exe');
   await execa('x86_64-w64-mingw32-gcc', ['-O2', '-s', '-o', exe, source]);
   await regenerateChecksums(dist);
@@ -81,8 +81,8 @@ int main(int argc, char **argv) {
 });
 
 test('macOS binaries are refused for a minimum OS above the floor, a missing arm64 signature, or a signature broken after signing', async () => {
-  const project = biomeProject((t) => t.replace('macos_floor = "10.12"', 'macos_floor = "10.13"'));
-  const dist = await biomeDist(project, ['darwin-x64', 'darwin-arm64']);
+  const project = biomeProject((t) => t.replace('macos_floor = "10.12"', 'macos_floor = "10.13"'), ['darwin-x64', 'darwin-arm64']);
+  const dist = await biomeDist(project);
   // Raise darwin-x64's LC_VERSION_MIN_MACOSX to 12.0; on darwin-arm64, change one byte of code
   // after signing, as a strip after the link does.
   const x64 = readFileSync(path.join(dist, 'darwin-x64', 'biome'));

