@@ -78,6 +78,9 @@ test('on a musl host npm installs the musl package, and the launcher agrees and 
   const launcher = path.join(home, LAUNCHER);
   const detect = `const l = require(${JSON.stringify(launcher)}); const npm = require('/opt/npm/node_modules/npm-install-checks/lib/current-env.js'); console.log(l.detectLibc(), npm.libc('linux'))`;
   assert.equal((await root.node(['-e', detect])).stdout, 'musl musl\n');
+  // Outside, on this glibc host with musl's loader installed beside glibc, both say glibc.
+  const hostDetect = detect.replace(JSON.stringify(launcher), JSON.stringify(path.join(root.dir, launcher))).replace('/opt/npm/', '/usr/lib/node_modules/npm/');
+  assert.equal((await execa(process.execPath, ['-e', hostDetect])).stdout, 'glibc glibc');
 
   const version = await root.node([launcher, '--version']);
   assert.deepEqual([version.exitCode, version.stdout, version.stderr], [0, BIOME_VERSION_OUTPUT, '']);
