@@ -10,6 +10,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 apt_packages=(rustc-web cargo-web libstd-rust-web-dev:arm64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
+# Running what is built for other targets: Windows x64 under Wine (MinGW compiles the
+# ProcessPrng DLL Wine 8 lacks, see wine/), and musl's loader for the Alpine-like test root.
+apt_packages+=(wine64 gcc-mingw-w64-x86-64-win32 musl)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

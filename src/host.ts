@@ -1,6 +1,7 @@
 // What this machine can do for each target: build it (a Rust toolchain with that target's
-// standard library, and a linker) and run it (natively or under qemu). Used by `doctor`, by
-// `build` to pick a toolchain and linker, and by `verify` to decide where a smoke run is possible.
+// standard library, and a linker) and run it (natively, under qemu, or Windows x64 under Wine).
+// Used by `doctor`, by `build` to pick a toolchain and linker, and by `verify` to decide where
+// a smoke run is possible.
 // Every "no" comes with the exact command that fixes it, or says where the target is built instead.
 
 import { accessSync, constants, existsSync, readdirSync, realpathSync } from 'node:fs';
@@ -8,6 +9,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { cargoConfigLinker } from './cargo-config.js';
 import { cargoTargetEnvPrefix, targetForNode, type Target } from './targets.js';
+import type { RunEnv } from './verify/run.js';
+import { MINGW_GCC, prepareWine, WINE_CANDIDATES, wineHasProcessPrng } from './wine.js';
 
 export interface Toolchain {
   rustc: string;
@@ -33,9 +36,11 @@ export interface BuildCapability {
 
 export interface RunCapability {
   ok: boolean;
-  how?: 'native' | 'qemu';
+  how?: 'native' | 'qemu' | 'wine';
   /** Command prefix that runs a binary of this target, e.g. `['qemu-aarch64', '-L', '/usr/aarch64-linux-gnu']`. */
   prefix: string[];
+  /** Readies the runner once (Wine: binship's prefix) and returns the environment to run binaries with. */
+  prepare?: () => Promise<RunEnv>;
   problem?: string;
   fix?: string;
 }
@@ -204,6 +209,7 @@ function stdFix(target: Target, toolchains: Toolchain[]): string {
 }
 
 function runCapability(target: Target): RunCapability {
+  if (target.os === 'win32' && process.platform === 'linux') return wineCapability(target);
   if (target.os !== process.platform) {
     return { ok: false, prefix: [], problem: `${osName(target.os)} binaries cannot run on ${osName(process.platform)}`, fix: `the smoke run happens on the ${target.runner} runner in CI` };
   }
@@ -220,6 +226,21 @@ function runCapability(target: Target): RunCapability {
     return { ok: false, prefix: [], problem: `no ${target.cpu} C library at ${sysroot} for qemu`, fix: `apt-get install -y libc6-${target.linuxCross.debianArch}-cross` };
   }
   return { ok: true, how: 'qemu', prefix: [qemu, '-L', sysroot] };
+}
+
+/** Windows binaries of this host's CPU run under Wine (x64 only here: Wine has no CPU emulation). */
+function wineCapability(target: Target): RunCapability {
+  const ci = `the smoke run happens on the ${target.runner} runner in CI`;
+  if (target.cpu !== process.arch) {
+    return { ok: false, prefix: [], problem: `Wine runs only ${process.arch} Windows binaries on this ${process.arch} host, not ${target.cpu}`, fix: ci };
+  }
+  const wine = WINE_CANDIDATES.map((candidate) => which(candidate)).find(Boolean);
+  if (!wine) return { ok: false, prefix: [], problem: 'Wine (wine64) not found', fix: 'apt-get install -y wine64' };
+  // Without its own ProcessPrng DLL, this Wine needs the shim binship compiles with MinGW.
+  if (wineHasProcessPrng(wine) !== true && !which(MINGW_GCC)) {
+    return { ok: false, prefix: [], problem: `${MINGW_GCC} not found (it builds the bcryptprimitives.dll this Wine lacks)`, fix: 'apt-get install -y gcc-mingw-w64-x86-64-win32' };
+  }
+  return { ok: true, how: 'wine', prefix: [wine], prepare: () => prepareWine(wine) };
 }
 
 function osName(platform: string): string {

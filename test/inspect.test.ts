@@ -563,8 +563,8 @@ describe('Mach-O details', () => {
       bits: 64,
       endian: 'little',
       slices: [
-        { cpu: 'arm64', bits: 64 },
-        { cpu: 'x64', bits: 64 },
+        { cpu: 'arm64', bits: 64, macho: { fileType: 'dylib', platform: 'macos', minOs: '13.3.1' } },
+        { cpu: 'x64', bits: 64, macho: { fileType: 'dylib', platform: 'macos', minOs: '13.3.1' } },
       ],
       macho: { fileType: 'dylib', platform: 'macos', minOs: '13.3.1' },
     });
@@ -573,6 +573,55 @@ describe('Mach-O details', () => {
   it('iOS build version is reported as such', () => {
     const info = inspectBuffer(buildMachO({ cputype: CPU_ARM64, cmds: [loadCommand(true, 0x32, [2, 0x00100000, 0, 0])] }));
     assert.deepEqual(info.macho, { fileType: 'execute', platform: 'ios', minOs: '16.0' });
+  });
+});
+
+describe('Mach-O code signatures', () => {
+  const signedKeys = FIXTURE_KEYS.filter((key) => {
+    const e: ExpectedBinary = PLATFORM_BINARIES[key].expect;
+    return e.macho?.signature || e.slices?.some((s) => s.macho.signature);
+  });
+
+  it('hashing every code page again matches the signature of every signed real binary', async () => {
+    assert.ok(signedKeys.length >= 4, `signed fixtures: ${signedKeys.join(', ')}`);
+    for (const key of signedKeys) {
+      const info = await inspectFile(await platformBinary(key), { hashPages: true });
+      for (const macho of info.slices?.map((s) => s.macho) ?? [info.macho]) {
+        if (macho?.signature) assert.equal(macho.signature.pagesMatch, true, `${key}: ${JSON.stringify(macho.signature)}`);
+      }
+    }
+  });
+
+  it('one changed byte of code after signing is caught, in its own slice only', async () => {
+    const thin = new Uint8Array(await readFile(await platformBinary('biome-darwin-arm64')));
+    thin[0x8000] = thin[0x8000]! ^ 0x01; // inside __TEXT, far below the signature
+    assert.deepEqual(inspectBuffer(thin, { hashPages: true }).macho?.signature, {
+      kind: 'adhoc', linkerSigned: true, identifier: 'biome-1ff75433924bc38d', pagesMatch: false,
+    });
+    assert.equal(inspectBuffer(thin).macho?.signature?.pagesMatch, undefined, 'pages are hashed only on request');
+
+    const fat = new Uint8Array(await readFile(await platformBinary('sentry-cli-universal')));
+    const arm64Offset = new DataView(fat.buffer, fat.byteOffset).getUint32(8 + 20 + 8); // second fat_arch's offset
+    fat[arm64Offset + 0x8000] = fat[arm64Offset + 0x8000]! ^ 0x01;
+    const slices = inspectBuffer(fat, { hashPages: true }).slices ?? [];
+    assert.deepEqual(slices.map((s) => [s.cpu, s.macho.signature?.pagesMatch]), [['x64', true], ['arm64', false]]);
+  });
+
+  it('a signature outside the file or with a wrong magic is refused as corrupt', () => {
+    const withSignature = (dataoff: number, datasize: number, blob?: Uint8Array) => {
+      const head = buildMachO({ cputype: CPU_ARM64, cmds: [loadCommand(true, 0x32, [1, 0x000b0000, 0, 0]), loadCommand(true, 0x1d, [dataoff, datasize])] });
+      if (!blob) return head;
+      const out = new Uint8Array(dataoff + blob.length);
+      out.set(head);
+      out.set(blob, dataoff);
+      return out;
+    };
+    assertFailsFast(() => inspectBuffer(withSignature(4096, 1024)), /code signature \(LC_CODE_SIGNATURE\) \(bytes 4096\.\.5120\) lies past the end of the file/);
+    assertFailsFast(() => inspectBuffer(withSignature(128, 16, new Uint8Array(16))), /not an embedded signature \(magic 0x0\); corrupt/);
+    const noDirectory = Uint8Array.from([0xfa, 0xde, 0x0c, 0xc0, 0, 0, 0, 12, 0, 0, 0, 0]);
+    assertFailsFast(() => inspectBuffer(withSignature(128, 12, noDirectory)), /has no code directory; corrupt/);
+    const blobPastEnd = Uint8Array.from([0xfa, 0xde, 0x0c, 0xc0, 0, 0, 0, 20, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xff, 0xf0]);
+    assertFailsFast(() => inspectBuffer(withSignature(128, 20, blobPastEnd)), /blob 0 \(slot 0x0\): bytes 65520\.\.65528 lie outside the 20-byte signature; corrupt/);
   });
 });
 

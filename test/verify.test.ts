@@ -32,7 +32,7 @@ test('a flipped byte is refused: the checksum no longer matches', async () => {
 test('a macOS binary in the Linux package is refused even with matching checksums', async () => {
   const dist = await distCopy();
   await plant(dist, 'linux-x64/lean-spec', await platformBinary('esbuild-darwin-x64'));
-  await refused(dist, /linux-x64\/lean-spec: is a Mach-O binary \(Mach-O x64\) but linux-x64 needs an ELF binary; it was built for another target; rebuild with binship build --target linux-x64/);
+  await refused(dist, /linux-x64\/lean-spec: is a Mach-O binary \(Mach-O x64 macOS 11\.0\+, unsigned\) but linux-x64 needs an ELF binary; it was built for another target; rebuild with binship build --target linux-x64/);
 });
 
 test('an x86-64 ELF in the ARM64 package is refused: the CPU is checked, not just the format', async () => {
@@ -210,13 +210,15 @@ test('an iOS Mach-O filed under darwin-arm64 is refused: the platform is checked
 });
 
 test('the identity check requires 64-bit little-endian for every target and macOS for darwin', () => {
-  const limits = { maxSizeBytes: 10_000_000, glibcFloor: '2.34' };
+  const limits = { maxSizeBytes: 10_000_000, glibcFloor: '2.34', macosFloor: '10.12' };
   const elf = (bits: 32 | 64, endian: 'little' | 'big', cpu = 'x64'): BinaryInfo => ({
     format: 'elf', cpu, bits, endian, elf: { type: 'dyn', interpreter: '/lib64/ld-linux-x86-64.so.2', libc: 'glibc', glibcVersion: '2.34', needed: [] },
   });
+  const signed = { fileType: 'execute', minOs: '11.0', signature: { kind: 'adhoc', linkerSigned: true, identifier: 'f', pagesMatch: true } } as const;
   const macho = (platform?: string, slices?: BinaryInfo['slices']): BinaryInfo => ({
-    format: 'macho', cpu: 'arm64', bits: 64, endian: 'little', slices, macho: { fileType: 'execute', minOs: '11.0', ...(platform ? { platform } : {}) },
+    format: 'macho', cpu: 'arm64', bits: 64, endian: 'little', slices, macho: { ...signed, ...(platform ? { platform } : {}) },
   });
+  const slice = (cpu: string, bits: 32 | 64) => ({ cpu, bits, macho: signed });
   const problems = (info: BinaryInfo, platform: string) => checkIdentity('f', info, resolveTarget(platform), limits);
   assert.deepEqual(problems(elf(64, 'little'), 'linux-x64'), []);
   assert.match(problems(elf(32, 'little'), 'linux-x64')[0] ?? '', /^f: is a 32-bit little-endian ELF x64 glibc but linux-x64 needs a 64-bit little-endian binary; it was built for another target/);
@@ -224,6 +226,31 @@ test('the identity check requires 64-bit little-endian for every target and macO
   assert.deepEqual(problems(macho('macos'), 'darwin-arm64'), []);
   assert.deepEqual(problems(macho(), 'darwin-arm64'), [], 'no platform load command: accepted');
   assert.match(problems(macho('ios'), 'darwin-arm64')[0] ?? '', /^f: is a Mach-O for ios, not macOS/);
-  assert.deepEqual(problems(macho('macos', [{ cpu: 'x64', bits: 64 }, { cpu: 'arm64', bits: 64 }]), 'darwin-arm64'), []);
-  assert.match(problems(macho('macos', [{ cpu: 'x64', bits: 64 }, { cpu: 'arm64', bits: 32 }]), 'darwin-arm64')[0] ?? '', /is a 32-bit little-endian Mach-O universal \(x64, arm64\) but darwin-arm64 needs a 64-bit little-endian binary/);
+  assert.deepEqual(problems(macho('macos', [slice('x64', 64), slice('arm64', 64)]), 'darwin-arm64'), []);
+  assert.match(problems(macho('macos', [slice('x64', 64), slice('arm64', 32)]), 'darwin-arm64')[0] ?? '', /is a 32-bit little-endian Mach-O universal \(x64, arm64\) but darwin-arm64 needs a 64-bit little-endian binary/);
+});
+
+test('macOS: the minimum OS must not exceed the floor (arm64: 11.0 at least), arm64 must be signed, a signature must match', () => {
+  const limits = (macosFloor: string) => ({ maxSizeBytes: 10_000_000, glibcFloor: '2.34', macosFloor });
+  const adhoc = { kind: 'adhoc', linkerSigned: true, identifier: 'f', pagesMatch: true } as const;
+  const thin = (cpu: string, macho: NonNullable<BinaryInfo['macho']>): BinaryInfo => ({ format: 'macho', cpu, bits: 64, endian: 'little', macho });
+  const problems = (info: BinaryInfo, platform: string, floor = '10.12') => checkIdentity('f', info, resolveTarget(platform), limits(floor));
+  const exe = { fileType: 'execute', platform: 'macos' };
+
+  assert.deepEqual(problems(thin('x64', { ...exe, minOs: '10.12' }), 'darwin-x64'), [], 'x64 may be unsigned');
+  assert.deepEqual(problems(thin('arm64', { ...exe, minOs: '11.0', signature: adhoc }), 'darwin-arm64'), [], 'arm64 is held to 11.0, not the 10.12 floor');
+  assert.match(problems(thin('x64', { ...exe, minOs: '15.0' }), 'darwin-x64')[0] ?? '', /^f: requires macOS 15\.0 but the floor is 10\.12, so it will not start on older macOS; build with MACOSX_DEPLOYMENT_TARGET=10\.12 or raise \[verify\] macos_floor/);
+  assert.deepEqual(problems(thin('x64', { ...exe, minOs: '11.0' }), 'darwin-x64', '11.0'), [], 'a configured floor');
+  assert.match(problems(thin('arm64', { ...exe, minOs: '12.0', signature: adhoc }), 'darwin-arm64', '10.12')[0] ?? '', /requires macOS 12\.0 but the floor is 11\.0/);
+  assert.match(problems(thin('x64', { ...exe }), 'darwin-x64')[0] ?? '', /^f: records no minimum macOS version \(no LC_BUILD_VERSION or LC_VERSION_MIN_MACOSX\)/);
+  assert.match(problems(thin('arm64', { ...exe, minOs: '11.0' }), 'darwin-arm64')[0] ?? '', /^f: has no code signature, and macOS on Apple Silicon kills unsigned arm64 programs/);
+  const broken = { ...adhoc, pagesMatch: false };
+  assert.match(problems(thin('x64', { ...exe, minOs: '10.12', signature: broken }), 'darwin-x64')[0] ?? '', /^f: its code signature no longer matches its contents \(changed after signing, e.g\. stripped\), so macOS kills it on start/);
+  // A universal binary is judged by the slice of the target's CPU.
+  const universal: BinaryInfo = {
+    format: 'macho', cpu: 'x64', bits: 64, endian: 'little', macho: { ...exe, minOs: '10.12' },
+    slices: [{ cpu: 'x64', bits: 64, macho: { ...exe, minOs: '10.12' } }, { cpu: 'arm64', bits: 64, macho: { ...exe, minOs: '11.0' } }],
+  };
+  assert.deepEqual(problems(universal, 'darwin-x64'), []);
+  assert.match(problems(universal, 'darwin-arm64')[0] ?? '', /has no code signature/);
 });

@@ -33,9 +33,10 @@ export function register(program: Command, context: CliContext): void {
 }
 
 export function renderVerifyTable(report: VerifyReport, markdown: boolean): string {
-  const headers = ['file', 'target', 'found', 'size', 'glibc', 'version', 'ran', 'sha256', 'result'];
+  const headers = ['file', 'target', 'found', 'size', 'glibc', 'version', 'checked', 'sha256', 'result'];
   const rows = report.files.map((f) => [
-    f.path, f.platform, f.found, formatBytes(f.size), f.glibc ?? '-', f.version ?? '-', f.ran,
+    f.path, f.platform, f.found, formatBytes(f.size), f.glibc ?? '-', f.version ?? '-',
+    f.checked.how === 'static' ? `static only: ${f.checked.why}` : `ran (${f.checked.how})`,
     markdown ? `\`${f.sha256}\`` : f.sha256.slice(0, 12), f.ok ? 'ok' : 'FAILED',
   ]);
   return (markdown ? renderMarkdownTable : renderTable)(headers, rows);

@@ -41,7 +41,7 @@ export interface ReleaseConfig {
   cargo: { workspaceDir: string; versionSource: string; toolchain: string };
   binaries: BinaryConfig[];
   targets: Target[];
-  verify: { maxSizeBytes: number; glibcFloor: string };
+  verify: { maxSizeBytes: number; glibcFloor: string; macosFloor: string };
   distDir: string;
   /** `readme`: as written in the config, relative to `root` (read it with readProjectFile). */
   npm: { nodeEngine: string; access: 'public' | 'restricted'; readme?: string };
@@ -122,7 +122,7 @@ function resolveConfig(raw: RawConfig, file: string): ReleaseConfig {
       },
     })),
     targets,
-    verify: { maxSizeBytes: sizeInBytes(raw.verify.max_size), glibcFloor: raw.verify.glibc_floor },
+    verify: { maxSizeBytes: sizeInBytes(raw.verify.max_size), glibcFloor: raw.verify.glibc_floor, macosFloor: raw.verify.macos_floor },
     distDir: inProject(raw.dist, 'dist'),
     npm: { nodeEngine: raw.npm.node_engine, access: raw.npm.access, readme: raw.npm.readme },
     workflow: {

@@ -171,8 +171,13 @@ export const configSchema = z
         glibc_floor: glibcFloor
           .default('2.34')
           .describe('Highest GLIBC_x.y symbol version a Linux glibc binary may require.'),
+        macos_floor: z
+          .string()
+          .regex(/^\d+\.\d+(\.\d+)?$/, { error: 'must be a macOS version such as "10.12" or "11.0"' })
+          .default('10.12')
+          .describe('Oldest macOS the binaries must start on (arm64: at least 11.0, the first Apple Silicon macOS).'),
       })
-      .default({ max_size: '10MB', glibc_floor: '2.34' }),
+      .default({ max_size: '10MB', glibc_floor: '2.34', macos_floor: '10.12' }),
     dist: projectPathField().default('dist').describe('Output directory for collected binaries and packages, inside the project.'),
     npm: z
       .strictObject({

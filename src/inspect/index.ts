@@ -13,36 +13,36 @@ import { InspectError } from './errors.js';
 import { isMachOMagic, parseMachO } from './macho.js';
 import { parsePe } from './pe.js';
 import { type ByteSource, bufferSource, fdSource } from './reader.js';
-import type { BinaryInfo } from './types.js';
+import type { BinaryInfo, InspectOptions } from './types.js';
 
 export { InspectError } from './errors.js';
 export { compareGlibc } from './glibc.js';
-export type { BinaryInfo, Bits, Cpu, ElfInfo, ElfLibc, MachOInfo, PeInfo } from './types.js';
+export type { BinaryInfo, Bits, Cpu, ElfInfo, ElfLibc, InspectOptions, MachOInfo, MachOSignature, PeInfo } from './types.js';
 
 /** Inspects any byte source; inspectBuffer and inspectFile are thin wrappers. */
-export function inspectSource(src: ByteSource): BinaryInfo {
+export function inspectSource(src: ByteSource, options: InspectOptions = {}): BinaryInfo {
   const head = src.read(0, Math.min(src.size, 512), 'file start');
   if (head.length >= 4) {
     if (head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46) return parseElf(src);
     const firstWordBE = ((head[0]! << 24) | (head[1]! << 16) | (head[2]! << 8) | head[3]!) >>> 0;
-    if (isMachOMagic(firstWordBE)) return parseMachO(src);
+    if (isMachOMagic(firstWordBE)) return parseMachO(src, options);
   }
   if (head.length >= 2 && head[0] === 0x4d && head[1] === 0x5a) return parsePe(src); // "MZ"
   throw new InspectError(`not a native executable: ${describeNonNative(head)}`);
 }
 
-export function inspectBuffer(buf: Uint8Array): BinaryInfo {
-  return inspectSource(bufferSource(buf));
+export function inspectBuffer(buf: Uint8Array, options: InspectOptions = {}): BinaryInfo {
+  return inspectSource(bufferSource(buf), options);
 }
 
-export async function inspectFile(path: string): Promise<BinaryInfo> {
+export async function inspectFile(path: string, options: InspectOptions = {}): Promise<BinaryInfo> {
   try {
     // stat first: opening a FIFO for reading would block until a writer shows up.
     const st = await stat(path);
     if (!st.isFile()) throw new InspectError('not a regular file');
     const handle = await open(path, 'r');
     try {
-      return inspectSource(fdSource(handle.fd, st.size));
+      return inspectSource(fdSource(handle.fd, st.size), options);
     } finally {
       await handle.close();
     }

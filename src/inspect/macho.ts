@@ -1,11 +1,13 @@
 /**
  * Mach-O: thin 32/64-bit files in either byte order, and fat (universal)
  * files with 32-bit (0xcafebabe) or 64-bit (0xcafebabf) architecture tables.
- * Each fat slice is parsed as a thin file in its own bounded window.
+ * Each fat slice is parsed as a thin file in its own bounded window, with its
+ * minimum OS version and its embedded code signature (see codesign.ts).
  */
+import { readCodeSignature } from './codesign.js';
 import { InspectError } from './errors.js';
 import { type ByteSource, readStruct, StructView, subSource } from './reader.js';
-import { type BinaryInfo, type Bits, type MachOInfo, hex, unknownCpu } from './types.js';
+import { type BinaryInfo, type Bits, type InspectOptions, type MachOInfo, hex, unknownCpu } from './types.js';
 
 /** Fat headers are always big-endian. */
 export const FAT_MAGIC = 0xcafebabe;
@@ -39,6 +41,7 @@ const LC_VERSION_MIN_IPHONEOS = 0x25;
 const LC_VERSION_MIN_TVOS = 0x2f;
 const LC_VERSION_MIN_WATCHOS = 0x30;
 const LC_BUILD_VERSION = 0x32;
+const LC_CODE_SIGNATURE = 0x1d;
 
 const VERSION_MIN_PLATFORM: Record<number, string> = {
   [LC_VERSION_MIN_MACOSX]: 'macos',
@@ -117,7 +120,7 @@ interface Thin {
   info: MachOInfo;
 }
 
-function parseThin(src: ByteSource, what: string): Thin {
+function parseThin(src: ByteSource, what: string, options: InspectOptions): Thin {
   const magic = readStruct(src, 0, 4, false, `${what} magic`).u32(0);
   const kind = THIN_MAGICS[magic];
   if (!kind) throw new InspectError(`${what}: not a Mach-O header (magic ${hex(magic)})`);
@@ -137,6 +140,7 @@ function parseThin(src: ByteSource, what: string): Thin {
   }
   const cmds = src.read(headerSize, sizeofcmds, `${what} load commands`);
   const info: MachOInfo = { fileType: FILE_TYPES[fileType] ?? `unknown(${hex(fileType)})` };
+  let signature: { offset: number; size: number } | undefined;
 
   let off = 0;
   for (let i = 0; i < ncmds; i++) {
@@ -167,13 +171,17 @@ function parseThin(src: ByteSource, what: string): Thin {
     } else if (cmd in VERSION_MIN_PLATFORM && info.minOs === undefined) {
       info.platform = VERSION_MIN_PLATFORM[cmd];
       info.minOs = packedVersion(body.u32(8));
+    } else if (cmd === LC_CODE_SIGNATURE) {
+      signature = { offset: body.u32(8), size: body.u32(12) };
     }
     off += cmdsize;
   }
+  // Read after the loop: the signature covers the load commands too, so they must all be valid first.
+  if (signature) info.signature = readCodeSignature(src, signature.offset, signature.size, what, options.hashPages === true);
   return { cputype, cpu: machoCpu(cputype), bits: is64 ? 64 : 32, le, info };
 }
 
-function parseFat(src: ByteSource, is64: boolean): BinaryInfo {
+function parseFat(src: ByteSource, is64: boolean, options: InspectOptions): BinaryInfo {
   const count = readStruct(src, 0, 8, false, 'fat Mach-O header').u32(4);
   if (count === 0) throw new InspectError('fat Mach-O header lists no architectures');
   if (count > MAX_FAT_ARCHES) {
@@ -190,7 +198,7 @@ function parseFat(src: ByteSource, is64: boolean): BinaryInfo {
     const offset = table.word(e + 8, is64);
     const size = table.word(e + (is64 ? 16 : 12), is64);
     const what = `fat Mach-O slice ${i} (${machoCpu(cputype)})`;
-    const thin = parseThin(subSource(src, offset, size, what), what);
+    const thin = parseThin(subSource(src, offset, size, what), what, options);
     if (thin.cputype !== cputype) {
       throw new InspectError(`${what}: the fat table says cputype ${hex(cputype)} but the slice header says ${hex(thin.cputype)}`);
     }
@@ -202,15 +210,15 @@ function parseFat(src: ByteSource, is64: boolean): BinaryInfo {
     cpu: first.cpu,
     bits: first.bits,
     endian: first.le ? 'little' : 'big',
-    slices: slices.map((s) => ({ cpu: s.cpu, bits: s.bits })),
+    slices: slices.map((s) => ({ cpu: s.cpu, bits: s.bits, macho: s.info })),
     macho: first.info,
   };
 }
 
-export function parseMachO(src: ByteSource): BinaryInfo {
+export function parseMachO(src: ByteSource, options: InspectOptions = {}): BinaryInfo {
   const magic = readStruct(src, 0, 4, false, 'Mach-O magic').u32(0);
-  if (magic === FAT_MAGIC || magic === FAT_MAGIC_64) return parseFat(src, magic === FAT_MAGIC_64);
-  const thin = parseThin(src, 'Mach-O');
+  if (magic === FAT_MAGIC || magic === FAT_MAGIC_64) return parseFat(src, magic === FAT_MAGIC_64, options);
+  const thin = parseThin(src, 'Mach-O', options);
   return {
     format: 'macho',
     cpu: thin.cpu,

@@ -44,6 +44,31 @@ export interface MachOInfo {
   minOs?: string;
   /** Platform the minimum OS refers to: 'macos', 'ios', … (same source as minOs). */
   platform?: string;
+  /** The embedded code signature (LC_CODE_SIGNATURE); absent if the file is unsigned. */
+  signature?: MachOSignature;
+}
+
+export interface MachOSignature {
+  /**
+   * 'adhoc': no signing identity, as the linker (or `codesign -s -`) writes it, which is enough
+   * for arm64 macOS to run it; 'certificate': signed with an identity (a CMS signature blob).
+   */
+  kind: 'adhoc' | 'certificate';
+  /** The ad hoc signature Apple's ld (and zig) add by themselves (CS_LINKER_SIGNED). */
+  linkerSigned: boolean;
+  /** The code directory's identifier, e.g. the binary's name. */
+  identifier: string;
+  /**
+   * Every code page still hashes to what the code directory records. False after the file was
+   * changed once signed (strip, install_name_tool, a patch): macOS kills such a binary on start.
+   * Only set when inspected with `hashPages` (it reads the whole image).
+   */
+  pagesMatch?: boolean;
+}
+
+export interface InspectOptions {
+  /** Hash every code page of a signed Mach-O to check its signature (reads the whole file). */
+  hashPages?: boolean;
 }
 
 export interface BinaryInfo {
@@ -56,8 +81,8 @@ export interface BinaryInfo {
    * name in Node. For fat Mach-O: the first slice's.
    */
   endian?: 'little' | 'big';
-  /** Fat (universal) Mach-O only, in file order. */
-  slices?: { cpu: Cpu; bits: Bits }[];
+  /** Fat (universal) Mach-O only, in file order, each with its own Mach-O details. */
+  slices?: { cpu: Cpu; bits: Bits; macho: MachOInfo }[];
   elf?: ElfInfo;
   pe?: PeInfo;
   /** For fat Mach-O: the first slice's. */

@@ -81,6 +81,8 @@ export async function startLocalRegistry(options: LocalRegistryOptions = {}): Pr
         `    unpublish: ${rule.publish}`,
         ...(rule.proxy && options.upstream ? ['    proxy: upstream'] : []),
       ]),
+      // Verdaccio's default (10 MB) refuses packages of real-sized binaries; npmjs.com takes them.
+      'max_body_size: 512mb',
       'server:',
       '  keepAliveTimeout: 60',
       'logs: { type: stdout, format: json, level: warn }',

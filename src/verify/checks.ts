@@ -1,24 +1,38 @@
-// The static checks of one collected binary: what it is (format, CPU, libc, glibc floor), its
-// mode and its size, against the target it is filed under. Each failed check is one message
-// that names the file and says how to fix it.
+// The static checks of one collected binary: what it is (format, CPU, libc, glibc floor; for
+// macOS the minimum OS version and the code signature), its mode and its size, against the
+// target it is filed under. Each failed check is one message that names the file and says how
+// to fix it.
 
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { compareGlibc, type BinaryInfo, type InspectError } from '../inspect/index.js';
+import semver from 'semver';
+import { compareGlibc, type BinaryInfo, type InspectError, type MachOInfo } from '../inspect/index.js';
 import type { Target } from '../targets.js';
 import { formatBytes } from '../ui/table.js';
 
 export interface StaticLimits {
   maxSizeBytes: number;
   glibcFloor: string;
+  /** Oldest macOS the binaries must start on; arm64 binaries are held to at least ARM64_MACOS. */
+  macosFloor: string;
 }
+
+/** The first macOS for Apple Silicon: no arm64 binary can ask for less. */
+const ARM64_MACOS = '11.0';
 
 /** "ELF arm64 glibc", "Mach-O universal (x64, arm64)", "PE x64 console": what was found. */
 export function describeBinary(info: BinaryInfo): string {
   const format = { elf: 'ELF', macho: 'Mach-O', pe: 'PE' }[info.format];
   if (info.slices && info.slices.length > 1) return `${format} universal (${info.slices.map((s) => s.cpu).join(', ')})`;
-  const extra = info.elf ? ` ${info.elf.libc}` : info.pe ? ` ${info.pe.subsystem}` : '';
+  const extra = info.elf ? ` ${info.elf.libc}` : info.pe ? ` ${info.pe.subsystem}` : info.macho ? describeMacOs(info.macho) : '';
   return `${format} ${info.cpu}${extra}`;
+}
+
+/** " macOS 11.0+, signed (ad hoc)": the minimum OS and the signature, as the report shows them. */
+function describeMacOs(macho: MachOInfo): string {
+  const minOs = macho.minOs ? ` macOS ${macho.minOs}+` : '';
+  const signature = macho.signature ? `signed (${macho.signature.kind === 'adhoc' ? 'ad hoc' : 'certificate'}${macho.signature.pagesMatch === false ? ', BROKEN' : ''})` : 'unsigned';
+  return `${minOs}, ${signature}`;
 }
 
 export const FORMAT_WITH_ARTICLE = { elf: 'an ELF', macho: 'a Mach-O', pe: 'a PE' } as const;
@@ -46,7 +60,35 @@ export function checkIdentity(file: string, info: BinaryInfo, target: Target, li
     problems.push(`${file}: is a Windows ${info.pe.subsystem} program, not a console program; a command-line tool must use the console subsystem (remove #![windows_subsystem = "windows"])`);
   }
   if (info.elf && target.libc) problems.push(...checkLibc(file, info.elf, target, limits.glibcFloor));
+  const macho = info.slices?.find((s) => s.cpu === target.cpu)?.macho ?? info.macho;
+  if (macho && target.os === 'darwin') problems.push(...checkMacOs(file, macho, target, limits.macosFloor));
   return problems;
+}
+
+/**
+ * What macOS checks when it starts the binary, for the slice of the target's CPU: the minimum
+ * version it asks for (LC_BUILD_VERSION or LC_VERSION_MIN_MACOSX) must not exceed the floor, and
+ * its code signature, which arm64 requires (ad hoc is enough), must still match its pages.
+ */
+function checkMacOs(file: string, macho: MachOInfo, target: Target, configuredFloor: string): string[] {
+  const problems: string[] = [];
+  const floor = target.cpu === 'arm64' && compareVersions(configuredFloor, ARM64_MACOS) < 0 ? ARM64_MACOS : configuredFloor;
+  if (!macho.minOs) {
+    problems.push(`${file}: records no minimum macOS version (no LC_BUILD_VERSION or LC_VERSION_MIN_MACOSX), so which macOS it runs on is unknown; link it with Apple's ld or cargo zigbuild and MACOSX_DEPLOYMENT_TARGET=${floor}`);
+  } else if (compareVersions(macho.minOs, floor) > 0) {
+    problems.push(`${file}: requires macOS ${macho.minOs} but the floor is ${floor}, so it will not start on older macOS; build with MACOSX_DEPLOYMENT_TARGET=${floor} or raise [verify] macos_floor in binship.toml`);
+  }
+  if (!macho.signature && target.cpu === 'arm64') {
+    problems.push(`${file}: has no code signature, and macOS on Apple Silicon kills unsigned arm64 programs ("Killed: 9"); link with Apple's ld or cargo zigbuild (both sign ad hoc) or run codesign -s - on it`);
+  } else if (macho.signature?.pagesMatch === false) {
+    problems.push(`${file}: its code signature no longer matches its contents (changed after signing, e.g. stripped), so macOS kills it on start; sign it after the last change (codesign -f -s -) or strip before signing`);
+  }
+  return problems;
+}
+
+/** Dotted versions such as "10.12", "11.0", "13.3.1". */
+function compareVersions(a: string, b: string): number {
+  return semver.compare(semver.coerce(a) ?? '0.0.0', semver.coerce(b) ?? '0.0.0');
 }
 
 /**

