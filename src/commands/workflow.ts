@@ -10,6 +10,7 @@ export function register(program: Command, context: CliContext): void {
     .command('workflow')
     .description('write the GitHub Actions release workflow ([workflow] path) generated from the config')
     .option('--check', 'write nothing; exit 1 when the checked-in workflow differs from the generated one')
+    .addHelpText('after', WORKFLOW_HELP)
     .action((options: { check?: boolean }) => {
       const config = context.loadConfig();
       const shown = (file: string): string => path.relative(process.cwd(), file) || file;
@@ -37,3 +38,26 @@ export function register(program: Command, context: CliContext): void {
       context.print(formatPlanOutputs(planOutputs(config, version, options.distTag, options.publish === 'true', process.env.GITHUB_REF)));
     });
 }
+
+/** What the generated workflow's header points at: how the pipeline works and what it expects. */
+const WORKFLOW_HELP = `
+The workflow (a thin shell over binship commands):
+  plan     on a tag: version --check-tag; then matrix (targets, version, npm dist-tag)
+  build    one job per target on a native runner: build, collect, verify (smoke run),
+           attest build provenance, upload the artifact binaries-<platform>
+  publish  tag pushes (and manual runs with publish checked), in the configured repository,
+           through the protected environment: collect --from artifacts, verify --require-all,
+           pack, publish (platform packages first)
+  release  tag pushes, after publish: archive (one .tar.gz/.zip per target, SHA256SUMS,
+           release notes) and gh release create
+
+Releasing: set the Cargo workspace version, commit, push the tag vX.Y.Z.
+
+Repository settings it expects:
+  environment      the [workflow] environment (required reviewers; tags v*.*.*)
+  npm trusted publishing for every package (one entry per package; the first release of a
+                   package needs a token: the environment secret NPM_TOKEN)
+  variable NPM_REGISTRY (optional) another npm registry for every install and publish
+
+Run it locally under nektos/act (host mode) with binship's repository: npm run test:workflow.
+Docs: docs/ci-cd.md and docs/publishing.md in binship's repository.`;
