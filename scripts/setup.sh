@@ -3,7 +3,8 @@
 #   - Debian's Rust (rustc-web/cargo-web) with the ARM64 standard library, the ARM64 cross
 #     linker and C library, and qemu-user to run ARM64 binaries (see the README);
 #   - the npm packages (npm ci) and the compiled TypeScript (npm run build);
-#   - the workflow linters the tests run (actionlint, zizmor, shellcheck), project-local.
+#   - the workflow linters the tests run (actionlint, zizmor, shellcheck), project-local;
+#   - nektos/act, patched, which runs the generated workflow in the tests (npm run test:workflow).
 # Packages already present are not reinstalled, so re-running it is fast.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -36,3 +37,4 @@ if ! "$node_current/bin/node" --version 2>/dev/null | grep -q "^v$node_current_v
 fi
 npm run build --silent
 bash scripts/install-workflow-linters.sh
+bash scripts/install-act.sh
