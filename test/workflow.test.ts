@@ -20,6 +20,7 @@ import { loadConfig, parseConfig, type ReleaseConfig } from '../src/config/load.
 import { StepError, UsageError } from '../src/errors.js';
 import { resolveTarget } from '../src/targets.js';
 import { ACTIONS } from '../src/workflow/actions.js';
+import { provenanceInRehearsal } from '../src/workflow/act/provenance.js';
 import { VERSION } from './support/project.js';
 import { checkWorkflow, writeWorkflow } from '../src/workflow/file.js';
 import { BROKEN_NPM, generateWorkflow } from '../src/workflow/generate.js';
@@ -475,6 +476,17 @@ describe('generator', () => {
     }
   });
 
+  test('binship workflow --rehearse says what it lacks (usage error, exit 2)', async () => {
+    if (!HAVE_CLI) return;
+    const env = { PATH: path.dirname(process.execPath) + ':/usr/bin:/bin', BINSHIP_ACT: '', BINSHIP_ACT_ACTIONS: '' };
+    const noAct = await execa(process.execPath, [CLI, 'workflow', '--rehearse'], { cwd: EXAMPLE, reject: false, env, extendEnv: false });
+    assert.equal(noAct.exitCode, 2, noAct.stderr);
+    assert.match(noAct.stderr, /act is not on PATH: build it with binship's scripts\/install-act\.sh/);
+    const noActions = await execa(process.execPath, [CLI, 'workflow', '--rehearse', '--act', '/bin/true'], { cwd: EXAMPLE, reject: false, env, extendEnv: false });
+    assert.equal(noActions.exitCode, 2, noActions.stderr);
+    assert.match(noActions.stderr, /--actions DIR \(or BINSHIP_ACT_ACTIONS\) is needed/);
+  });
+
   test('comments sit with the steps they explain', () => {
     assert.match(generated, /# After binship's install, which uses the runner's own npm: the pinned npm only publishes\.\n\s+- name: Install npm/);
     assert.match(generated, /# gh uploads to a draft [^\n]*\n\s+# [^\n]*\n\s+- name: Create the GitHub Release/);
@@ -570,5 +582,20 @@ describe('binship matrix', () => {
     assert.ok(version, `no version= line in ${tagPush}`);
     assert.equal(lines[2], `dist-tag=${releaseDistTag(version)}`);
     assert.match(manual, /\ndist-tag=dev\n$/);
+  });
+});
+
+describe('npm provenance in a workflow rehearsal', () => {
+  test('left out, with the stand-in line, only where the rehearsal says so and no OIDC token exists', () => {
+    const lines: string[] = [];
+    const print = (line: string) => lines.push(line);
+    assert.equal(provenanceInRehearsal(true, print, {}), true);
+    assert.equal(provenanceInRehearsal(undefined, print, { BINSHIP_WORKFLOW_REHEARSAL: '1' }), undefined);
+    assert.deepEqual(lines, []);
+    assert.equal(provenanceInRehearsal(true, print, { BINSHIP_WORKFLOW_REHEARSAL: '1' }), false);
+    assert.deepEqual(lines, ['binship-rehearsal: replaced: npm provenance: no OIDC token here (npm signs provenance with one); published without provenance']);
+    // On a runner that can get an OIDC token the switch is refused: provenance is never dropped there.
+    assert.throws(() => provenanceInRehearsal(true, print, { BINSHIP_WORKFLOW_REHEARSAL: '1', ACTIONS_ID_TOKEN_REQUEST_URL: 'https://token.actions.githubusercontent.com' }), (error: unknown) =>
+      error instanceof UsageError && error.exitCode === 2 && /BINSHIP_WORKFLOW_REHEARSAL is set in a job that can get an OIDC token/.test(error.message));
   });
 });

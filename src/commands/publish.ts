@@ -4,6 +4,7 @@ import { StepError } from '../errors.js';
 import { validateTag } from '../npm/dist-tag.js';
 import { publish, type PublishResult } from '../npm/publish.js';
 import { redact } from '../redact.js';
+import { provenanceInRehearsal } from '../workflow/act/provenance.js';
 import { renderMarkdownTable, renderTable } from '../ui/table.js';
 import type { CliContext } from './context.js';
 
@@ -20,7 +21,8 @@ export function register(program: Command, context: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (dist: string | undefined, options: { registry?: string; tag?: string; dryRun?: boolean; provenance?: boolean; allowPartial?: boolean; allowTagMoveBack?: boolean; json?: boolean }) => {
       if (options.tag) validateTag(options.tag);
-      const result = await publish({ config: context.loadConfig(), distDir: dist, ...options });
+      const provenance = provenanceInRehearsal(options.provenance, context.print);
+      const result = await publish({ config: context.loadConfig(), distDir: dist, ...options, provenance });
       // result.registry and the details are credential-free already; redact() is the last guard.
       context.print(redact(options.json ? JSON.stringify(result, null, 2) : renderPublishTable(result, false)));
       if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, redact(`### binship publish\n\n${renderPublishTable(result, true)}\n`));

@@ -34,6 +34,8 @@ export interface LocalRegistryOptions {
    * e.g. reads that need a login, as private registries do. Default: anyone reads, users publish.
    */
   packages?: Record<string, PackageRule>;
+  /** A registry that packages with `proxy: true` are fetched from (e.g. dependencies of a tool under test). */
+  uplink?: string;
 }
 
 export interface PackageRule {
@@ -41,6 +43,8 @@ export interface PackageRule {
   access: string;
   /** Who may publish (and unpublish). */
   publish: string;
+  /** Fetch what is not here from the uplink (default: never; nothing leaves the machine). */
+  proxy?: boolean;
 }
 
 const OPEN_REGISTRY: Record<string, PackageRule> = { '**': { access: '$all', publish: '$authenticated' } };
@@ -61,13 +65,14 @@ export async function startLocalRegistry(options: LocalRegistryOptions = {}): Pr
       '  htpasswd:',
       `    file: ${JSON.stringify(path.join(home, 'htpasswd'))}`,
       '    max_users: 100',
-      'uplinks: {}',
+      ...(options.uplink ? ['uplinks:', '  upstream:', `    url: ${JSON.stringify(options.uplink)}`] : ['uplinks: {}']),
       'packages:',
       ...Object.entries(options.packages ?? OPEN_REGISTRY).flatMap(([pattern, rule]) => [
         `  ${JSON.stringify(pattern)}:`,
         `    access: ${rule.access}`,
         `    publish: ${rule.publish}`,
         `    unpublish: ${rule.publish}`,
+        ...(rule.proxy && options.uplink ? ['    proxy: upstream'] : []),
       ]),
       'server:',
       '  keepAliveTimeout: 60',
@@ -147,7 +152,7 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   });
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

@@ -39,6 +39,12 @@ export const TOOLS = {
   npm12: { package: 'npm', version: '12.2.1', entry: 'npm/bin/npm-cli.js' },
   /** The current Node release, for clients that need it (npm 12 needs Node >= 22.22). */
   node: { package: `node-linux-${nodeArch}`, version: '26.12.1', entry: `node-linux-${nodeArch}/bin/node` },
+  /**
+   * Node.js and the npm it bundles, as GitHub's runners get them from actions/setup-node: the
+   * workflow rehearsal (src/workflow/act/) puts them in act's tool cache.
+   */
+  node24: { package: `node-linux-${nodeArch}`, version: '24.21.0', entry: `node-linux-${nodeArch}/bin/node` },
+  npm11: { package: 'npm', version: '11.19.0', entry: 'npm/bin/npm-cli.js' },
   pnpm10: { package: 'pnpm', version: '10.34.9', entry: 'pnpm/bin/pnpm.cjs' },
   pnpm12: { package: `@pnpm/exe.linux-${nodeArch}`, version: '12.21.0', entry: `@pnpm/exe.linux-${nodeArch}/pnpm` },
   yarn4: { package: '@yarnpkg/cli-dist', version: '4.18.1', entry: '@yarnpkg/cli-dist/bin/yarn.js' },
