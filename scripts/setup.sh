@@ -4,7 +4,8 @@
 #     linker and C library, and qemu-user to run ARM64 binaries (see the README);
 #   - the npm packages (npm ci) and the compiled TypeScript (npm run build);
 #   - the pinned rehearsal tools (Verdaccio and the package managers) in .cache/rehearsal-tools;
-#   - the workflow linters the tests run (actionlint, zizmor, shellcheck), project-local.
+#   - the workflow linters the tests run (actionlint, zizmor, shellcheck), project-local;
+#   - nektos/act, patched, which runs the generated workflow in the tests (npm run test:workflow).
 # Packages already present are not reinstalled, so re-running it is fast.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -41,3 +42,4 @@ fi
 npm run build --silent
 BINSHIP_TOOLS_DIR="$PWD/.cache/rehearsal-tools" node scripts/fetch-rehearsal-tools.js
 bash scripts/install-workflow-linters.sh
+bash scripts/install-act.sh

@@ -20,6 +20,7 @@ import { register as registerTrust } from './commands/trust.js';
 import { register as registerRelease } from './commands/release.js';
 import { register as registerWorkflow } from './commands/workflow.js';
 import { register as registerInit } from './commands/init.js';
+import { register as registerArchive } from './commands/archive.js';
 
 export function createProgram(): Command {
   const program = new Command('binship')
@@ -34,7 +35,7 @@ export function createProgram(): Command {
     resolveTargets,
     print: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   };
-  for (const register of [registerInit, registerVersion, registerDoctor, registerBuild, registerCollect, registerVerify, registerPack, registerPublish, registerTrust, registerRelease, registerWorkflow, registerSchema]) {
+  for (const register of [registerInit, registerVersion, registerDoctor, registerBuild, registerCollect, registerVerify, registerPack, registerPublish, registerTrust, registerArchive, registerRelease, registerWorkflow, registerSchema]) {
     register(program, context);
   }
   return program;

@@ -14,14 +14,17 @@ import { fileURLToPath } from 'node:url';
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
 import { ErrorPolicy } from '@actions/workflow-parser/model/convert';
 import { execa } from 'execa';
+import semver from 'semver';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig, parseConfig, type ReleaseConfig } from '../src/config/load.js';
 import { StepError, UsageError } from '../src/errors.js';
 import { resolveTarget } from '../src/targets.js';
 import { ACTIONS } from '../src/workflow/actions.js';
+import { provenanceInRehearsal } from '../src/workflow/act/provenance.js';
 import { VERSION } from './support/project.js';
 import { checkWorkflow, writeWorkflow } from '../src/workflow/file.js';
-import { CACHE_CONDITION, generateWorkflow } from '../src/workflow/generate.js';
+import { BROKEN_NPM, generateWorkflow } from '../src/workflow/generate.js';
+import { CACHE_CONDITION } from '../src/workflow/jobs/build.js';
 import { buildMatrix, formatPlanOutputs, manualDistTag, planOutputs, releaseDistTag } from '../src/workflow/matrix.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -240,7 +243,7 @@ describe('checkers on the generated workflow', () => {
   test("GitHub's workflow parser accepts it", async () => {
     const { errors, jobs } = await githubParser(config.workflow.path, generated);
     assert.deepEqual(errors, []);
-    assert.deepEqual(jobs, ['plan', 'build', 'publish']);
+    assert.deepEqual(jobs, ['plan', 'build', 'publish', 'release']);
   });
 
   test("GitHub's workflow parser does report errors (control: a bad permission and an unknown need)", async () => {
@@ -330,6 +333,8 @@ describe('generator', () => {
     assert.deepEqual(workflow.jobs.plan?.permissions, { contents: 'read' });
     assert.deepEqual(workflow.jobs.build?.permissions, { contents: 'read', 'id-token': 'write', attestations: 'write' });
     assert.deepEqual(workflow.jobs.publish?.permissions, { contents: 'read', 'id-token': 'write' });
+    // Only the release job may write to the repository (the release), and it holds no OIDC token.
+    assert.deepEqual(workflow.jobs.release?.permissions, { contents: 'write' });
   });
 
   test('every uses: is pinned to a full commit SHA with its version in a comment', () => {
@@ -357,11 +362,12 @@ describe('generator', () => {
     for (const { job, step } of allSteps) {
       if (step.run === undefined) continue;
       const ok = step.run.includes(config.workflow.command) || step.run === config.workflow.install
-        || step.run.startsWith('npm install -g npm@') || step.run.includes('apt-get install');
+        || step.run === `npm install --global npm@${config.workflow.npmVersion}` || step.run.includes('apt-get install')
+        || step.run.startsWith('gh release create "$TAG" --verify-tag');
       assert.ok(ok, `${job} / ${step.name}: ${step.run}`);
     }
     const runs = allSteps.map(({ step }) => step.run ?? '').join('\n');
-    for (const command of ['version --check-tag', 'matrix', 'build --target', 'collect --target', 'verify', 'collect --from artifacts', 'verify --require-all', 'pack', 'publish --provenance --tag']) {
+    for (const command of ['version --check-tag', 'matrix', 'build --target', 'collect --target', 'verify', 'collect --from artifacts', 'verify --require-all', 'pack', 'publish --provenance --tag', 'archive --out']) {
       assert.ok(runs.includes(`${config.workflow.command} ${command}`), `no step runs ${command}`);
     }
   });
@@ -401,14 +407,14 @@ describe('generator', () => {
       'retention-days': "${{ github.event_name == 'push' && 90 || 30 }}",
       'if-no-files-found': 'error',
     });
-    const attest = steps.find((s) => s.uses?.startsWith('actions/attest-build-provenance@'));
+    const attest = steps.find((s) => s.uses?.startsWith('actions/attest@'));
     assert.deepEqual(attest?.with, { 'subject-checksums': 'dist/SHA256SUMS' });
+    assert.ok(!generated.includes('attest-build-provenance'));
 
     const publish = workflow.jobs.publish?.steps ?? [];
     const node = publish.find((s) => s.uses?.startsWith('actions/setup-node@'));
-    assert.equal(node?.with?.['registry-url'], 'https://registry.npmjs.org');
     assert.equal(node?.with?.['node-version'], config.workflow.nodeVersion);
-    assert.ok(publish.some((s) => s.run === `npm install -g npm@${config.workflow.npmVersion}`));
+    assert.ok(publish.some((s) => s.run === `npm install --global npm@${config.workflow.npmVersion}`));
     assert.deepEqual(publish.find((s) => s.uses?.startsWith('actions/download-artifact@'))?.with, { pattern: 'binaries-*', path: 'artifacts' });
     assert.deepEqual(publish.at(-1)?.env, { DIST_TAG: '${{ needs.plan.outputs.dist-tag }}', NODE_AUTH_TOKEN: '${{ secrets.NPM_TOKEN }}' });
   });
@@ -422,6 +428,69 @@ describe('generator', () => {
     refused([['[workflow]\n', '[workflow]\nnode_version = "22.12.0"\n']], /node_version 22\.12\.0/);
     refused([['environment = "npm-publish"', 'environment = "npm publish ${{ x }}"']], /\[workflow\] environment/);
     assert.doesNotThrow(() => generateWorkflow(configWith([['[workflow]\n', '[workflow]\nnode_version = "22.14.0"\n']])));
+  });
+
+  test("binship installs with the runner's npm; the pinned npm only publishes; a pin with a known crash is refused", () => {
+    const names = (workflow.jobs.publish?.steps ?? []).map((s) => s.name ?? '');
+    const install = names.indexOf('Install binship');
+    const npm = names.indexOf(`Install npm ${config.workflow.npmVersion} for publishing`);
+    const publish = names.findIndex((n) => n.startsWith('Publish'));
+    assert.ok(install >= 0 && npm > install && publish > npm, names.join(' / '));
+    for (const { range } of BROKEN_NPM) assert.ok(!semver.satisfies(config.workflow.npmVersion, range), `the pinned npm ${config.workflow.npmVersion} is in ${range}`);
+    const refused = (version: string) => assert.throws(() => generateWorkflow(configWith([['[workflow]\n', `[workflow]\nnpm_version = "${version}"\n`]])), (error: unknown) =>
+      error instanceof UsageError && new RegExp(`npm_version ${version.replace(/\./g, '\\.')}: this npm crashes on registry manifests with directories\\.bin \\(npm/cli#8722, fixed in 11\\.6\\.4\\); pin another version`).test(error.message));
+    refused('11.6.1');
+    refused('11.6.2');
+    refused('11.6.3');
+    assert.doesNotThrow(() => generateWorkflow(configWith([['[workflow]\n', '[workflow]\nnpm_version = "11.6.4"\n']])));
+  });
+
+  test('every npm of every job uses the registry of the repository variable NPM_REGISTRY, else the public one', () => {
+    assert.deepEqual((workflow as unknown as { env: Record<string, string> }).env, { npm_config_registry: "${{ vars.NPM_REGISTRY || 'https://registry.npmjs.org' }}" });
+    assert.ok(!generated.includes('registry-url'), 'no job sets its own registry');
+    assert.ok(!/--registry/.test(generated));
+  });
+
+  test('release: tag pushes only, after publish; binship archives, gh release create uploads; only it may write', () => {
+    const release = workflow.jobs.release;
+    assert.deepEqual(release?.needs, ['plan', 'publish']);
+    assert.equal(release?.if, "github.event_name == 'push'");
+    const steps = release?.steps ?? [];
+    assert.ok(steps.some((s) => s.run === 'binship collect --from artifacts'));
+    assert.ok(steps.some((s) => s.run === 'binship archive --out github-release'));
+    const upload = steps.at(-1);
+    assert.equal(upload?.run, 'gh release create "$TAG" --verify-tag --notes-file github-release/notes.md --prerelease="$PRERELEASE" github-release/assets/*');
+    assert.deepEqual(upload?.env, { GH_TOKEN: '${{ github.token }}', TAG: '${{ github.ref_name }}', PRERELEASE: "${{ needs.plan.outputs.dist-tag != 'latest' }}" });
+    for (const [name, job] of Object.entries(workflow.jobs)) {
+      if (name !== 'release') assert.notEqual(job.permissions.contents, 'write', `${name} may write to the repository`);
+    }
+  });
+
+  test('the header points at binship workflow --help, which the adopter has, not at binship\'s docs/ files', async () => {
+    assert.ok(!generated.includes('docs/'), 'the workflow names a docs/ file the adopter does not have');
+    assert.match(generated.split('\n').slice(0, 4).join('\n'), /`binship workflow --help`/);
+    if (HAVE_CLI) {
+      const help = await cli(['workflow', '--help']);
+      assert.equal(help.exitCode, 0);
+      for (const words of ['plan', 'build', 'publish', 'release', 'NPM_REGISTRY', 'NPM_TOKEN', 'trusted publishing']) assert.ok(help.stdout.includes(words), `help lacks ${words}`);
+    }
+  });
+
+  test('binship workflow --rehearse says what it lacks (usage error, exit 2)', async () => {
+    if (!HAVE_CLI) return;
+    const env = { PATH: path.dirname(process.execPath) + ':/usr/bin:/bin', BINSHIP_ACT: '', BINSHIP_ACT_ACTIONS: '' };
+    const noAct = await execa(process.execPath, [CLI, 'workflow', '--rehearse'], { cwd: EXAMPLE, reject: false, env, extendEnv: false });
+    assert.equal(noAct.exitCode, 2, noAct.stderr);
+    assert.match(noAct.stderr, /act is not on PATH: build it with binship's scripts\/install-act\.sh/);
+    const noActions = await execa(process.execPath, [CLI, 'workflow', '--rehearse', '--act', '/bin/true'], { cwd: EXAMPLE, reject: false, env, extendEnv: false });
+    assert.equal(noActions.exitCode, 2, noActions.stderr);
+    assert.match(noActions.stderr, /--actions DIR \(or BINSHIP_ACT_ACTIONS\) is needed/);
+  });
+
+  test('comments sit with the steps they explain', () => {
+    assert.match(generated, /# After binship's install, which uses the runner's own npm: the pinned npm only publishes\.\n\s+- name: Install npm/);
+    assert.match(generated, /# gh uploads to a draft [^\n]*\n\s+# [^\n]*\n\s+- name: Create the GitHub Release/);
+    assert.match(generated, /contents: write # check out the repository, create the release and upload its files/);
   });
 
   test('provenance for public packages only (npm refuses it for restricted ones)', () => {
@@ -513,5 +582,20 @@ describe('binship matrix', () => {
     assert.ok(version, `no version= line in ${tagPush}`);
     assert.equal(lines[2], `dist-tag=${releaseDistTag(version)}`);
     assert.match(manual, /\ndist-tag=dev\n$/);
+  });
+});
+
+describe('npm provenance in a workflow rehearsal', () => {
+  test('left out, with the stand-in line, only where the rehearsal says so and no OIDC token exists', () => {
+    const lines: string[] = [];
+    const print = (line: string) => lines.push(line);
+    assert.equal(provenanceInRehearsal(true, print, {}), true);
+    assert.equal(provenanceInRehearsal(undefined, print, { BINSHIP_WORKFLOW_REHEARSAL: '1' }), undefined);
+    assert.deepEqual(lines, []);
+    assert.equal(provenanceInRehearsal(true, print, { BINSHIP_WORKFLOW_REHEARSAL: '1' }), false);
+    assert.deepEqual(lines, ['binship-rehearsal: replaced: npm provenance: no OIDC token here (npm signs provenance with one); published without provenance']);
+    // On a runner that can get an OIDC token the switch is refused: provenance is never dropped there.
+    assert.throws(() => provenanceInRehearsal(true, print, { BINSHIP_WORKFLOW_REHEARSAL: '1', ACTIONS_ID_TOKEN_REQUEST_URL: 'https://token.actions.githubusercontent.com' }), (error: unknown) =>
+      error instanceof UsageError && error.exitCode === 2 && /BINSHIP_WORKFLOW_REHEARSAL is set in a job that can get an OIDC token/.test(error.message));
   });
 });

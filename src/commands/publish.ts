@@ -6,6 +6,7 @@ import { publish, PublishRefused, type PublishOptions } from '../npm/publish.js'
 import type { AuthMode } from '../npm/publish/plan.js';
 import { unfinished, type PublishResult, type PublishRow } from '../npm/publish/result.js';
 import { redact } from '../redact.js';
+import { provenanceInRehearsal } from '../workflow/act/provenance.js';
 import { renderMarkdownTable, renderTable } from '../ui/table.js';
 import type { CliContext } from './context.js';
 
@@ -60,7 +61,8 @@ export function register(program: Command, context: CliContext): void {
       try {
         // Progress on stderr, one line per package as it settles, only for a person watching.
         const onEvent = process.stderr.isTTY ? (row: PublishRow) => process.stderr.write(`${row.status} ${row.name}@${row.version}\n`) : undefined;
-        report(context, await publish({ config: context.loadConfig(), distDir: dist, ...options, onEvent }), options.json, 'binship publish');
+        const provenance = provenanceInRehearsal(options.provenance, context.print);
+        report(context, await publish({ config: context.loadConfig(), distDir: dist, ...options, provenance, onEvent }), options.json, 'binship publish');
       } catch (error) {
         // A refused plan is still a plan: show it (the error says why), then fail.
         if (error instanceof PublishRefused) print(context, error.result, options.json, 'binship publish');

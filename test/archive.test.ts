@@ -1,0 +1,125 @@
+// binship archive: the GitHub Release files from a verified dist/ (real LeanSpec builds of the
+// targets this machine builds), read back with the tools users have (tar, unzip, sha256sum).
+
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { execa } from 'execa';
+import { loadConfig } from '../src/config/load.js';
+import { writeArchive } from '../src/archive/formats.js';
+import { writeReleaseFiles } from '../src/archive/index.js';
+import { binship, EXAMPLE_ROOT, localDist, scratch, VERSION, writeConfig } from './support/project.js';
+
+/** LeanSpec's config with only the targets this machine builds (what localDist() holds). */
+function localConfigFile(dir: string): string {
+  const file = writeConfig(dir, (text) => text.replace(/^targets = \[[^\]]*\]/m, 'targets = ["linux-x64", "linux-arm64"]'));
+  cpSync(path.join(EXAMPLE_ROOT, 'LICENSE'), path.join(dir, 'LICENSE'));
+  return file;
+}
+
+describe('archive formats', () => {
+  const files = (dir: string, mtime: Date) => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'tool'), '#!/bin/sh\necho hi\n', { mode: 0o700 });
+    writeFileSync(path.join(dir, 'LICENSE'), 'MIT\n', { mode: 0o600 });
+    for (const name of ['tool', 'LICENSE']) utimesSync(path.join(dir, name), mtime, mtime);
+    return [
+      { name: 'tool', source: path.join(dir, 'tool'), mode: 0o755 as const },
+      { name: 'LICENSE', source: path.join(dir, 'LICENSE'), mode: 0o644 as const },
+    ];
+  };
+
+  for (const format of ['tar.gz', 'zip'] as const) {
+    test(`${format}: the same files give the same bytes, whatever their path, modes and times`, async () => {
+      const dir = scratch();
+      await writeArchive(format, path.join(dir, `a.${format}`), 'pkg-1.0.0', files(path.join(dir, 'one'), new Date('2020-01-01')));
+      await writeArchive(format, path.join(dir, `b.${format}`), 'pkg-1.0.0', files(path.join(dir, 'two', 'deeper'), new Date('2024-06-30')).reverse());
+      assert.ok(readFileSync(path.join(dir, `a.${format}`)).equals(readFileSync(path.join(dir, `b.${format}`))));
+      // Control: other contents, other bytes.
+      writeFileSync(path.join(dir, 'one', 'tool'), 'changed');
+      await writeArchive(format, path.join(dir, `c.${format}`), 'pkg-1.0.0', [{ name: 'tool', source: path.join(dir, 'one', 'tool'), mode: 0o755 }]);
+      assert.ok(!readFileSync(path.join(dir, `a.${format}`)).equals(readFileSync(path.join(dir, `c.${format}`))));
+    });
+  }
+
+  test('tar.gz and zip extract with the system tools, binaries executable, everything below one directory', async () => {
+    const dir = scratch();
+    const entries = files(path.join(dir, 'src'), new Date());
+    await writeArchive('tar.gz', path.join(dir, 'x.tar.gz'), 'pkg-1.0.0-x86_64-unknown-linux-gnu', entries);
+    await writeArchive('zip', path.join(dir, 'x.zip'), 'pkg-1.0.0-x86_64-pc-windows-msvc', entries);
+    mkdirSync(path.join(dir, 't'));
+    await execa('tar', ['-xzf', path.join(dir, 'x.tar.gz'), '-C', path.join(dir, 't')]);
+    mkdirSync(path.join(dir, 'z'));
+    await execa('unzip', ['-q', path.join(dir, 'x.zip'), '-d', path.join(dir, 'z')]);
+    for (const top of [path.join(dir, 't', 'pkg-1.0.0-x86_64-unknown-linux-gnu'), path.join(dir, 'z', 'pkg-1.0.0-x86_64-pc-windows-msvc')]) {
+      assert.deepEqual(readdirSync(top).sort(), ['LICENSE', 'tool']);
+      assert.equal(statSync(path.join(top, 'tool')).mode & 0o777, 0o755);
+      assert.equal(statSync(path.join(top, 'LICENSE')).mode & 0o777, 0o644);
+      assert.equal((await execa(path.join(top, 'tool'))).stdout, 'hi');
+    }
+    const listing = (await execa('tar', ['-tvzf', path.join(dir, 'x.tar.gz')])).stdout;
+    // No owner names or ids; the files' time fixed (node-tar leaves a portable directory's at 0).
+    assert.match(listing, /^drwxr-xr-x 0\/0 .* pkg-1\.0\.0-x86_64-unknown-linux-gnu\/$/m);
+    assert.match(listing, /^-rwxr-xr-x 0\/0 .* 1985-10-26 \d\d:15 pkg-1\.0\.0-x86_64-unknown-linux-gnu\/tool$/m);
+  });
+});
+
+describe('binship archive', () => {
+  test('one archive per target with its binaries and the licence, SHA256SUMS, notes; the same bytes twice', async () => {
+    const dir = scratch();
+    const config = loadConfig(localConfigFile(dir));
+    const distDir = await localDist();
+    const first = await writeReleaseFiles({ config, distDir, outDir: path.join(dir, 'release') });
+    const assets = path.join(dir, 'release', 'assets');
+    const names = config.targets.map((t) => `lean-spec-${VERSION}-${t.triple}.tar.gz`);
+    assert.deepEqual(readdirSync(assets).sort(), [...names, 'SHA256SUMS'].sort());
+    assert.deepEqual(first.assets.map((a) => path.basename(a)), [...names, 'SHA256SUMS']);
+
+    const checked = await execa('sha256sum', ['-c', 'SHA256SUMS'], { cwd: assets });
+    assert.equal(checked.stdout.trim().split('\n').length, names.length);
+
+    const extracted = path.join(dir, 'x');
+    mkdirSync(extracted);
+    await execa('tar', ['-xzf', path.join(assets, names[0] as string), '-C', extracted]);
+    const top = path.join(extracted, `lean-spec-${VERSION}-x86_64-unknown-linux-gnu`);
+    assert.deepEqual(readdirSync(top).sort(), ['LICENSE', 'lean-spec', 'leanspec-mcp']);
+    assert.ok(readFileSync(path.join(top, 'lean-spec')).equals(readFileSync(path.join(distDir, 'linux-x64', 'lean-spec'))));
+    assert.match((await execa(path.join(top, 'lean-spec'), ['--version'])).stdout, new RegExp(VERSION.replace(/\./g, '\\.')));
+
+    const notes = readFileSync(first.notesFile, 'utf8');
+    for (const pkg of ['lean-spec', '@leanspec/mcp', '@leanspec/cli-linux-x64', '@leanspec/mcp-linux-arm64']) assert.ok(notes.includes(`\`${pkg}`), `notes lack ${pkg}`);
+    assert.ok(notes.includes(`npm install -g lean-spec@${VERSION}`));
+    assert.match(notes, new RegExp(`gh attestation verify lean-spec-${VERSION.replace(/\./g, '\\.')}-x86_64-unknown-linux-gnu/lean-spec --repo codervisor/lean-spec`));
+    for (const archive of first.archives) assert.ok(notes.includes(archive.sha256));
+    for (const file of readFileSync(path.join(distDir, 'SHA256SUMS'), 'utf8').trim().split('\n')) assert.ok(notes.includes(file.split(' ')[0] as string));
+
+    // Run again over the earlier output: replaced, byte for byte the same.
+    const sums = readFileSync(path.join(assets, 'SHA256SUMS'));
+    const second = await writeReleaseFiles({ config, distDir, outDir: path.join(dir, 'release') });
+    assert.ok(readFileSync(path.join(assets, 'SHA256SUMS')).equals(sums));
+    assert.equal(readFileSync(second.notesFile, 'utf8'), notes);
+  });
+
+  test('refuses a dist/ without every configured target (exit 1), and an output directory it did not write (exit 2)', async () => {
+    const dir = scratch();
+    const configFile = localConfigFile(dir);
+    const distDir = await localDist();
+    const full = await binship(['--config', writeConfig(scratch()), 'archive', distDir, '--out', path.join(dir, 'out-a')]);
+    assert.equal(full.exitCode, 1, full.stderr);
+    assert.match(full.stderr, /does not verify, nothing was archived/);
+    assert.match(full.stderr, /darwin-arm64\/lean-spec: missing \(--require-all\)/);
+
+    const occupied = path.join(dir, 'occupied');
+    mkdirSync(occupied);
+    writeFileSync(path.join(occupied, 'keep.txt'), 'mine');
+    const refused = await binship(['--config', configFile, 'archive', distDir, '--out', occupied]);
+    assert.equal(refused.exitCode, 2, refused.stderr);
+    assert.match(refused.stderr, /occupied holds other files \(keep\.txt\); pass --out with a new or empty directory/);
+    assert.equal(readFileSync(path.join(occupied, 'keep.txt'), 'utf8'), 'mine');
+
+    const ok = await binship(['--config', configFile, 'archive', distDir, '--out', path.join(dir, 'out-b')]);
+    assert.equal(ok.exitCode, 0, ok.stderr);
+    assert.match(ok.stdout, /linux-arm64 +lean-spec-[^ ]+-aarch64-unknown-linux-gnu\.tar\.gz/);
+  });
+});
