@@ -631,11 +631,17 @@ describe('verification', { skip: !LINUX && 'the real binaries here are Linux ELF
     assert.equal(second.stdout.trim(), leanSpecVersion);
     assert.doesNotMatch(fs.readFileSync(loaded, 'utf8'), hashedModule, 'a later run trusts the stamp');
 
-    // Tampered after the stamp was written, even with its mtime put back: the ctime moved, so it is hashed and refused.
+    // Tampered after the stamp was written, in place and with its times put back to the
+    // nanosecond (touch -r): only the ctime moved, and that is enough to hash it again and refuse it.
     const binary = hostBinary(fx);
-    const { atime, mtime } = fs.statSync(binary);
+    const times = path.join(fx.root, 'times');
+    fs.writeFileSync(times, '');
+    spawnSync('touch', ['-r', binary, times]);
+    const before = fs.statSync(binary, { bigint: true });
     fs.writeFileSync(binary, tampered(realBinary));
-    fs.utimesSync(binary, atime, mtime);
+    spawnSync('touch', ['-r', times, binary]);
+    const after = fs.statSync(binary, { bigint: true });
+    assert.deepEqual([after.ino, after.size, after.mtimeNs], [before.ino, before.size, before.mtimeNs]);
     assertOneLineError(run(), /its SHA-256 differs/);
   });
 });
