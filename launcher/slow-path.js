@@ -114,13 +114,30 @@ function isAlive(pid) {
 // ---------------------------------------------------------------------------
 
 /**
- * Puts a verified copy of the native binary where the launcher `self` is (the
- * launcher's promotionTarget says when that is safe), so later starts skip
- * Node: copy to a temporary file in the same directory, check the copy's size
- * and SHA-256, make it executable (and check it can be executed there: not a
- * noexec mount), wait for other runs still starting, then rename it over
- * `self`. Returns true once `self` holds the binary, false if nothing was
+ * Puts a verified copy of the native binary where the launcher `self` is, so
+ * later starts skip Node: copy to a temporary file in the same directory, check
+ * the copy's size and SHA-256, make it executable (and check it can be executed
+ * there: not a noexec mount), wait for other runs still starting, then rename it
+ * over `self`. Returns true once `self` holds the binary, false if nothing was
  * changed (the caller then runs the binary the launcher way). Silent either way.
+ *
+ * When (the launcher's promotionTarget): replacing the launcher is only safe
+ * where everything that will ever run it execs the file itself rather than
+ * `node <file>`. That holds for the symlinks npm (local, global, npx), bun
+ * (local, global) and Yarn's node-modules linker make, and their runners exec a
+ * native bin directly. pnpm runs bins through shell shims that call
+ * `node <file>`, Windows through .cmd and .ps1 shims, Deno and Yarn PnP through
+ * their own runtimes. So promotion needs
+ *   - Linux: only there can a promoting run see runs still starting (below);
+ *   - Node's own runtime (not bun's or Deno's, not Yarn PnP), no opt-out;
+ *   - a start through a symlink to the file that a package manager made for
+ *     this package: <node_modules>/.bin/<name> for the node_modules holding it,
+ *     <prefix>/bin/<name> for <prefix>/lib/node_modules (npm -g), or
+ *     <root>/bin/<name> for <root>/install/global/node_modules (bun -g). A
+ *     symlink made elsewhere, a package linked from a source tree, or a store
+ *     layout (pnpm's .pnpm and global store, Deno's .deno) does not count;
+ *   - the file and its directory to belong to this user, and the directory to
+ *     be writable: no read-only installs, no root writing into a user's install.
  */
 function promote(spec, found, self) {
   return writeFileAtomically(self, (temp) => {
@@ -317,14 +334,27 @@ function runsHere(info) {
 }
 
 /**
- * Why the user's override file cannot run here ('empty', 'truncated', 'unknown'
- * or 'foreign:<description>'), or null. Without this check an empty or foreign
- * file would go to the shell through exec's ENOEXEC fallback (an empty file
- * "succeeds" silently). binfmt_misc handlers (qemu, Wine) may run foreign
- * formats, so with any registered, only empty and truncated files are refused.
+ * Why the user's override file cannot run here ('missing', 'not-file',
+ * 'not-executable', 'empty', 'truncated', 'unknown' or 'foreign:<description>'),
+ * or null. Without the format check an empty or foreign file would go to the
+ * shell through exec's ENOEXEC fallback (an empty file "succeeds" silently).
+ * binfmt_misc handlers (qemu, Wine) may run foreign formats, so with any
+ * registered, only empty and truncated files are refused.
  */
-function overrideFormatProblem(file) {
+function overrideProblem(file) {
+  let stat;
+  try {
+    stat = fs.statSync(file);
+  } catch (_) {
+    return 'missing';
+  }
+  if (!stat.isFile()) return 'not-file';
   if (process.platform === 'win32') return null; // CreateProcess reports bad files itself
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+  } catch (_) {
+    return 'not-executable';
+  }
   const info = inspectFile(file);
   if (!info || info.format === 'script') return null;
   if (info.size === 0) return 'empty';
@@ -477,7 +507,7 @@ module.exports = {
   checkBinary,
   promote,
   inspectFile,
-  overrideFormatProblem,
+  overrideProblem,
   locateErrorMessage,
   overrideErrorMessage,
   binaryProblemMessage,

@@ -25,6 +25,8 @@ import { buildRustBinaries } from './support/rust.js';
 const UNIX = process.platform !== 'win32';
 const LINUX = process.platform === 'linux';
 const ROOT = UNIX && process.getuid?.() === 0;
+/** Root, and this Node can run as user nobody (it may sit in root's home, e.g. a fetched Node). */
+const AS_NOBODY = ROOT && spawnSync(process.execPath, ['-e', '0'], { uid: 65534, gid: 65534 }).status === 0;
 const HOST_OS = process.platform;
 const HOST_CPU = process.arch;
 // Independent oracle for the host libc (slow, fine in tests): Node's own report.
@@ -504,7 +506,7 @@ setTimeout(() => process.stdout.write('SIGINT x' + n + '\\n'), 1500);
     assert.equal(fs.statSync(binary).mode & 0o777, 0o755);
   });
 
-  test('exec bit lost and not repairable: explains with the chmod command', { skip: !ROOT && 'needs root to run the launcher as another user' }, () => {
+  test('exec bit lost and not repairable: explains with the chmod command', { skip: !AS_NOBODY && 'needs root, and a Node that user nobody can run' }, () => {
     const fx = makeFixture();
     fs.chmodSync(fx.root, 0o755); // mkdtemp creates it 0700
     const binary = hostBinary(fx);
@@ -769,7 +771,7 @@ describe('promotion', { skip: !LINUX && 'promotion is Linux-only' }, () => {
     }
   });
 
-  test('not into a file owned by another user, nor into a directory this user cannot write', { skip: !ROOT && 'needs root to own files as another user' }, () => {
+  test('not into a file owned by another user, nor into a directory this user cannot write', { skip: !AS_NOBODY && 'needs root, and a Node that user nobody can run' }, () => {
     const theirs = realFixture();
     spawnSync('chown', ['-R', '65534:65534', theirs.mainDir]);
     let r = runLauncher(theirs, ['--version'], { via: 'exec', env: promoteEnv });
