@@ -191,16 +191,22 @@ function repairMode(file) {
 function stampVouches(found) {
   try {
     const stat = fs.statSync(found.file, { bigint: true });
-    const stamp = path.join(path.dirname(found.file), '.' + path.basename(found.file) + '.verified');
-    return stat.isFile() && fs.readFileSync(stamp, 'latin1') === stampText(found.platform, stat);
+    const stamp = stampOf(found);
+    return stat.isFile() && fs.readFileSync(stamp.file, 'latin1') === stamp.text(stat);
   } catch (_) {
     return false;
   }
 }
 
-/** The stamp for `stat` (a bigint stat): any write, truncation, rename, chmod or new link changes its ctime. */
-function stampText(platform, stat) {
-  return [platform.sha256, stat.dev, stat.ino, stat.size, stat.mtimeNs, stat.ctimeNs].join(' ') + '\n';
+/**
+ * The stamp of a binary: where it is, and its text for a bigint stat of the
+ * binary (any write, truncation, rename, chmod or new link changes its ctime).
+ */
+function stampOf(found) {
+  return {
+    file: path.join(path.dirname(found.file), '.' + path.basename(found.file) + '.verified'),
+    text: (stat) => [found.platform.sha256, stat.dev, stat.ino, stat.size, stat.mtimeNs, stat.ctimeNs].join(' ') + '\n',
+  };
 }
 
 /**
@@ -272,7 +278,7 @@ function main(spec, args) {
   const self = promotionTarget(spec);
   if (self && slowPath().promote(spec, found, self)) return run(spec, Object.assign({}, found, { file: self }), args);
   if (!stampVouches(found)) {
-    const problem = slowPath().checkBinary(found, stampText);
+    const problem = slowPath().checkBinary(found, stampOf(found));
     if (problem) fail(spec.binaryName, slowPath().binaryProblemMessage(spec, found, problem));
   }
   run(spec, found, args);

@@ -22,8 +22,8 @@ function sha256(bytes) {
 
 /**
  * Null if `found.file` is the binary its spec entry names (size and SHA-256),
- * else why not: 'missing', 'size' or 'content'. A match is remembered in a stamp
- * next to the binary, `stampText(entry, bigint stat)`: the hash plus the file's
+ * else why not: 'missing', 'size' or 'content'. A match is remembered in the
+ * `stamp` next to the binary (the launcher's stampOf): the hash plus the file's
  * device, inode, size, mtime and ctime. Any change to the file (a write, a
  * truncation, a rename over it, a chmod, a new hard link) moves its ctime, which
  * no one can set back, so a stamp vouches only for the exact file it was written
@@ -31,7 +31,7 @@ function sha256(bytes) {
  * cost; with the stamp it is paid once per installed file. Where the stamp cannot
  * be written (read-only, another user's install), every start hashes.
  */
-function checkBinary(found, stampText) {
+function checkBinary(found, stamp) {
   const expected = found.platform;
   let stat;
   try {
@@ -48,8 +48,7 @@ function checkBinary(found, stampText) {
     return 'missing';
   }
   if (sha256(bytes) !== expected.sha256) return 'content';
-  const stamp = path.join(path.dirname(found.file), '.' + path.basename(found.file) + '.verified');
-  writeFileAtomically(stamp, (temp) => fs.writeFileSync(temp, stampText(expected, stat), { flag: 'wx' }));
+  writeFileAtomically(stamp.file, (temp) => fs.writeFileSync(temp, stamp.text(stat), { flag: 'wx' }));
   return null;
 }
 
