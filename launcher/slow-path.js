@@ -382,7 +382,10 @@ function shellQuote(s) {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : "'" + s.replace(/'/g, "'\\''") + "'";
 }
 
-/** Which client installed this copy, from where it sits (this file is next to the launcher). */
+/**
+ * Which client installed this copy, and how (this file sits in the main package):
+ * 'npm', 'npm-global', 'pnpm', 'pnpm-global', 'yarn', 'bun' or 'bun-global'.
+ */
 function installKind() {
   const dir = __dirname.split(path.sep).join('/');
   if (process.versions.pnp) return 'yarn';
@@ -390,6 +393,12 @@ function installKind() {
   if (/\/\.pnpm\//.test(dir)) return 'pnpm';
   if (/\/install\/global\/node_modules\//.test(dir)) return 'bun-global';
   if (/\/lib\/node_modules\/|\/npm\/node_modules\//.test(dir)) return 'npm-global';
+  // A project: its node_modules (above the package, or its scope) tells Yarn's and bun's apart.
+  let nodeModules = path.dirname(path.dirname(__dirname));
+  if (path.basename(nodeModules).startsWith('@')) nodeModules = path.dirname(nodeModules);
+  if (fs.existsSync(path.join(nodeModules, '.yarn-state.yml'))) return 'yarn';
+  const project = path.dirname(nodeModules);
+  if (fs.existsSync(path.join(project, 'bun.lock')) || fs.existsSync(path.join(project, 'bun.lockb'))) return 'bun';
   return 'npm';
 }
 
@@ -400,6 +409,7 @@ function installCommand(spec, platform) {
   switch (installKind()) {
     case 'yarn': return 'yarn add ' + both;
     case 'pnpm': return 'pnpm add ' + both;
+    case 'bun': return 'bun add ' + both;
     case 'pnpm-global': return 'pnpm add -g ' + main;
     case 'bun-global': return 'bun add -g ' + main;
     case 'npm-global': return 'npm install -g ' + main;
@@ -407,17 +417,22 @@ function installCommand(spec, platform) {
   }
 }
 
-/** The command that replaces an installed platform package whose binary is damaged. */
+/**
+ * The command that replaces an installed platform package whose binary is
+ * damaged. Each was tried: a plain `install` (or pnpm's and bun's `add -g`)
+ * leaves a package of the right version as it is, damaged or not.
+ */
 function reinstallCommand(spec, found) {
   const main = spec.packageName + '@' + spec.version;
+  const removed = 'rm -rf ' + shellQuote(found.dir) + ' && ';
   switch (installKind()) {
-    case 'yarn': return 'yarn install --refetch';
+    case 'yarn': return removed + 'yarn install';
     case 'pnpm': return 'pnpm install --force';
-    case 'pnpm-global': return 'pnpm add -g ' + main;
-    case 'bun-global': return 'bun add -g ' + main;
+    case 'bun': return 'bun install --force';
+    case 'pnpm-global': return 'pnpm add -g --force ' + main;
+    case 'bun-global': return 'bun add -g --force ' + main;
     case 'npm-global': return 'npm install -g ' + main;
-    // npm keeps an installed package of the right version as it is; without it, it installs it again.
-    default: return 'rm -rf ' + shellQuote(found.dir) + ' && npm install';
+    default: return removed + 'npm install';
   }
 }
 
