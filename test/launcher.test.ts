@@ -250,12 +250,12 @@ async function waitForFile(file: string, timeoutMs = 10_000): Promise<string> {
 }
 
 /** The failure the launcher must give: exit 1, nothing on stdout, exactly one line on stderr. */
-function assertOneLineError(r: SpawnSyncReturns<string>, pattern: RegExp): void {
-  assert.equal(r.signal, null, `killed by ${r.signal}: ${r.stderr}`);
-  assert.equal(r.status, 1, r.stderr);
+function assertOneLineError(r: SpawnSyncReturns<string>, pattern: RegExp, what = ''): void {
+  assert.equal(r.signal, null, `${what} killed by ${r.signal}: ${r.stderr}`);
+  assert.equal(r.status, 1, `${what} ${r.stderr}`);
   assert.equal(r.stdout, '');
-  assert.match(r.stderr, /^[^\n]+\n$/, `not one line: ${JSON.stringify(r.stderr)}`);
-  assert.match(r.stderr, pattern);
+  assert.match(r.stderr, /^[^\n]+\n$/, `${what} not one line: ${JSON.stringify(r.stderr)}`);
+  assert.match(r.stderr, pattern, what);
 }
 
 describe('render', () => {
@@ -610,6 +610,19 @@ describe('verification', { skip: !LINUX && 'the real binaries here are Linux ELF
   test('a global install names the global reinstall command', () => {
     const fx = realFixture(Buffer.alloc(0), 'global');
     assertOneLineError(runLauncher(fx, ['--version'], { via: 'node-file' }), new RegExp(`is empty; reinstall: npm install -g ${MAIN}@${VERSION}\\n$`));
+  });
+
+  test('the reinstall command is the one of the client that installed the package', () => {
+    const pkgDir = (fx: Fixture) => path.dirname(path.dirname(hostBinary(fx)));
+    const cases: Array<[string, (fx: Fixture) => void, (fx: Fixture) => string]> = [
+      ['bun', (fx) => fs.writeFileSync(path.join(fx.root, 'bun.lock'), '{}'), () => 'bun install --force'],
+      ['Yarn (node-modules)', (fx) => fs.writeFileSync(path.join(fx.root, 'node_modules', '.yarn-state.yml'), ''), (fx) => `rm -rf ${pkgDir(fx)} && yarn install`],
+    ];
+    for (const [client, mark, command] of cases) {
+      const fx = realFixture(Buffer.alloc(0));
+      mark(fx);
+      assertOneLineError(runLauncher(fx, ['--version'], { via: 'node-file' }), new RegExp(`is empty; reinstall: ${escapeRe(command(fx))}\\n$`), client);
+    }
   });
 
   test('the intact binary runs; it is hashed once, then a stamp vouches for that exact file', () => {
