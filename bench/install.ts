@@ -1,7 +1,8 @@
 // Benchmark: what a user pays for the npm packaging of LeanSpec.
-//   1. start-up: installed `lean-spec --version` through the JS launcher (install scripts
-//      blocked) and through the install-time fast path, against the native binary and against
-//      bare `node -e 0` — medians of interleaved runs, and ratios;
+//   1. start-up: installed `lean-spec --version` through the JS launcher (run as `node <file>`,
+//      the way pnpm's and Yarn's shims run it, so never promoted) and promoted by its first run
+//      (through npm's bin link), against the native binary and against bare `node -e 0` —
+//      medians of interleaved runs, and ratios;
 //   2. download: bytes of tarballs one `npm install lean-spec` fetches, against the sum of all
 //      of lean-spec's platform tarballs.
 // Run: npm run bench (after npm run build). Prints figures; asserts nothing.
@@ -35,15 +36,16 @@ async function main(): Promise<void> {
   const counter = await countingProxy(registry.port);
   try {
     await publish({ config, distDir: dist, registry: registry.url, token: registry.token, allowPartial: true });
-    const fast = await install(counter.url, version, []);
+    const promoted = await install(counter.url, version, []);
     const fetched = counter.take();
-    const launcher = await install(counter.url, version, ['--ignore-scripts']);
+    const launcher = await install(counter.url, version, []);
 
     const commands: Record<string, string[]> = {
       'node -e 0': [process.execPath, '-e', '0'],
       native: [path.join(dist, 'linux-x64', 'lean-spec'), '--version'],
-      'launcher path': [path.join(launcher, 'bin', 'lean-spec'), '--version'],
-      'fast path': [path.join(fast, 'bin', 'lean-spec'), '--version'],
+      'launcher path': [process.execPath, path.join(launcher, 'lib', 'node_modules', 'lean-spec', 'bin', 'lean-spec'), '--version'],
+      // Its first run (the warm-up below) promotes the binary.
+      promoted: [path.join(promoted, 'bin', 'lean-spec'), '--version'],
     };
     const medians = timeInterleaved(commands, RUNS);
     const node = medians['node -e 0'] as number;
@@ -52,8 +54,8 @@ async function main(): Promise<void> {
     for (const [name, ms] of Object.entries(medians)) {
       console.log(`  ${name.padEnd(14)} ${ms.toFixed(2).padStart(7)} ms   ${(ms / node).toFixed(3)}x node   ${(ms / native).toFixed(2)}x native`);
     }
-    console.log(`  launcher path / bare node: ${((medians['launcher path'] as number) / node).toFixed(3)}x (goal <= 1.05x)`);
-    console.log(`  fast path / native:        ${((medians['fast path'] as number) / native).toFixed(3)}x (goal <= 1.10x)`);
+    console.log(`  launcher path / (node + native): ${((medians['launcher path'] as number) / (node + native)).toFixed(3)}x (goal <= 1.03x)`);
+    console.log(`  promoted / native:               ${((medians.promoted as number) / native).toFixed(3)}x (goal <= 1.10x)`);
 
     const platformTarballs = index.packages.filter((p) => p.kind === 'platform' && p.related.includes('lean-spec'));
     const allPlatforms = platformTarballs.reduce((sum, p) => sum + p.size, 0);

@@ -5,8 +5,11 @@ import { test } from 'node:test';
 import { parseConfig, type ReleaseConfig } from '../src/config/load.js';
 import { npmLibc, platformManifest } from '../src/npm/manifests.js';
 import { launcherSpec } from '../src/npm/pack.js';
-import { resolveTarget } from '../src/targets.js';
+import { resolveTarget, type Target } from '../src/targets.js';
 import { EXAMPLE_CONFIG } from './support/project.js';
+
+/** A target as pack records it for the launcher (size and hash do not matter here). */
+const packed = (target: Target) => ({ target, size: 1, sha256: '0'.repeat(64) });
 
 function configShipping(targets: string[]): ReleaseConfig {
   const text = readFileSync(EXAMPLE_CONFIG, 'utf8').replace(/^targets = \[[^\]]*\]/m, `targets = ${JSON.stringify(targets)}`);
@@ -20,7 +23,7 @@ test('with glibc and musl builds of a CPU, each platform package declares its li
   assert.deepEqual(libcOf('linux-x64'), ['glibc']);
   assert.deepEqual(libcOf('linux-x64-musl'), ['musl']);
   assert.equal(libcOf('darwin-arm64'), undefined);
-  const spec = launcherSpec(cli!, '1.0.0', config.targets, config.targets);
+  const spec = launcherSpec(cli!, '1.0.0', config.targets.map(packed), config.targets);
   assert.deepEqual(spec.platforms.map((p) => p.libc ?? null), ['glibc', 'musl', null]);
 });
 
@@ -34,7 +37,7 @@ test('a musl build that is the only Linux build of its CPU declares no libc, so 
   assert.equal(platformManifest(config, cli!, arm64Musl, '1.0.0').libc, undefined);
   assert.deepEqual(platformManifest(config, cli!, resolveTarget('linux-x64-musl'), '1.0.0').libc, ['musl']);
   // Decided by what the release ships, not by what one (partial) pack holds.
-  const spec = launcherSpec(cli!, '1.0.0', [arm64Musl], config.targets);
+  const spec = launcherSpec(cli!, '1.0.0', [packed(arm64Musl)], config.targets);
   assert.equal(spec.platforms[0]?.libc, undefined);
-  assert.equal(launcherSpec(cli!, '1.0.0', [resolveTarget('linux-x64-musl')], config.targets).platforms[0]?.libc, 'musl');
+  assert.equal(launcherSpec(cli!, '1.0.0', [packed(resolveTarget('linux-x64-musl'))], config.targets).platforms[0]?.libc, 'musl');
 });

@@ -1,9 +1,11 @@
-// Renders the main package's JavaScript launcher (bin/<binaryName>) and its
-// optional postinstall script (install.js) from the plain JavaScript sources in
-// launcher/. The sources are real, runnable CommonJS files; rendering only
-// replaces the one marked spec literal in each with the JSON of the spec.
+// The main package's launcher files, from the plain JavaScript sources in launcher/:
+// bin/<binaryName>, rendered from launcher/launcher.js (a real, runnable CommonJS file whose one
+// marked spec literal is replaced with the JSON of the spec), and lib/launcher-slow-path.js,
+// launcher/slow-path.js as it is (hashing, first-run promotion, override checks and messages,
+// loaded by the launcher only when needed). The main package has no install script.
 
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { npmNameProblem } from './package-name.js';
 
 export interface LauncherPlatform {
@@ -17,6 +19,10 @@ export interface LauncherPlatform {
   packageName: string;
   /** File name of the binary inside the platform package's bin/, e.g. 'widget' or 'widget.exe'. */
   binaryFile: string;
+  /** Size in bytes of that binary as packed. */
+  size: number;
+  /** SHA-256 (hex) of that binary as packed: the launcher runs and promotes nothing else. */
+  sha256: string;
 }
 
 export interface LauncherSpec {
@@ -37,22 +43,45 @@ export const SPEC_MARKER_END = '/* binship:spec-end */';
 
 // Resolved from the module itself: src/npm/ (tsx) and lib/npm/ (compiled) both
 // sit two levels below the package root.
-const TEMPLATE_DIR = new URL('../../launcher/', import.meta.url);
-const templates = new Map<string, string>();
+const SOURCES = new URL('../../launcher/', import.meta.url);
+let template: string | undefined;
+let slowPath: string | undefined;
 
-function template(file: 'launcher.js' | 'install.js'): string {
-  let text = templates.get(file);
-  if (text === undefined) {
-    text = readFileSync(new URL(file, TEMPLATE_DIR), 'utf8');
-    templates.set(file, text);
+/** Where the launcher's slow path goes in the main package; the launcher requires it from there. */
+export const SLOW_PATH_FILE = 'lib/launcher-slow-path.js';
+
+export interface LauncherFile {
+  /** Relative to the package root, with `/`. */
+  path: string;
+  content: string;
+  executable: boolean;
+}
+
+/** Writes every launcher file of `spec` into the package directory `dir` (0755 or 0644); returns them. */
+export function writeLauncherFiles(dir: string, spec: LauncherSpec): LauncherFile[] {
+  const files = launcherFiles(spec);
+  for (const file of files) {
+    const target = path.join(dir, file.path);
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, file.content, { mode: file.executable ? 0o755 : 0o644 });
   }
-  return text;
+  return files;
+}
+
+/** Every launcher file of the main package for `spec`. */
+export function launcherFiles(spec: LauncherSpec): LauncherFile[] {
+  slowPath ??= readFileSync(new URL('slow-path.js', SOURCES), 'utf8');
+  return [
+    { path: `bin/${spec.binaryName}`, content: renderLauncher(spec), executable: true },
+    { path: SLOW_PATH_FILE, content: slowPath, executable: false },
+  ];
 }
 
 const VERSION = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PLATFORM_WORD = /^[a-z0-9_]+$/;
+const SHA256 = /^[0-9a-f]{64}$/;
 
 /** Throws if the spec could produce a broken or ambiguous launcher. */
 export function validateLauncherSpec(spec: LauncherSpec): void {
@@ -74,6 +103,8 @@ export function validateLauncherSpec(spec: LauncherSpec): void {
     if (npmNameProblem(p.packageName)) problems.push(`${where}.packageName ${JSON.stringify(p.packageName)} is not a valid npm package name`);
     if (p.packageName === spec.packageName) problems.push(`${where}.packageName must differ from the main package`);
     if (!FILE_NAME.test(p.binaryFile)) problems.push(`${where}.binaryFile ${JSON.stringify(p.binaryFile)} must be a plain file name`);
+    if (!Number.isSafeInteger(p.size) || p.size <= 0) problems.push(`${where}.size ${JSON.stringify(p.size)} must be the binary's size in bytes`);
+    if (typeof p.sha256 !== 'string' || !SHA256.test(p.sha256)) problems.push(`${where}.sha256 ${JSON.stringify(p.sha256)} must be a lowercase hex SHA-256`);
     const key = `${p.os}-${p.cpu}-${p.libc ?? ''}`;
     if (seen.has(key)) problems.push(`${where} duplicates ${p.os}-${p.cpu}${p.libc ? ` (${p.libc})` : ''}`);
     seen.add(key);
@@ -94,28 +125,22 @@ function normalize(spec: LauncherSpec): LauncherSpec {
       ...(p.libc ? { libc: p.libc } : {}),
       packageName: p.packageName,
       binaryFile: p.binaryFile,
+      size: p.size,
+      sha256: p.sha256,
     })),
   };
 }
 
-function injectSpec(source: string, spec: LauncherSpec, file: string): string {
+/** Content of the main package's bin/<binaryName> (starts with `#!/usr/bin/env node`; write it with mode 0755). */
+export function renderLauncher(spec: LauncherSpec): string {
   validateLauncherSpec(spec);
-  const start = source.indexOf(SPEC_MARKER_START);
-  const end = source.indexOf(SPEC_MARKER_END);
-  if (start < 0 || end < start || source.indexOf(SPEC_MARKER_START, start + 1) >= 0) {
-    throw new Error(`launcher/${file}: expected exactly one ${SPEC_MARKER_START} ... ${SPEC_MARKER_END} marker`);
+  template ??= readFileSync(new URL('launcher.js', SOURCES), 'utf8');
+  const start = template.indexOf(SPEC_MARKER_START);
+  const end = template.indexOf(SPEC_MARKER_END);
+  if (start < 0 || end < start || template.indexOf(SPEC_MARKER_START, start + 1) >= 0) {
+    throw new Error(`launcher/launcher.js: expected exactly one ${SPEC_MARKER_START} ... ${SPEC_MARKER_END} marker`);
   }
   // JSON is a valid JavaScript expression (ES2019+), so it can be spliced in.
   const literal = JSON.stringify(normalize(spec));
-  return `${source.slice(0, start)}${SPEC_MARKER_START} ${literal} ${source.slice(end)}`;
-}
-
-/** Content of the main package's bin/<binaryName> (starts with `#!/usr/bin/env node`; write it with mode 0755). */
-export function renderLauncher(spec: LauncherSpec): string {
-  return injectSpec(template('launcher.js'), spec, 'launcher.js');
-}
-
-/** Content of the main package's install.js (run by `"postinstall": "node install.js"`). */
-export function renderInstallScript(spec: LauncherSpec): string {
-  return injectSpec(template('install.js'), spec, 'install.js');
+  return `${template.slice(0, start)}${SPEC_MARKER_START} ${literal} ${template.slice(end)}`;
 }

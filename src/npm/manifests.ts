@@ -8,6 +8,7 @@ import semver from 'semver';
 import { platformPackageName, type BinaryConfig, type ReleaseConfig } from '../config/load.js';
 import { StepError } from '../errors.js';
 import { binaryFileName, type Target } from '../targets.js';
+import { SLOW_PATH_FILE } from './launcher.js';
 
 export interface PackageManifest {
   name: string;
@@ -20,7 +21,6 @@ export interface PackageManifest {
   cpu?: string[];
   libc?: string[];
   bin?: Record<string, string>;
-  scripts?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
   engines?: Record<string, string>;
   files: string[];
@@ -73,12 +73,11 @@ export function mainManifest(config: ReleaseConfig, binary: BinaryConfig, versio
     ...common(config, version),
     description: binary.description,
     bin: { [binary.name]: `bin/${binary.name}` },
-    // Optional fast path only (swaps the launcher for the binary under npm on Unix); the
-    // launcher works the same when install scripts are blocked.
-    scripts: { postinstall: 'node install.js' },
+    // No install script: npm 12, pnpm, bun and Deno block them (and pnpm 12 fails the install).
+    // The launcher verifies the binary and makes later starts native on its own first run.
     optionalDependencies: Object.fromEntries(targets.map((t) => [platformPackageName(binary, t), version])),
     engines: { node: config.npm.nodeEngine },
-    files: [`bin/${binary.name}`, 'install.js'],
+    files: [`bin/${binary.name}`, SLOW_PATH_FILE],
   };
 }
 

@@ -8,7 +8,7 @@
 // Tarballs are deterministic (sorted entries, fixed mtime, fixed modes): binaries are 0755
 // inside the tarball whatever file system they came from, so the exec bit cannot be lost.
 
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tar from 'tar';
 import { z } from 'zod';
@@ -21,7 +21,7 @@ import { parseRecord } from '../dist/records.js';
 import { requireVerifiedState, VERIFIED_FILE } from '../dist/verified.js';
 import { StepError } from '../errors.js';
 import { binaryFileName, findTarget, type Target } from '../targets.js';
-import { renderInstallScript, renderLauncher, type LauncherSpec } from './launcher.js';
+import { writeLauncherFiles, type LauncherSpec } from './launcher.js';
 import { checkManifest, mainManifest, npmLibc, platformManifest, type PackageManifest } from './manifests.js';
 import { tarballIntegrity } from './tarball.js';
 
@@ -76,30 +76,31 @@ export async function pack(options: { config: ReleaseConfig; distDir?: string })
   for (const binary of config.binaries) {
     const files = verified.shippable.filter((f) => f.binary === binary.name);
     const platformNames: string[] = [];
-    const targets: Target[] = [];
+    const packed: PackedBinary[] = [];
     for (const file of files) {
       const target = findTarget(file.platform);
       if (!target) continue;
-      targets.push(target);
       const pkg = platformManifest(config, binary, target, version);
       const binaryFile = binaryFileName(binary.name, target);
       const dir = stage(pkg, platformReadme(pkg, binary));
       mkdirSync(path.join(dir, 'bin'));
-      copyFileSync(path.join(distDir, file.path), path.join(dir, 'bin', binaryFile));
-      // The bytes packed are the bytes verified, even if dist/ changed a moment ago.
-      if ((await sha256File(path.join(dir, 'bin', binaryFile))) !== file.sha256) {
+      const staged = path.join(dir, 'bin', binaryFile);
+      copyFileSync(path.join(distDir, file.path), staged);
+      // The bytes packed are the bytes verified, even if dist/ changed a moment ago; the launcher
+      // checks the installed binary against them.
+      const sha256 = await sha256File(staged);
+      if (sha256 !== file.sha256) {
         throw new StepError(`${path.join(distDir, file.path)}: changed while being packed; run binship verify and binship pack again`);
       }
+      packed.push({ target, size: statSync(staged).size, sha256 });
       packages.push(await tarball(npmDir, dir, pkg, 'platform', [binary.package], new Set([`bin/${binaryFile}`])));
       platformNames.push(pkg.name);
     }
+    const targets = packed.map((p) => p.target);
     const pkg = mainManifest(config, binary, version, targets);
     const dir = stage(pkg, readme ?? mainReadme(config, binary, targets));
-    const spec = launcherSpec(binary, version, targets, config.targets);
-    mkdirSync(path.join(dir, 'bin'));
-    writeFileSync(path.join(dir, 'bin', binary.name), renderLauncher(spec));
-    writeFileSync(path.join(dir, 'install.js'), renderInstallScript(spec));
-    packages.push(await tarball(npmDir, dir, pkg, 'main', platformNames, new Set([`bin/${binary.name}`])));
+    const launcher = writeLauncherFiles(dir, launcherSpec(binary, version, packed, config.targets));
+    packages.push(await tarball(npmDir, dir, pkg, 'main', platformNames, new Set(launcher.filter((f) => f.executable).map((f) => f.path))));
   }
   const leftOut = verified.leftOut.map((f) => ({ path: f.path, reasons: f.mustNotShip }));
   const index: PackIndex = { version, verified: verified.digest, packages, leftOut };
@@ -128,20 +129,29 @@ export async function requireVerifiedPack(distDir: string, config: ReleaseConfig
   }
 }
 
-/** `targets`: the platforms packed now; `shipped`: every configured target (decides each `libc`). */
-export function launcherSpec(binary: BinaryConfig, version: string, targets: readonly Target[], shipped: readonly Target[]): LauncherSpec {
+/** A binary as packed into its platform package. */
+export interface PackedBinary {
+  target: Target;
+  size: number;
+  sha256: string;
+}
+
+/** `packed`: the platform binaries packed now; `shipped`: every configured target (decides each `libc`). */
+export function launcherSpec(binary: BinaryConfig, version: string, packed: readonly PackedBinary[], shipped: readonly Target[]): LauncherSpec {
   const libcOf = (target: Target) => npmLibc(target, shipped);
   return {
     packageName: binary.package,
     version,
     binaryName: binary.name,
     overrideEnv: binary.overrideEnv,
-    platforms: targets.map((target) => ({
+    platforms: packed.map(({ target, size, sha256 }) => ({
       os: target.os,
       cpu: target.cpu,
       ...(libcOf(target) ? { libc: libcOf(target) } : {}),
       packageName: platformPackageName(binary, target),
       binaryFile: binaryFileName(binary.name, target),
+      size,
+      sha256,
     })),
   };
 }
@@ -220,10 +230,12 @@ function mainReadme(config: ReleaseConfig, binary: BinaryConfig, targets: readon
     `${binary.name} --help`,
     '```',
     '',
-    `This package holds a small launcher; the native \`${binary.name}\` binary comes from the optional dependency that matches your platform (${platforms}). No install script is needed and no Rust toolchain.`,
+    `This package holds a small launcher; the native \`${binary.name}\` binary comes from the optional dependency that matches your platform (${platforms}). It has no install script (nothing for npm, pnpm, Yarn, bun or Deno to block or approve) and needs no Rust toolchain.`,
     '',
+    `- The launcher runs only the binary this release was built with: this package records each platform binary's SHA-256 and size, and a missing, damaged or foreign binary is refused with the command that reinstalls it.`,
+    `- On Linux, installed with npm, bun or Yarn's node-modules linker and started through the command they link, the first run replaces the launcher with a verified copy of the binary, so later starts do not start Node at all. pnpm, Yarn Plug'n'Play, Deno, Windows and macOS, and installs that are read-only or belong to another user keep the launcher. Set \`BINSHIP_NO_PROMOTE=1\` to keep it everywhere.`,
     `- Installed with \`--omit=optional\`, or from a lockfile made on another OS? Reinstall without omitting optional dependencies.`,
-    `- To run another build of the binary, set \`${binary.overrideEnv}\` to its path. (With npm on Unix the install step swaps the launcher for the binary itself, which then ignores the variable: install with \`--ignore-scripts\`, or with the variable already set, to keep the launcher.)`,
+    `- To run another build of the binary, set \`${binary.overrideEnv}\` to its path (it is not checked against the recorded SHA-256). The launcher reads it, and a run with it set keeps the launcher; once the command has become the binary itself it ignores the variable: reinstall ${binary.package} and set \`${binary.overrideEnv}\` or \`BINSHIP_NO_PROMOTE=1\` before its first run.`,
     '',
     `Source: ${config.project.repository}`,
     '',
