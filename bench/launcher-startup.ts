@@ -34,7 +34,7 @@ import { parseArgs } from 'node:util';
 
 import { writeLauncherFiles, type LauncherSpec } from '../src/npm/launcher.js';
 import { ensureTool } from '../src/rehearsal/tools.js';
-import { startLocalRegistry } from '../src/npm/verdaccio.js';
+import { startLocalRegistry } from '../src/rehearsal/verdaccio.js';
 import { binship, distCopy, REPO_ROOT, scratch } from '../test/support/project.js';
 import { buildRustBinaries } from '../test/support/rust.js';
 

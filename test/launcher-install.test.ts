@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { execa } from 'execa';
 import { ensureTool } from '../src/rehearsal/tools.js';
-import { startLocalRegistry, type LocalRegistry } from '../src/npm/verdaccio.js';
+import { startLocalRegistry, type LocalRegistry } from '../src/rehearsal/verdaccio.js';
 import { binship, distCopy, scratch, VERSION } from './support/project.js';
 
 const LINUX_X64 = process.platform === 'linux' && process.arch === 'x64';
