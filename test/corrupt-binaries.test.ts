@@ -70,7 +70,10 @@ function assertFailsLoudly(run: { exitCode?: number; signal?: string; stdout: st
   assert.equal(run.stdout, '', `nothing on stdout; ${shown}`);
   assert.match(run.stderr, /^lean-spec: /, `the launcher says what is wrong; ${shown}`);
   assert.ok(run.stderr.includes(PLATFORM_PACKAGE), `names the platform package; ${shown}`);
-  assert.match(run.stderr, new RegExp(`(npm install|pnpm add|bun add|yarn add)( -g)? lean-spec@${VERSION.replace(/\./g, '\\.')}`), `says how to reinstall; ${shown}`);
+  // The command that repairs this client's install (a plain `pnpm add` or `bun add` of the same
+  // version leaves the damaged package alone; the launcher tests try each one).
+  const reinstall = `npm install( -g)? lean-spec@${VERSION.replace(/\./g, '\\.')}|pnpm (install|add -g) --force|bun (install|add -g) --force|rm -rf \\S+ && (npm|yarn) install`;
+  assert.match(run.stderr, new RegExp(`reinstall: (${reinstall})`), `says how to reinstall; ${shown}`);
   assert.doesNotMatch(run.stderr, /^\s+at |node:internal|FATAL|Syntax error|^\S+: \d+: .*: not found$/m, `no stack trace or shell error; ${shown}`);
 }
 
