@@ -37,11 +37,12 @@ after(async () => {
 });
 
 /** The release script as the workflow runs it, against `env`'s registry, with an npmrc of its own. */
-async function selfRelease(args: string[], env: Record<string, string> = {}) {
+async function selfRelease(args: string[], env: Record<string, string> = {}, cwd = REPO_ROOT) {
   const npmrc = path.join(scratch('binship-self-npmrc-'), 'npmrc');
   writeFileSync(npmrc, '');
-  const result = await execa(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    cwd: REPO_ROOT, reject: false, stdin: 'ignore', env: { ...NO_OIDC, npm_config_userconfig: npmrc, NODE_AUTH_TOKEN: '', ...env },
+  // tsx by its URL: the script may run in another directory, as the workflow's steps may.
+  const result = await execa(process.execPath, ['--import', import.meta.resolve('tsx'), CLI, ...args], {
+    cwd, reject: false, stdin: 'ignore', env: { ...NO_OIDC, npm_config_userconfig: npmrc, NODE_AUTH_TOKEN: '', ...env },
   });
   return { exitCode: result.exitCode ?? 1, stdout: result.stdout, stderr: result.stderr };
 }
@@ -176,7 +177,9 @@ describe('publish (to Verdaccio, as the publish job does)', () => {
 
   test('the first release goes out with a token and says how to set up trusted publishing; a rerun skips it', async () => {
     const env = withRegistry({ NODE_AUTH_TOKEN: registry?.token as string });
-    const first = await selfRelease(['publish', TAG, dirOf(release.file)], env);
+    // `release`, relative, as the workflow passes it (npm reads a relative release/x.tgz as a GitHub repository).
+    const artifact = dirOf(release.file);
+    const first = await selfRelease(['publish', TAG, path.basename(artifact)], env, path.dirname(artifact));
     assert.equal(first.exitCode, 0, first.stderr);
     assert.match(first.stdout, /binship +.*main +upload +published/);
     assert.match(first.stdout, new RegExp(`npm trust github binship --file ${path.basename(RELEASE_WORKFLOW)} --repository codervisor/binship --environment npm-publish --allow-publish --yes --registry ${registry?.url}`));

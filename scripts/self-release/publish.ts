@@ -30,11 +30,13 @@ export interface SelfPublishResult extends PublishResult {
 
 export async function publishBinship(options: PublishBinshipOptions): Promise<SelfPublishResult> {
   const root = options.root ?? REPO_ROOT;
-  const tarballs = readdirSync(options.dir).filter((f) => f.endsWith('.tgz'));
+  // Absolute: npm runs in the tarball's directory, and reads a relative path with a / in it as a GitHub repository.
+  const dir = path.resolve(options.dir);
+  const tarballs = readdirSync(dir).filter((f) => f.endsWith('.tgz'));
   if (tarballs.length !== 1) {
     throw new StepError(`${options.dir}: holds ${tarballs.length} tarballs (${tarballs.join(', ') || 'none'}); expected exactly one, the pack job's artifact`);
   }
-  const release = await checkTarball(path.join(options.dir, tarballs[0] as string), { root, tag: options.tag });
+  const release = await checkTarball(path.join(dir, tarballs[0] as string), { root, tag: options.tag });
   const result = await publishTarballs({
     packages: [{ name: release.name, version: release.version, kind: 'main', related: [], tarball: release.file, integrity: release.integrity }],
     tag: defaultTag(release.version),
