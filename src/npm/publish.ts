@@ -61,9 +61,12 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   const { config } = options;
   const distDir = path.resolve(options.distDir ?? config.distDir);
   const version = await releaseVersion(config);
+  // A registry that is not one is a usage error, before anything else.
+  const registry = await resolveRegistry(options.registry);
   const packages = await checkLocalPackages(config, distDir, version, options.allowPartial ?? false);
   return publishTarballs({
     ...options,
+    registry,
     tag: options.tag ?? defaultTag(version),
     access: config.npm.access,
     packages: packages.map((p) => ({ ...p, tarball: path.join(distDir, NPM_DIR, p.tarball) })),
