@@ -1,9 +1,7 @@
 // The release workflow: generated from binship.toml, checked in, and checked by the real tools
 // GitHub users check workflows with (actionlint + ShellCheck, zizmor, GitHub's own parser).
 // The old spec's hand-written workflow goes through the same checkers as a negative example, so
-// the test also proves the checkers catch what this generator avoids.
-// The checkers come from `bash scripts/install-workflow-linters.sh` (into .cache/tools/bin);
-// a missing one fails the test with that instruction.
+// the test also proves the checkers catch what this generator avoids (./support/workflow-checkers.ts).
 
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,8 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
-import { ErrorPolicy } from '@actions/workflow-parser/model/convert';
 import { execa } from 'execa';
 import semver from 'semver';
 import { parse as parseYaml } from 'yaml';
@@ -22,6 +18,7 @@ import { resolveTarget } from '../src/targets.js';
 import { ACTIONS } from '../src/workflow/actions.js';
 import { provenanceInRehearsal } from '../src/workflow/act/provenance.js';
 import { VERSION } from './support/project.js';
+import { actionlint, atLeastMedium, describeFinding, githubParser, workflowFileWith as checkerFile, zizmor } from './support/workflow-checkers.js';
 import { checkWorkflow, writeWorkflow } from '../src/workflow/file.js';
 import { BROKEN_NPM, generateWorkflow } from '../src/workflow/generate.js';
 import { CACHE_CONDITION } from '../src/workflow/jobs/build.js';
@@ -30,7 +27,6 @@ import { buildMatrix, formatPlanOutputs, manualDistTag, planOutputs, releaseDist
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const EXAMPLE = path.join(ROOT, 'examples', 'lean-spec');
 const CONFIG_FILE = path.join(EXAMPLE, 'binship.toml');
-const TOOLS = path.join(ROOT, '.cache', 'tools', 'bin');
 const CLI = path.join(ROOT, 'bin', 'binship.js');
 const HAVE_CLI = existsSync(path.join(ROOT, 'lib', 'cli.js'));
 const SEED = path.resolve(ROOT, '..', 'shared', 'seed', 'rust-binaries-ci-cd-pipeline.md');
@@ -44,82 +40,12 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-function tool(name: string): string {
-  const file = path.join(TOOLS, name);
-  if (!existsSync(file)) {
-    assert.fail(`${name} is not installed in ${TOOLS}: run bash scripts/install-workflow-linters.sh`);
-  }
-  return file;
-}
+const workflowFileWith = (text: string, name?: string): string => checkerFile(scratch, text, name);
 
-/** Writes a workflow as `.github/workflows/<name>` in a fresh directory, returns its path. */
-function workflowFileWith(text: string, name = 'rust-binaries.yml'): string {
-  const dir = mkdtempSync(path.join(scratch, 'wf-'));
-  const file = path.join(dir, '.github', 'workflows', name);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, text);
-  return file;
-}
-
-interface ActionlintError {
-  message: string;
-  line: number;
-  column: number;
-  kind: string;
-}
-
-async function actionlint(file: string): Promise<ActionlintError[]> {
-  const result = await execa(
-    tool('actionlint'),
-    ['-shellcheck', tool('shellcheck'), '-pyflakes', '', '-no-color', '-format', '{{json .}}', path.basename(file)],
-    { cwd: path.dirname(file), reject: false },
-  );
-  assert.ok(result.exitCode === 0 || result.exitCode === 1, `actionlint failed to run (exit ${result.exitCode}): ${result.stderr}`);
-  return JSON.parse(result.stdout || '[]') as ActionlintError[];
-}
-
-type Severity = 'Unknown' | 'Informational' | 'Low' | 'Medium' | 'High';
-
-interface ZizmorFinding {
-  ident: string;
-  determinations: { severity: Severity; confidence: string };
-  locations: { symbolic: { kind: string; annotation: string }; concrete: { location: { start_point: { row: number } } } }[];
-}
-
-async function zizmor(file: string, ...flags: string[]): Promise<ZizmorFinding[]> {
-  // --offline: no GitHub API (this machine reaches only package registries); --no-config: the
-  // result depends on the workflow alone.
-  const result = await execa(tool('zizmor'), ['--offline', '--no-config', '--no-progress', '--format', 'json', ...flags, file], {
-    cwd: path.dirname(file),
-    reject: false,
-    env: { NO_COLOR: '1' },
-  });
-  // zizmor's exit code encodes the highest severity found (10-14); anything else is a failure to run.
-  assert.ok(result.exitCode === 0 || ((result.exitCode ?? 0) >= 10 && (result.exitCode ?? 0) <= 14), `zizmor failed to run (exit ${result.exitCode}): ${result.stderr}`);
-  return JSON.parse(result.stdout) as ZizmorFinding[];
-}
-
-const atLeastMedium = (f: ZizmorFinding): boolean => f.determinations.severity === 'Medium' || f.determinations.severity === 'High';
-const describeFinding = (f: ZizmorFinding): string => {
-  const primary = f.locations.find((l) => l.symbolic.kind === 'Primary') ?? f.locations[0];
-  return `${f.ident} (${f.determinations.severity}) line ${(primary?.concrete.location.start_point.row ?? -1) + 1}: ${primary?.symbolic.annotation}`;
-};
 function countBy<T>(items: T[], key: (item: T) => string): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
   return counts;
-}
-
-/** GitHub's parser: schema errors from parsing, semantic ones (e.g. unknown needs) from conversion. */
-async function githubParser(name: string, content: string): Promise<{ errors: string[]; jobs: string[] }> {
-  const parsed = parseWorkflow({ name, content }, new NoOperationTraceWriter());
-  const errors = parsed.context.errors.getErrors().map((e) => e.message);
-  if (!parsed.value) return { errors, jobs: [] };
-  const template = await convertWorkflowTemplate(parsed.context, parsed.value, undefined, { errorPolicy: ErrorPolicy.TryConversion });
-  return {
-    errors: [...new Set([...errors, ...(template.errors ?? []).map((e) => e.Message)])],
-    jobs: (template.jobs ?? []).map((job) => job.id.value),
-  };
 }
 
 /** The YAML block under the seed spec's "GitHub Actions Workflow" heading. */

@@ -24,6 +24,7 @@ import { NPM_DIR } from './pack.js';
 import { resolveCredentials } from './publish/credentials.js';
 import { executePlan } from './publish/execute.js';
 import { checkLocalPackages } from './publish/local.js';
+import type { LocalPackage } from './publish/plan.js';
 import { planWithRegistry } from './publish/registry-state.js';
 import { resultOf, type PublishResult, type PublishRow } from './publish/result.js';
 import { displayRegistry, registryClient } from './registry.js';
@@ -60,18 +61,47 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   const { config } = options;
   const distDir = path.resolve(options.distDir ?? config.distDir);
   const version = await releaseVersion(config);
-  const tag = options.tag ?? defaultTag(version);
+  // A registry that is not one is a usage error, before anything else.
   const registry = await resolveRegistry(options.registry);
   const packages = await checkLocalPackages(config, distDir, version, options.allowPartial ?? false);
+  return publishTarballs({
+    ...options,
+    registry,
+    tag: options.tag ?? defaultTag(version),
+    access: config.npm.access,
+    packages: packages.map((p) => ({ ...p, tarball: path.join(distDir, NPM_DIR, p.tarball) })),
+  });
+}
+
+/** A package whose tarball was checked already: what it is, and the file with its integrity. */
+export interface CheckedTarball extends LocalPackage {
+  tarball: string;
+  integrity: string;
+}
+
+export interface TarballPublishOptions extends Omit<PublishOptions, 'config' | 'distDir' | 'allowPartial' | 'tag'> {
+  packages: CheckedTarball[];
+  tag: string;
+  access: ReleaseConfig['npm']['access'];
+}
+
+/**
+ * Steps 2 to 4 for tarballs that passed their local checks: credentials, the plan against the
+ * registry, the uploads. `publish` uses it for a release of binship.toml; binship's own release
+ * (scripts/self-release/) for its one plain package.
+ */
+export async function publishTarballs(options: TarballPublishOptions): Promise<PublishResult> {
+  const { packages, tag } = options;
+  const registry = await resolveRegistry(options.registry);
   const token = options.token ?? (process.env.NODE_AUTH_TOKEN || undefined);
   // Public packages are checked the way users see them: anonymously (credentials only if the
   // registry insists). Restricted ones are read with the token from the start.
-  const client = registryClient(registry, { token, authFirst: config.npm.access === 'restricted' });
+  const client = registryClient(registry, { token, authFirst: options.access === 'restricted' });
   const credentials = await resolveCredentials({ registry, token, client });
-  const tarballs = new Map(packages.map((p) => [p.name, { tarball: path.join(distDir, NPM_DIR, p.tarball), integrity: p.integrity }]));
+  const tarballs = new Map(packages.map((p) => [p.name, { tarball: p.tarball, integrity: p.integrity }]));
   const plan = await planWithRegistry(
     client,
-    packages.map((p) => ({ ...p, ...(tarballs.get(p.name) as { tarball: string; integrity: string }) })),
+    packages,
     { tag, allowTagMoveBack: options.allowTagMoveBack ?? false, auth: credentials.mode, registry: displayRegistry(registry) },
     token,
   );
@@ -79,7 +109,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   if (result.refusals.length > 0) throw new PublishRefused(result);
   const rows = new Map(result.rows.map((row) => [row.name, row]));
   await executePlan({
-    plan, tarballs, registry, token, client, rows, access: config.npm.access,
+    plan, tarballs, registry, token, client, rows, access: options.access,
     provenance: options.provenance, dryRun: options.dryRun, visibilityTimeoutMs: options.visibilityTimeoutMs, onEvent: options.onEvent,
   });
   return result;

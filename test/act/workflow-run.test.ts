@@ -1,10 +1,13 @@
-// The release workflow, executed: the committed .github/workflows/rust-binaries.yml of the
-// LeanSpec example runs under nektos/act (host mode, no Docker) in a rehearsal copy of the
-// example, for a tag push (plan, a build job per target act can build here, publish to a
-// Verdaccio on loopback, GitHub Release) and for a manual dispatch (no publish). The published
-// packages are installed back and run; the release's archives and checksums are checked.
-// binship itself is not on the npm registry yet: the rehearsal registry gets this checkout's
-// packed tarball first, and the workflow installs it from there like any adopter would.
+// The release workflows, executed under nektos/act (host mode, no Docker), publishing to one
+// Verdaccio on loopback:
+//   1. binship releases itself: its own .github/workflows/release.yml runs for a tag push in a
+//      git copy of this repository (pack, publish), publishing binship to the registry;
+//   2. the committed .github/workflows/rust-binaries.yml of the LeanSpec example runs in a
+//      rehearsal copy of the example, for a tag push (plan, a build job per target act can build
+//      here, publish, GitHub Release) and for a manual dispatch (no publish). Its jobs install
+//      binship with the [workflow] install line init writes, from the registry: the binship
+//      step 1 published. The published packages are installed back and run; the release's
+//      archives and checksums are checked.
 //
 // Needs (all set up by bash scripts/setup.sh; a missing one fails the test with what to do):
 //   act, patched                .cache/tools/bin/act (scripts/install-act.sh), or $BINSHIP_ACT
@@ -28,10 +31,13 @@ import { readTarball } from '../../src/npm/tarball.js';
 import { ACTIONS } from '../../src/workflow/actions.js';
 import type { ActLogEntry } from '../../src/workflow/act/run.js';
 import { packageRoles } from '../../src/npm/release-packages.js';
-import { rehearseWorkflow, type RehearsalRepo, type RunResult } from '../../src/workflow/act/rehearse.js';
+import { rehearseWorkflow, type ActRepo, type RehearsalRepo, type RunResult } from '../../src/workflow/act/rehearse.js';
 import { renderReport, type JobReport } from '../../src/workflow/act/report.js';
 import { BROKEN_NPM } from '../../src/workflow/generate.js';
 import { toolVersion } from '../../src/rehearsal/tools.js';
+import { rehearseSelfRelease } from '../../scripts/self-release/rehearse.js';
+import { PUBLISH_JOB, RELEASE_WORKFLOW, trustedPublisher } from '../../scripts/self-release/project.js';
+import { configSchema } from '../../src/config/schema.js';
 import { EXAMPLE_CONFIG, EXAMPLE_ROOT, REPO_ROOT, VERSION } from '../support/project.js';
 
 /** Every npm package of a release of `config`. */
@@ -47,6 +53,8 @@ let registry: LocalRegistry | undefined;
 let repo: RehearsalRepo;
 let tagRun: RunResult;
 let dispatchRun: RunResult;
+/** binship's own release (step 1). */
+let selfRelease: { repo: ActRepo; run: RunResult } | undefined;
 
 /** Progress as the run goes: every job's and step's result, and every stand-in's line. */
 function progress(entry: ActLogEntry): void {
@@ -67,7 +75,6 @@ before(async () => {
   if (!existsSync(ACT)) assert.fail(`act is not installed at ${ACT}: run bash scripts/install-act.sh (scripts/setup.sh runs it), or set BINSHIP_ACT to a patched act`);
   const started = Date.now();
 
-  const packed = await execa('npm', ['pack', '--silent', '--pack-destination', work], { cwd: REPO_ROOT });
   const rehearsal = await rehearseWorkflow({
     config,
     act: ACT,
@@ -76,7 +83,18 @@ before(async () => {
     // The manual run builds one target: enough to run every step of its path (the Cargo cache).
     runs: [{ event: 'tag' }, { event: 'dispatch', platforms: ['linux-x64'] }],
     uplink: (await execa('npm', ['config', 'get', 'registry'])).stdout.trim(),
-    preload: [path.join(work, packed.stdout.trim().split('\n').at(-1) as string)],
+    // binship is not on the npm registry yet: its own release workflow puts it on the rehearsal's.
+    publishFirst: {
+      names: ['binship'],
+      publish: async (reg) => {
+        const selfStarted = Date.now();
+        const self = await rehearseSelfRelease({ act: ACT, actionsDir: ACTIONS_DIR, registry: { url: reg.url, token: reg.token }, workDir: path.join(work, 'self-release'), onEntry: progress });
+        selfRelease = self;
+        printReport(`binship's own release, tag push ${self.repo.tag}`, self.run);
+        process.stdout.write(`binship's own release under act: ${Math.round((Date.now() - selfStarted) / 1000)} s\n`);
+        if (self.run.exitCode !== 0) throw new Error(`binship's ${RELEASE_WORKFLOW} failed under act, so the LeanSpec workflow has no binship to install; see the report above and ${self.run.logFile}`);
+      },
+    },
     onLine: (line) => process.stdout.write(`${line}\n`),
     onEntry: progress,
   });
@@ -106,6 +124,42 @@ describe('the workflow rehearsal', () => {
     const check = await execa(process.execPath, [path.join(REPO_ROOT, 'bin', 'binship.js'), 'workflow', '--check'], { cwd: repo.dir, reject: false });
     assert.equal(check.exitCode, 0, check.stderr);
     assert.ok(repo.config.targets.some((t) => t.platform === 'linux-x64') && repo.config.targets.some((t) => t.platform === 'linux-arm64'), 'linux-x64 and linux-arm64 are rehearsed');
+  });
+});
+
+describe("binship releases itself: its release.yml, tag push", () => {
+  const self = () => selfRelease as { repo: ActRepo; run: RunResult };
+
+  test('runs the committed workflow, byte for byte, on the tag of package.json\'s version: pack, then publish', () => {
+    assert.equal(readFileSync(path.join(self().repo.dir, RELEASE_WORKFLOW), 'utf8'), readFileSync(path.join(REPO_ROOT, RELEASE_WORKFLOW), 'utf8'));
+    assert.equal(self().repo.tag, `v${VERSION_OF_BINSHIP}`);
+    assert.equal(self().run.exitCode, 0, `act failed; see the report above and ${self().run.logFile}`);
+    assert.deepEqual(self().run.reports.map((r) => `${r.job}: ${r.result}`), ['pack: success', `${PUBLISH_JOB}: success`]);
+    for (const report of self().run.reports) assert.deepEqual(stepsWith(report, 'failed').concat(stepsWith(report, 'skipped')), [], report.job);
+  });
+
+  test('only what cannot exist here is replaced: act\'s checkout, and npm provenance (no OIDC token)', () => {
+    const replaced = self().run.reports.flatMap((r) => r.steps.filter((s) => s.status === 'replaced').map((s) => `${r.job}: ${s.name}: ${s.reasons.join('; ')}`));
+    assert.deepEqual(replaced, [
+      'pack: Check out the repository: act copies the local repository into the job (nothing is fetched from GitHub)',
+      `${PUBLISH_JOB}: Check out the repository: act copies the local repository into the job (nothing is fetched from GitHub)`,
+      `${PUBLISH_JOB}: Publish: npm provenance: no OIDC token here (npm signs provenance with one); published without provenance`,
+    ]);
+    for (const step of ["Check the tag against package.json's version", 'Typecheck (sources, tests, scripts)', "Pack (a fresh build), check the tarball's contents, install it and run it"]) {
+      assert.ok(stepsWith(job(self().run, 'pack'), 'ran').includes(step), `${step} did not run`);
+    }
+  });
+
+  test('binship is on the registry: the one version, under latest, published by the pinned npm with the first-release token', async () => {
+    const packument = (await (await fetch(`${registry?.url}binship`)).json()) as { 'dist-tags': Record<string, string>; versions: Record<string, { _npmVersion?: string; repository?: unknown }> };
+    assert.deepEqual(Object.keys(packument.versions), [VERSION_OF_BINSHIP]);
+    assert.equal(packument['dist-tags'].latest, VERSION_OF_BINSHIP);
+    const published = packument.versions[VERSION_OF_BINSHIP];
+    assert.equal(published?._npmVersion, configSchema.shape.workflow.parse(undefined).npm_version, 'not published by the npm release.yml pins');
+    assert.deepEqual(published?.repository, { type: 'git', url: 'git+https://github.com/codervisor/binship.git' });
+    // A first release: the job says how the next one publishes without a token.
+    const { repository, file, environment } = trustedPublisher();
+    assert.ok(readFileSync(self().run.logFile, 'utf8').includes(`npm trust github binship --file ${file} --repository ${repository} --environment ${environment} --allow-publish --yes`));
   });
 });
 

@@ -3,7 +3,8 @@
 //   home/                HOME (npm's cache, git's config, anything a tool writes to ~)
 //   rustup/, cargo/      RUSTUP_HOME and CARGO_HOME: the workflow's exact toolchain is linked in
 //                        from this machine's rustup (rust-toolchain may change the default
-//                        toolchain, rust-cache prunes the Cargo registry: both stay in here)
+//                        toolchain, rust-cache prunes the Cargo registry: both stay in here);
+//                        a workflow without Rust (binship's own release) gets none
 //   stand-ins/bin/       first on PATH: the rustup and gh stand-ins (./stand-ins.ts) and rustup's
 //                        proxies (cargo, rustc, ...) bound to the rehearsal's RUSTUP_HOME
 //   action-cache/tool_cache/node/<version>/x64/
@@ -35,8 +36,8 @@ export interface ActEnvironment {
 
 export interface EnvironmentOptions {
   workDir: string;
-  /** The Rust toolchain the workflow installs, e.g. `1.95.0`. */
-  toolchain: string;
+  /** The Rust toolchain the workflow installs, e.g. `1.95.0`; none for a workflow without Rust. */
+  toolchain?: string;
   /** The workflow's `node-version` (setup-node), e.g. `24`. */
   nodeVersion: string;
   /** Where the gh stand-in copies a release. */
@@ -50,14 +51,13 @@ export async function prepareActEnvironment(options: EnvironmentOptions): Promis
     mkdirSync(full, { recursive: true });
     return full;
   };
-  const rustup = which('rustup');
-  if (!rustup) throw new StepError('rustup is not on PATH: the rehearsal links the workflow\'s Rust toolchain in from rustup; install it (https://rustup.rs)');
-  const realRustup = realpathSync(rustup);
   const rustupHome = dir('rustup');
-  await linkToolchain(realRustup, options.toolchain, rustupHome);
+  const realRustup = options.toolchain === undefined ? undefined : await linkToolchain(options.toolchain, rustupHome);
   const standIns = writeStandIns(dir('stand-ins'), { realRustup, releaseOut: options.releaseOut });
-  for (const proxy of ['cargo', 'rustc', 'rustdoc', 'rust-gdb', 'rust-lldb', 'cargo-clippy', 'clippy-driver', 'rustfmt', 'cargo-fmt']) {
-    symlinkSync(realRustup, path.join(standIns.binDir, proxy));
+  if (realRustup) {
+    for (const proxy of ['cargo', 'rustc', 'rustdoc', 'rust-gdb', 'rust-lldb', 'cargo-clippy', 'clippy-driver', 'rustfmt', 'cargo-fmt']) {
+      symlinkSync(realRustup, path.join(standIns.binDir, proxy));
+    }
   }
   const actionCache = dir('action-cache');
   const nodeVersion = await seedNode(path.join(actionCache, 'tool_cache'), options.nodeVersion, options.onFetch);
@@ -93,8 +93,12 @@ function hostPath(): string[] {
 /**
  * Links this machine's `toolchain` into the rehearsal's RUSTUP_HOME under the name rustup gives
  * it (`1.95.0-x86_64-unknown-linux-gnu`), whatever it is called here (e.g. a link to stable).
+ * Returns the real rustup binary.
  */
-async function linkToolchain(rustup: string, toolchain: string, rustupHome: string): Promise<void> {
+async function linkToolchain(toolchain: string, rustupHome: string): Promise<string> {
+  const found = which('rustup');
+  if (!found) throw new StepError('rustup is not on PATH: the rehearsal links the workflow\'s Rust toolchain in from rustup; install it (https://rustup.rs)');
+  const rustup = realpathSync(found);
   const [sysroot, info] = await Promise.all([
     execa(rustup, ['run', toolchain, 'rustc', '--print', 'sysroot'], { reject: false }),
     execa(rustup, ['run', toolchain, 'rustc', '-vV'], { reject: false }),
@@ -107,6 +111,7 @@ async function linkToolchain(rustup: string, toolchain: string, rustupHome: stri
   mkdirSync(toolchains, { recursive: true });
   const name = toolchain.endsWith(host) ? toolchain : `${toolchain}-${host}`;
   symlinkSync(realpathSync(sysroot.stdout.trim()), path.join(toolchains, name));
+  return rustup;
 }
 
 /**

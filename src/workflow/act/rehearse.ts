@@ -11,7 +11,7 @@
 //   - the npm registry: the repository variable NPM_REGISTRY points the workflow at a local one.
 // Each run's report (./report.ts) says for every job and step whether it ran or was replaced.
 
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
@@ -53,14 +53,27 @@ export async function rehearsalTargets(config: ReleaseConfig): Promise<TargetCho
   });
 }
 
-export interface RehearsalRepo {
+/** A git repository to run a workflow in under act, and what the run needs to know of it. */
+export interface ActRepo {
   dir: string;
+  /** The release tag, on its one commit. */
+  tag: string;
+  /** The workflow file, relative to `dir`. */
+  workflowFile: string;
+  /** `OWNER/REPO`: github.repository (also the copy's origin, which act reads). */
+  slug: string;
+  /** The workflow's setup-node version (the rehearsal's tool cache has one Node.js). */
+  nodeVersion: string;
+  /** The Rust toolchain its jobs install; none for a workflow without Rust. */
+  toolchain?: string;
+  /** The runner labels of its jobs: act runs each on this machine. */
+  runners: string[];
+}
+
+export interface RehearsalRepo extends ActRepo {
   /** The copy's config (its targets limited to the rehearsed ones). */
   config: ReleaseConfig;
   version: string;
-  tag: string;
-  /** The workflow file in the copy, relative to its root. */
-  workflowFile: string;
 }
 
 /**
@@ -70,14 +83,7 @@ export interface RehearsalRepo {
  */
 export async function prepareRehearsalRepo(config: ReleaseConfig, targets: Target[], dir: string): Promise<RehearsalRepo> {
   if (targets.length === 0) throw new StepError('no target of the config can be rehearsed here (see the reasons above)');
-  const git = (args: string[], cwd = dir) => execa('git', args, { cwd, env: GIT_ENV });
-  const listed = await execa('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: config.root, reject: false });
-  if (listed.failed) throw new StepError(`${config.root} is not in a git repository: the rehearsal copies the project's files from git (${listed.shortMessage})`);
-  mkdirSync(dir, { recursive: true });
-  for (const file of listed.stdout.split('\0').filter(Boolean)) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    cpSync(path.join(config.root, file), path.join(dir, file));
-  }
+  await copyProjectFiles(config.root, dir);
   const configFile = path.join(dir, path.relative(config.root, config.configPath));
   const toml = parseToml(readFileSync(configFile, 'utf8'));
   toml.targets = targets.map((t) => t.platform);
@@ -85,12 +91,38 @@ export async function prepareRehearsalRepo(config: ReleaseConfig, targets: Targe
   const copy = loadConfig(configFile);
   const version = await releaseVersion(copy);
   const tag = `v${version}`;
+  const slug = repositorySlug(copy);
+  await commitWithTag(dir, tag, slug);
+  return {
+    dir, config: copy, version, tag, slug,
+    workflowFile: copy.workflow.path,
+    nodeVersion: copy.workflow.nodeVersion,
+    toolchain: copy.cargo.toolchain,
+    runners: [...new Set([HOST_RUNNER, ...copy.targets.map((t) => t.runner)])],
+  };
+}
+
+/** Copies the files git has for `root` (tracked, and untracked but not ignored) into `dir`. */
+export async function copyProjectFiles(root: string, dir: string): Promise<void> {
+  const listed = await execa('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, reject: false });
+  if (listed.failed) throw new StepError(`${root} is not in a git repository: the rehearsal copies the project's files from git (${listed.shortMessage})`);
+  mkdirSync(dir, { recursive: true });
+  for (const file of listed.stdout.split('\0').filter(Boolean)) {
+    // A tracked file deleted in the working tree is not part of what is rehearsed.
+    if (!existsSync(path.join(root, file))) continue;
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    cpSync(path.join(root, file), path.join(dir, file));
+  }
+}
+
+/** Makes `dir` a git repository: everything in one commit on `main`, tagged `tag`, origin github.com/`slug`. */
+export async function commitWithTag(dir: string, tag: string, slug: string): Promise<void> {
+  const git = (args: string[]) => execa('git', args, { cwd: dir, env: GIT_ENV });
   await git(['init', '-q', '-b', 'main']);
   await git(['add', '-A']);
   await git(['commit', '-q', '-m', `rehearsal of ${tag}`]);
   await git(['tag', tag]);
-  await git(['remote', 'add', 'origin', `https://github.com/${repositorySlug(copy)}.git`]);
-  return { dir, config: copy, version, tag, workflowFile: copy.workflow.path };
+  await git(['remote', 'add', 'origin', `https://github.com/${slug}.git`]);
 }
 
 /** A fixed identity and clock: the rehearsal's commit is the same on every run. */
@@ -112,7 +144,7 @@ export function rehearsalPackageRules(config: ReleaseConfig, local: string[] = [
 }
 
 export interface RunOptions {
-  repo: RehearsalRepo;
+  repo: ActRepo;
   event: RehearsalEvent;
   act: string;
   /** Directory of the pinned actions' trees (`<owner>+<repo>@<sha>`). */
@@ -142,8 +174,8 @@ export async function rehearseRun(options: RunOptions): Promise<RunResult> {
   const releaseDir = path.join(options.workDir, 'github-release');
   const environment = await prepareActEnvironment({
     workDir: options.workDir,
-    toolchain: repo.config.cargo.toolchain,
-    nodeVersion: repo.config.workflow.nodeVersion,
+    toolchain: repo.toolchain,
+    nodeVersion: repo.nodeVersion,
     releaseOut: releaseDir,
     onFetch: options.onFetch,
   });
@@ -151,7 +183,7 @@ export async function rehearseRun(options: RunOptions): Promise<RunResult> {
   const runDir = path.join(options.workDir, 'run');
   mkdirSync(runDir, { recursive: true });
   const logFile = path.join(options.workDir, `act-${options.event}.jsonl`);
-  const slug = repositorySlug(repo.config);
+  const { slug } = repo;
   const repository = { full_name: slug, name: slug.split('/')[1], owner: { login: slug.split('/')[0] }, default_branch: 'main' };
   const result = await runAct({
     act: options.act,
@@ -161,7 +193,7 @@ export async function rehearseRun(options: RunOptions): Promise<RunResult> {
     eventPayload: options.event === 'tag'
       ? { ref: `refs/tags/${repo.tag}`, repository }
       : { ref: 'refs/heads/main', inputs: { publish: false, 'dist-tag': 'dev' }, repository },
-    runners: [...new Set([HOST_RUNNER, ...repo.config.targets.map((t) => t.runner)])],
+    runners: repo.runners,
     actionTrees: trees,
     env: environment.env,
     actionCache: environment.actionCache,
@@ -189,6 +221,12 @@ export interface RehearsalOptions extends Pick<RunOptions, 'act' | 'actionsDir' 
   uplink: string;
   /** npm tarballs put on the rehearsal's registry first: a tool the workflow installs that is not on the registry yet. */
   preload?: string[];
+  /**
+   * Like `preload`, by other means: packages named `names` are kept local on the registry (never
+   * fetched through the uplink), and `publish` puts them there before the runs, e.g. by running
+   * that tool's own release workflow (binship's tests release binship this way).
+   */
+  publishFirst?: { names: string[]; publish: (registry: LocalRegistry) => Promise<void> };
   /** Progress: target choices, fetches. */
   onLine?: (line: string) => void;
 }
@@ -203,8 +241,8 @@ export interface Rehearsal {
 
 /**
  * The whole rehearsal: the targets, the copy of the project, a Verdaccio on loopback (the
- * release's names local, everything else through `uplink`), the preloaded tarballs, then each
- * run in order.
+ * release's names local, everything else through `uplink`), the preloaded tarballs and what
+ * `publishFirst` publishes, then each run in order.
  */
 export async function rehearseWorkflow(options: RehearsalOptions): Promise<Rehearsal> {
   const { config } = options;
@@ -212,7 +250,8 @@ export async function rehearseWorkflow(options: RehearsalOptions): Promise<Rehea
   for (const { target, excluded } of targets) options.onLine?.(`target ${target.platform}: ${excluded ? `not rehearsed: ${excluded}` : 'rehearsed'}`);
   const repo = await prepareRehearsalRepo(config, targets.filter((c) => !c.excluded).map((c) => c.target), path.join(options.workDir, 'repo'));
   const preloaded = await Promise.all((options.preload ?? []).map(async (file) => ({ file, name: await tarballName(file) })));
-  const registry = await startLocalRegistry({ upstream: options.uplink, packages: rehearsalPackageRules(config, preloaded.map((p) => p.name)) });
+  const local = [...preloaded.map((p) => p.name), ...(options.publishFirst?.names ?? [])];
+  const registry = await startLocalRegistry({ upstream: options.uplink, packages: rehearsalPackageRules(config, local) });
   try {
     for (const { file } of preloaded) {
       const published = await execa('npm', ['publish', file, '--registry', registry.url, '--tag', 'rehearsal'], {
@@ -221,6 +260,7 @@ export async function rehearseWorkflow(options: RehearsalOptions): Promise<Rehea
       });
       if (published.failed) throw new StepError(`could not put ${file} on the rehearsal's registry: ${published.stderr.trim().split('\n').at(-1) ?? published.shortMessage}`);
     }
+    await options.publishFirst?.publish(registry);
     const runs: RunResult[] = [];
     for (const run of options.runs) {
       runs.push(await rehearseRun({

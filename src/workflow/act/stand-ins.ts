@@ -28,15 +28,16 @@ export interface StandIns {
 
 /**
  * Writes the stand-ins below `dir`. `realRustup`: the rustup binary the shim passes every other
- * command to; `releaseOut`: where `gh release create` copies the release.
+ * command to (none: no rustup shim, the workflow has no Rust); `releaseOut`: where `gh release
+ * create` copies the release.
  */
-export function writeStandIns(dir: string, options: { realRustup: string; releaseOut: string }): StandIns {
+export function writeStandIns(dir: string, options: { realRustup?: string; releaseOut: string }): StandIns {
   const attestAction = path.join(dir, 'attest');
   const binDir = path.join(dir, 'bin');
   mkdirSync(attestAction, { recursive: true });
   mkdirSync(binDir, { recursive: true });
   writeFileSync(path.join(attestAction, 'action.yml'), ATTEST_ACTION);
-  writeExecutable(path.join(binDir, 'rustup'), rustupShim(options.realRustup));
+  if (options.realRustup) writeExecutable(path.join(binDir, 'rustup'), rustupShim(options.realRustup));
   writeExecutable(path.join(binDir, 'gh'), ghShim(options.releaseOut));
   return { attestAction, binDir };
 }
