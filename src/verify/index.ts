@@ -6,6 +6,7 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { binshipVersion } from '../binship-version.js';
 import { remappedPaths } from '../build.js';
 import { errorMessage } from '../errors.js';
 import { releaseVersion, versionLocation } from '../cargo.js';
@@ -13,7 +14,7 @@ import type { ReleaseConfig, SmokeSpec } from '../config/load.js';
 import { checksumLine, parseChecksums, renderSums, sha256File } from '../dist/checksums.js';
 import { MANIFEST_FILE, readManifest, SUMS_FILE, type DistFile } from '../dist/manifest.js';
 import { canonicalJson, NOT_RUN, type FileRecord, type RunRecord } from '../dist/records.js';
-import { binshipVersion, removeVerifiedState, smokeRecord, verifyConfigOf, writeVerifiedState } from '../dist/verified.js';
+import { removeVerifiedState, smokeRecord, verifyConfigOf, writeVerifiedState } from '../dist/verified.js';
 import { hostTarget, targetCapabilities, type RunCapability } from '../host.js';
 import { inspectFile, InspectError } from '../inspect/index.js';
 import { binaryFileName, findTarget } from '../targets.js';
