@@ -21,6 +21,7 @@ import { parseRecord } from '../dist/records.js';
 import { requireVerifiedState, VERIFIED_FILE } from '../dist/verified.js';
 import { StepError } from '../errors.js';
 import { binaryFileName, findTarget, type Target } from '../targets.js';
+import { track, type OnProgress } from '../ui/progress.js';
 import { renderInstallScript, renderLauncher, type LauncherSpec } from './launcher.js';
 import { checkManifest, mainManifest, npmLibc, platformManifest, type PackageManifest } from './manifests.js';
 import { tarballIntegrity } from './tarball.js';
@@ -56,7 +57,14 @@ export type PackIndex = z.infer<typeof packIndexSchema>;
 /** Fixed mtime for every entry, as npm uses: reproducible, and zip tools reject epoch 0. */
 const TAR_MTIME = new Date('1985-10-26T08:15:00.000Z');
 
-export async function pack(options: { config: ReleaseConfig; distDir?: string }): Promise<PackIndex> {
+export interface PackOptions {
+  config: ReleaseConfig;
+  distDir?: string;
+  /** Each package as it is packed (a platform package compresses its binary). */
+  onProgress?: OnProgress;
+}
+
+export async function pack(options: PackOptions): Promise<PackIndex> {
   const { config } = options;
   const distDir = path.resolve(options.distDir ?? config.distDir);
   const version = await releaseVersion(config);
@@ -73,6 +81,7 @@ export async function pack(options: { config: ReleaseConfig; distDir?: string })
   mkdirSync(npmDir, { recursive: true });
   const packages: PackedPackage[] = [];
   const stage = (pkg: PackageManifest, text: string | Buffer) => stagePackage(npmDir, pkg, text, license);
+  const packed = (pkg: PackageManifest, work: () => Promise<PackedPackage>) => track(options.onProgress, pkg.name, work, () => 'packed');
   for (const binary of config.binaries) {
     const files = verified.shippable.filter((f) => f.binary === binary.name);
     const platformNames: string[] = [];
@@ -90,7 +99,7 @@ export async function pack(options: { config: ReleaseConfig; distDir?: string })
       if ((await sha256File(path.join(dir, 'bin', binaryFile))) !== file.sha256) {
         throw new StepError(`${path.join(distDir, file.path)}: changed while being packed; run binship verify and binship pack again`);
       }
-      packages.push(await tarball(npmDir, dir, pkg, 'platform', [binary.package], new Set([`bin/${binaryFile}`])));
+      packages.push(await packed(pkg, () => tarball(npmDir, dir, pkg, 'platform', [binary.package], new Set([`bin/${binaryFile}`]))));
       platformNames.push(pkg.name);
     }
     const pkg = mainManifest(config, binary, version, targets);
@@ -99,7 +108,7 @@ export async function pack(options: { config: ReleaseConfig; distDir?: string })
     mkdirSync(path.join(dir, 'bin'));
     writeFileSync(path.join(dir, 'bin', binary.name), renderLauncher(spec));
     writeFileSync(path.join(dir, 'install.js'), renderInstallScript(spec));
-    packages.push(await tarball(npmDir, dir, pkg, 'main', platformNames, new Set([`bin/${binary.name}`])));
+    packages.push(await packed(pkg, () => tarball(npmDir, dir, pkg, 'main', platformNames, new Set([`bin/${binary.name}`]))));
   }
   const leftOut = verified.leftOut.map((f) => ({ path: f.path, reasons: f.mustNotShip }));
   const index: PackIndex = { version, verified: verified.digest, packages, leftOut };
