@@ -12,6 +12,7 @@ import type { CliContext } from './commands/context.js';
 import { resolveTarget, type Target } from './targets.js';
 import type { ReleaseConfig } from './config/load.js';
 import { progressReporter } from './ui/progress.js';
+import { wrapLines } from './ui/width.js';
 
 interface CommandModule {
   register(program: Command, context: CliContext): void;
@@ -49,7 +50,7 @@ function withGlobalOptions(program: Command): Command {
 }
 
 /** The program, with the commands `argv` (process.argv) can run registered. */
-export async function createProgram(argv: string[]): Promise<Command> {
+async function createProgram(argv: string[]): Promise<Command> {
   const program = withGlobalOptions(new Command('binship'))
     .description('Ship Rust binaries through npm: build, collect, verify, pack, publish, and the CI workflow.')
     .version(binshipVersion(), '-V, --version', 'print the version of binship')
@@ -63,14 +64,16 @@ export async function createProgram(argv: string[]): Promise<Command> {
     config = await import('./config/load.js');
   });
   const globals = () => program.opts<GlobalOptions>();
+  const print = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   const context: CliContext = {
     loadConfig: () => (config as typeof import('./config/load.js')).loadConfig(globals().config),
     resolveTargets,
-    print: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    print,
+    report: (text) => print(wrapLines(text)),
     progress: (step) => progressReporter(step, { enabled: globals().progress }),
   };
-  const modules = new Set(commandsFor(argv).map(([, load]) => load));
-  for (const load of modules) (await load()).register(program, context);
+  const modules = await Promise.all(commandsFor(argv).map(([, load]) => load()));
+  for (const module of modules) module.register(program, context);
   return program;
 }
 

@@ -18,6 +18,6 @@ export function register(program: Command, context: CliContext): void {
         return;
       }
       const table = renderTable(['platform', 'archive', 'size', 'sha256'], files.archives.map((a) => [a.platform, a.file, formatBytes(a.size), a.sha256.slice(0, 12)]));
-      context.print(`${table}assets: ${displayPath(path.dirname(files.assets[0] ?? files.dir))}  notes: ${displayPath(files.notesFile)}`);
+      context.report(`${table}assets: ${displayPath(path.dirname(files.assets[0] ?? files.dir))}  notes: ${displayPath(files.notesFile)}`);
     });
 }

@@ -24,11 +24,11 @@ export function register(program: Command, context: CliContext): void {
         distDir,
         onProgress: context.progress('collect'),
       });
-      context.print(
-        options.json
-          ? JSON.stringify(manifest, null, 2)
-          : `${renderTable(['file', 'size', 'sha256'], manifest.files.map((f) => [f.path, formatBytes(f.size), f.sha256.slice(0, 12)]))}` +
-              `${manifest.files.length} files in ${displayPath(distDir)}; full checksums in ${displayPath(path.join(distDir, SUMS_FILE))}`,
-      );
+      if (options.json) {
+        context.print(JSON.stringify(manifest, null, 2));
+        return;
+      }
+      const table = renderTable(['file', 'size', 'sha256'], manifest.files.map((f) => [f.path, formatBytes(f.size), f.sha256.slice(0, 12)]));
+      context.report(`${table}${manifest.files.length} files in ${displayPath(distDir)}; full checksums in ${displayPath(path.join(distDir, SUMS_FILE))}`);
     });
 }

@@ -11,8 +11,10 @@ export interface CliContext {
   loadConfig(): ReleaseConfig;
   /** Resolves --target values (triples or platform keys) against the config's targets. */
   resolveTargets(config: ReleaseConfig, names: string[]): Target[];
-  /** Writes to stdout (results) — progress and errors go to stderr. */
+  /** Writes to stdout as it is: JSON and other machine input — progress and errors go to stderr. */
   print(text: string): void;
+  /** Writes a report for people to stdout, every line within 100 columns (longer ones wrap). */
+  report(text: string): void;
   /**
    * The progress reporter of a long step (lines on stderr, `step` prefixing them), or undefined
    * when progress is off: stderr is not a terminal, or --no-progress (--progress forces it on).

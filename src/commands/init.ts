@@ -31,7 +31,7 @@ export function register(program: Command, context: CliContext): void {
         );
         return;
       }
-      context.print(
+      context.report(
         [
           `wrote ${displayPath(config.configPath)}: version ${version}, ${config.targets.length} targets`,
           ...config.binaries.map((b) => `  ${b.name} (crate ${b.crate}) -> npm ${b.package} + ${b.platformPackage}`),

@@ -2,7 +2,6 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { displayPath } from '../ui/paths.js';
 import { formatBytes, renderTable } from '../ui/table.js';
-import { wrapLines } from '../ui/width.js';
 import type { CliContext } from './context.js';
 
 export function register(program: Command, context: CliContext): void {
@@ -21,6 +20,6 @@ export function register(program: Command, context: CliContext): void {
       const table = renderTable(['package', 'kind', 'tarball', 'size'], index.packages.map((p) => [p.name, p.kind, p.tarball, formatBytes(p.size)]));
       const leftOut = index.leftOut.map((f) => `left out: ${f.path}: ${f.reasons.join('; ')}`);
       const where = `${index.packages.length} packages of version ${index.version} in ${displayPath(path.join(path.resolve(dist ?? config.distDir), NPM_DIR))}`;
-      context.print(`${table}${wrapLines([...leftOut, where].join('\n'))}`);
+      context.report(`${table}${[...leftOut, where].join('\n')}`);
     });
 }

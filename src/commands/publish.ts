@@ -6,7 +6,6 @@ import type { AuthMode } from '../npm/publish/plan.js';
 import type { PublishResult } from '../npm/publish/result.js';
 import { redact } from '../redact.js';
 import { renderMarkdownTable, renderTableWithDetails } from '../ui/table.js';
-import { wrapLines } from '../ui/width.js';
 import type { CliContext } from './context.js';
 
 const CREDENTIALS_HELP = `
@@ -82,7 +81,8 @@ async function report(context: CliContext, result: PublishResult, json: boolean 
 
 function print(context: CliContext, result: PublishResult, json: boolean | undefined, title: string): void {
   // result.registry and the details are credential-free already; redact() is the last guard.
-  context.print(redact(json ? JSON.stringify(result, null, 2) : `${renderPublishTable(result)}${wrapLines(footer(result))}`));
+  if (json) context.print(redact(JSON.stringify(result, null, 2)));
+  else context.report(redact(`${renderPublishTable(result)}${footer(result)}`));
   if (process.env.GITHUB_STEP_SUMMARY) {
     const heading = title.endsWith('--preflight') ? 'The release cannot go through as planned' : 'Nothing was uploaded';
     const refused = result.refusals.length > 0 ? `\n**${heading}:**\n\n\`\`\`text\n${result.refusals.join('\n')}\n\`\`\`\n` : '';

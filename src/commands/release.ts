@@ -4,7 +4,6 @@ import { CLIENTS } from '../rehearsal/client-names.js';
 import type { ClientCheck } from '../rehearsal/clients.js';
 import type { ReleaseReport } from '../release.js';
 import { formatBytes, renderTable } from '../ui/table.js';
-import { wrapLines } from '../ui/width.js';
 import type { CliContext } from './context.js';
 
 export function register(program: Command, context: CliContext): void {
@@ -27,7 +26,8 @@ export function register(program: Command, context: CliContext): void {
         clients: CLIENTS.filter((c) => clients.includes(c)),
         onProgress: context.progress('release'),
       });
-      context.print(options.json ? JSON.stringify(report, null, 2) : renderReleaseReport(report));
+      if (options.json) context.print(JSON.stringify(report, null, 2));
+      else context.report(renderReleaseReport(report));
       if (!report.ok) throw new StepError(report.clients.filter((c) => c.status === 'failed').flatMap(failures).join('\n'));
     });
 }
@@ -66,7 +66,7 @@ function renderReleaseReport(report: ReleaseReport): string {
     ...(c.status === 'skipped' ? [`${c.client}: ${c.detail}`] : c.status === 'failed' ? failures(c) : []),
     ...c.warnings.map((w) => `${c.client}: warned users: ${w}`),
   ]);
-  const below = (lines: string[]) => (lines.length > 0 ? [wrapLines(lines.join('\n')), ''] : []);
+  const below = (lines: string[]) => (lines.length > 0 ? [...lines, ''] : []);
   return [
     `release ${report.version} via ${report.registry}`,
     '',

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { StepError } from '../errors.js';
 import { renderTableWithDetails } from '../ui/table.js';
-import { commandLines, wrapLines } from '../ui/width.js';
+import { commandLines } from '../ui/width.js';
 import type { CliContext } from './context.js';
 
 export function register(program: Command, context: CliContext): void {
@@ -19,15 +19,15 @@ export function register(program: Command, context: CliContext): void {
       if (options.json) {
         context.print(JSON.stringify(result, null, 2));
       } else {
-        context.print(renderTableWithDetails(['package', 'status'], result.entries.map((e) => [e.package, e.status]), 'detail', result.entries.map((e) => (e.status === 'ready' ? '' : e.detail))));
+        context.report(renderTableWithDetails(['package', 'status'], result.entries.map((e) => [e.package, e.status]), 'detail', result.entries.map((e) => (e.status === 'ready' ? '' : e.detail))));
         const missing = result.entries.filter((e) => e.status === 'not-on-registry');
         if (missing.length > 0) {
-          context.print(wrapLines(`\n${missing.length} of ${result.entries.length} packages are not on ${result.registry} yet. A trusted publisher can only be set up for a package that exists, and trusted publishing cannot create one: publish this release once with a token or npm login (docs/publishing.md), then run binship trust again.`));
+          context.report(`\n${missing.length} of ${result.entries.length} packages are not on ${result.registry} yet. A trusted publisher can only be set up for a package that exists, and trusted publishing cannot create one: publish this release once with a token or npm login (docs/publishing.md), then run binship trust again.`);
         }
         const ready = result.entries.filter((e) => e.status === 'ready');
         if (!options.run && ready.length > 0) {
           // The commands wrap with shell continuations, so they can still be copied.
-          context.print(`${wrapLines(`\nTrusted publisher: ${result.repository}, workflow ${result.file}, environment ${result.environment}.\nWith your npm login (npm >= 11.15), run binship trust --run, or:`)}\n\n${ready.map((e) => commandLines(e.command)).join('\n')}`);
+          context.report(`\nTrusted publisher: ${result.repository}, workflow ${result.file}, environment ${result.environment}.\nWith your npm login (npm >= 11.15), run binship trust --run, or:\n\n${ready.map((e) => commandLines(e.command)).join('\n')}`);
         }
       }
       const notDone = result.entries.filter((e) => e.status === 'failed' || e.status === 'other-publisher' || (options.run && e.status === 'not-on-registry'));

@@ -6,7 +6,6 @@ import type { VerifyReport } from '../verify/index.js';
 import type { ReproducibleReport } from '../verify/reproducible.js';
 import { displayPath } from '../ui/paths.js';
 import { formatBytes, renderMarkdownTable, renderTable } from '../ui/table.js';
-import { wrapLines } from '../ui/width.js';
 import type { CliContext } from './context.js';
 
 export function register(program: Command, context: CliContext): void {
@@ -22,7 +21,8 @@ export function register(program: Command, context: CliContext): void {
       if (options.reproducible) {
         const { verifyReproducible } = await import('../verify/reproducible.js');
         const report = await verifyReproducible({ config, onProgress: context.progress('verify --reproducible') });
-        context.print(options.json ? JSON.stringify(report, null, 2) : renderReproducibleReport(report));
+        if (options.json) context.print(JSON.stringify(report, null, 2));
+        else context.report(renderReproducibleReport(report));
         if (!report.ok) throw new StepError(report.problems.join('\n'));
         return;
       }
@@ -30,7 +30,8 @@ export function register(program: Command, context: CliContext): void {
       const report = await verify({ config, distDir: dist, requireAll: options.requireAll, run: options.run, onProgress: context.progress('verify') });
       const problems = [...report.files.flatMap((f) => f.problems), ...report.problems];
       const verdict = problems.length === 0 ? `verify: ok (${report.files.length} files)` : `verify: FAILED (${problems.length} problems)`;
-      context.print(options.json ? JSON.stringify(report, null, 2) : `${renderVerifyTable(report, false)}${verifyNotes(report, path.join(report.distDir, SUMS_FILE))}\n${verdict}`);
+      if (options.json) context.print(JSON.stringify(report, null, 2));
+      else context.report(`${renderVerifyTable(report, false)}${verifyNotes(report, path.join(report.distDir, SUMS_FILE))}\n${verdict}`);
       // GitHub Actions shows this file as the job summary.
       if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, `### binship verify\n\n${renderVerifyTable(report, true)}\n${verdict}\n`);
       if (problems.length > 0) throw new StepError(problems.join('\n'));
@@ -66,11 +67,11 @@ function checked(file: VerifyReport['files'][number]): string {
 /** Why a file was checked the way it was, one line each below the table, and where dist/ is. */
 function verifyNotes(report: VerifyReport, sumsFile: string): string {
   const notes = report.files.filter((f) => f.checked.why).map((f) => `${f.path}: ${checked(f)}: ${f.checked.why}`);
-  return `${wrapLines([...notes, `checksums: ${displayPath(sumsFile)} (and --json)`].join('\n'))}\n`;
+  return `${[...notes, `checksums: ${displayPath(sumsFile)} (and --json)`].join('\n')}\n`;
 }
 
 function renderReproducibleReport(report: ReproducibleReport): string {
   const rows = report.rows.map((r) => [r.platform, r.binary, r.first.slice(0, 12), r.identical ? 'identical' : `DIFFERS: ${r.second.slice(0, 12)}`]);
   const skipped = report.skipped.map((s) => `${s.platform}: skipped: ${s.reason}`);
-  return `${renderTable(['target', 'binary', 'sha256 (first build)', 'second build'], rows)}${skipped.length > 0 ? `${wrapLines(skipped.join('\n'))}\n` : ''}`;
+  return `${renderTable(['target', 'binary', 'sha256 (first build)', 'second build'], rows)}${skipped.map((line) => `${line}\n`).join('')}`;
 }

@@ -5,7 +5,6 @@ import { type Command, Option } from 'commander';
 import type { ReleaseConfig } from '../config/load.js';
 import { StepError, UsageError } from '../errors.js';
 import { displayPath } from '../ui/paths.js';
-import { wrapLines } from '../ui/width.js';
 import type { CliContext } from './context.js';
 
 export function register(program: Command, context: CliContext): void {
@@ -30,7 +29,8 @@ export function register(program: Command, context: CliContext): void {
       const { checkWorkflow, writeWorkflow } = await import('../workflow/file.js');
       if (options.check) {
         const file = checkWorkflow(config);
-        context.print(options.json ? JSON.stringify({ file, upToDate: true }, null, 2) : `${displayPath(file)} is up to date`);
+        if (options.json) context.print(JSON.stringify({ file, upToDate: true }, null, 2));
+        else context.report(`${displayPath(file)} is up to date`);
         return;
       }
       const { lintWorkflow } = await import('../workflow/lint.js');
@@ -45,7 +45,7 @@ export function register(program: Command, context: CliContext): void {
           : findings.length === 0
             ? 'actionlint: no findings'
             : `actionlint: ${findings.length} findings:\n${findings.map((f) => `  line ${f.line}:${f.column}: ${f.message} [${f.kind}]`).join('\n')}`;
-        context.print(wrapLines(`${displayPath(written.file)} ${written.changed ? 'written' : 'already up to date'}\n${linted}`));
+        context.report(`${displayPath(written.file)} ${written.changed ? 'written' : 'already up to date'}\n${linted}`);
       }
       if (findings.length > 0) {
         throw new StepError(`actionlint reports ${findings.length} findings in ${displayPath(written.file)} (listed above); fix what binship.toml brings in ([workflow] install, command), else report it as a binship bug`);
@@ -82,8 +82,8 @@ async function rehearse(config: ReleaseConfig, options: WorkflowOptions, context
       const runs = rehearsal.runs.map((run) => ({ event: run.event, exitCode: run.exitCode, jobs: run.reports }));
       context.print(JSON.stringify({ tag: rehearsal.repo.tag, registry: rehearsal.registry.url, workDir: options.keep ? workDir : null, runs }, null, 2));
     } else {
-      for (const run of rehearsal.runs) context.print(`${run.event === 'tag' ? `tag push ${rehearsal.repo.tag}` : 'manual dispatch (publish unchecked)'}: act exit ${run.exitCode}\n${renderReport(run.reports)}`);
-      context.print(`registry ${rehearsal.registry.url}; ${options.keep ? `work directory ${workDir}` : 'work directory removed'}`);
+      for (const run of rehearsal.runs) context.report(`${run.event === 'tag' ? `tag push ${rehearsal.repo.tag}` : 'manual dispatch (publish unchecked)'}: act exit ${run.exitCode}\n${renderReport(run.reports)}`);
+      context.report(`registry ${rehearsal.registry.url}; ${options.keep ? `work directory ${workDir}` : 'work directory removed'}`);
     }
   } finally {
     await rehearsal.registry.stop();
