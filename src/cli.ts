@@ -70,7 +70,7 @@ async function createProgram(argv: string[]): Promise<Command> {
     resolveTargets,
     print,
     report: (text) => print(wrapLines(text)),
-    progress: (step) => progressReporter(step, { enabled: globals().progress }),
+    progress: (step) => progressReporter(step, globals().progress),
   };
   const modules = await Promise.all(commandsFor(argv).map(([, load]) => load()));
   for (const module of modules) module.register(program, context);

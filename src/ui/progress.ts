@@ -11,37 +11,28 @@ export interface ProgressEvent {
   item: string;
   /** `start` when it begins; otherwise how it ended, in a word: built, ok, published, failed... */
   status: string;
-  /** A few words more: the reason it was skipped, a size, the round of a build. */
-  detail?: string;
 }
 
 export type OnProgress = (event: ProgressEvent) => void;
 
-export interface ReporterOptions {
-  /** true/false forces progress on or off (--progress, --no-progress); default: stderr is a terminal. */
-  enabled?: boolean;
-  stream?: { isTTY?: boolean; write(text: string): unknown };
-  /** Milliseconds since some fixed moment (tests pass a fake clock). */
-  now?: () => number;
-}
-
-/** The reporter for one command (`step` prefixes its lines), or undefined when progress is off. */
-export function progressReporter(step: string, options: ReporterOptions = {}): OnProgress | undefined {
-  const stream = options.stream ?? process.stderr;
-  if (!(options.enabled ?? stream.isTTY === true)) return undefined;
-  const now = options.now ?? (() => performance.now());
+/**
+ * The reporter for one command (`step` prefixes its lines), or undefined when progress is off.
+ * `enabled` true/false forces it (--progress, --no-progress); by default it is on when stderr is
+ * a terminal.
+ */
+export function progressReporter(step: string, enabled = process.stderr.isTTY === true): OnProgress | undefined {
+  if (!enabled) return undefined;
   const started = new Map<string, number>();
-  return ({ item, status, detail }) => {
-    const extra = detail ? `: ${detail}` : '';
+  const write = (line: string) => process.stderr.write(`${fitLine(`binship: ${step}: ${line}`)}\n`);
+  return ({ item, status }) => {
     if (status === 'start') {
-      started.set(item, now());
-      stream.write(`${fitLine(`binship: ${step}: ${item}${extra} ...`)}\n`);
+      started.set(item, performance.now());
+      write(`${item} ...`);
       return;
     }
     const since = started.get(item);
     started.delete(item);
-    const took = since === undefined ? '' : ` (${formatSeconds((now() - since) / 1000)})`;
-    stream.write(`${fitLine(`binship: ${step}: ${item} ${status}${took}${extra}`)}\n`);
+    write(`${item} ${status}${since === undefined ? '' : ` (${formatSeconds((performance.now() - since) / 1000)})`}`);
   };
 }
 
