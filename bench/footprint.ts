@@ -18,6 +18,7 @@ import { execa } from 'execa';
 import * as tar from 'tar';
 import { startLocalRegistry, type LocalRegistry } from '../src/rehearsal/verdaccio.js';
 import { REPO_ROOT, scratch } from '../test/support/project.js';
+import { median } from './timing.js';
 
 const RUNS = Number(process.env.FOOTPRINT_RUNS ?? 7);
 const BEFORE_COMMIT = '222752d';
@@ -131,12 +132,6 @@ async function timeInstalls(registry: LocalRegistry, variants: Variant[]): Promi
     }
   }
   return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 await main();

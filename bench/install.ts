@@ -7,11 +7,9 @@
 //      of lean-spec's platform tarballs.
 // Run: npm run bench (after npm run build). Prints figures; asserts nothing.
 
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { loadConfig } from '../src/config/load.js';
 import { collect } from '../src/collect.js';
@@ -21,6 +19,7 @@ import { publish } from '../src/npm/publish.js';
 import { startLocalRegistry } from '../src/rehearsal/verdaccio.js';
 import { verify } from '../src/verify/index.js';
 import { REPO_ROOT, scratch } from '../test/support/project.js';
+import { timeInterleaved } from './timing.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 40);
 
@@ -80,28 +79,6 @@ async function install(registryUrl: string, version: string, flags: string[]): P
   writeFileSync(npmrc, '');
   await execa('npm', ['install', '--global', '--prefix', prefix, '--cache', path.join(prefix, 'cache'), '--registry', registryUrl, '--no-audit', '--no-fund', ...flags, `lean-spec@${version}`], { env: { npm_config_userconfig: npmrc } });
   return prefix;
-}
-
-/** Runs each command RUNS times, round-robin so load changes hit all alike; returns medians in ms. */
-function timeInterleaved(commands: Record<string, string[]>, runs: number): Record<string, number> {
-  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
-  for (const [, argv] of Object.entries(commands)) spawnSync(argv[0] as string, argv.slice(1)); // warm the page cache
-  for (let i = 0; i < runs; i++) {
-    for (const [name, argv] of Object.entries(commands)) {
-      const start = performance.now();
-      const result = spawnSync(argv[0] as string, argv.slice(1), { stdio: 'ignore' });
-      const elapsed = performance.now() - start;
-      if (result.status !== 0) throw new Error(`${name} exited ${result.status}`);
-      samples[name]?.push(elapsed);
-    }
-  }
-  return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** An HTTP proxy in front of the registry that counts response bytes per path (until take()). */

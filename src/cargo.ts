@@ -5,7 +5,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import semver from 'semver';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import type { ReleaseConfig } from './config/load.js';
@@ -112,6 +111,8 @@ export function cargoMetadata(workspaceDir: string): Promise<CargoMetadata> {
 }
 
 async function readCargoMetadata(workspaceDir: string): Promise<CargoMetadata> {
+  // Loaded here, not up front: `binship version` reads Cargo.toml and needs no process.
+  const { execa } = await import('execa');
   const cargo = cargoCommand();
   const result = await execa(cargo, ['metadata', '--format-version', '1', '--no-deps', '--offline'], {
     cwd: workspaceDir,

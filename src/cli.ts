@@ -1,44 +1,91 @@
 // The binship command line: a thin layer that parses arguments and calls the step modules.
-// Each command lives in src/commands/<name>.ts and registers itself on the program.
+// Each command lives in src/commands/<name>.ts and registers itself on the program. Start-up
+// loads only what the command being run uses: the module of that command alone (all of them
+// only for the command list of --help and for errors), and each module imports its step
+// inside its action, so `<command> --help` loads no step either.
 
 import { Command, CommanderError } from 'commander';
-import { loadConfig } from './config/load.js';
+import { binshipVersion } from './binship-version.js';
 import { BinshipError, errorMessage, UsageError } from './errors.js';
 import { redact } from './redact.js';
 import type { CliContext } from './commands/context.js';
 import { resolveTarget, type Target } from './targets.js';
 import type { ReleaseConfig } from './config/load.js';
-import { register as registerVersion } from './commands/version.js';
-import { register as registerDoctor } from './commands/doctor.js';
-import { register as registerBuild } from './commands/build.js';
-import { register as registerCollect } from './commands/collect.js';
-import { register as registerSchema } from './commands/schema.js';
-import { register as registerVerify } from './commands/verify.js';
-import { register as registerPack } from './commands/pack.js';
-import { register as registerPublish } from './commands/publish.js';
-import { register as registerTrust } from './commands/trust.js';
-import { register as registerRelease } from './commands/release.js';
-import { register as registerWorkflow } from './commands/workflow.js';
-import { register as registerInit } from './commands/init.js';
-import { register as registerArchive } from './commands/archive.js';
+import { progressReporter } from './ui/progress.js';
+import { wrapLines } from './ui/width.js';
 
-export function createProgram(): Command {
-  const program = new Command('binship')
-    .description('Ship Rust binaries through npm: build, collect, verify, pack, publish, and the CI workflow.')
+interface CommandModule {
+  register(program: Command, context: CliContext): void;
+}
+
+/** Every command, in the order --help lists them, with the module that registers it. */
+const COMMANDS: [name: string, load: () => Promise<CommandModule>][] = [
+  ['init', () => import('./commands/init.js')],
+  ['version', () => import('./commands/version.js')],
+  ['doctor', () => import('./commands/doctor.js')],
+  ['build', () => import('./commands/build.js')],
+  ['collect', () => import('./commands/collect.js')],
+  ['verify', () => import('./commands/verify.js')],
+  ['pack', () => import('./commands/pack.js')],
+  ['publish', () => import('./commands/publish.js')],
+  ['trust', () => import('./commands/trust.js')],
+  ['archive', () => import('./commands/archive.js')],
+  ['release', () => import('./commands/release.js')],
+  ['workflow', () => import('./commands/workflow.js')],
+  ['matrix', () => import('./commands/matrix.js')],
+  ['schema', () => import('./commands/schema.js')],
+];
+
+interface GlobalOptions {
+  config: string;
+  progress?: boolean;
+}
+
+/** The options every command takes (before or after the command's name). */
+function withGlobalOptions(program: Command): Command {
+  return program
     .option('-c, --config <path>', 'release config file', 'binship.toml')
+    .option('--progress', 'report progress on stderr even when it is not a terminal')
+    .option('--no-progress', 'report no progress (default: only when stderr is a terminal)');
+}
+
+/** The program, with the commands `argv` (process.argv) can run registered. */
+async function createProgram(argv: string[]): Promise<Command> {
+  const program = withGlobalOptions(new Command('binship'))
+    .description('Ship Rust binaries through npm: build, collect, verify, pack, publish, and the CI workflow.')
+    .version(binshipVersion(), '-V, --version', 'print the version of binship')
     .showHelpAfterError('(run binship --help for usage)')
     .exitOverride();
   program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
+  let config: typeof import('./config/load.js') | undefined;
+  // Loaded only when a command runs (not for --help), before its action, which reads it synchronously.
+  program.hook('preAction', async () => {
+    config = await import('./config/load.js');
+  });
+  const globals = () => program.opts<GlobalOptions>();
+  const print = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   const context: CliContext = {
-    loadConfig: () => loadConfig(program.opts<{ config: string }>().config),
+    loadConfig: () => (config as typeof import('./config/load.js')).loadConfig(globals().config),
     resolveTargets,
-    print: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    print,
+    report: (text) => print(wrapLines(text)),
+    progress: (step) => progressReporter(step, globals().progress),
   };
-  for (const register of [registerInit, registerVersion, registerDoctor, registerBuild, registerCollect, registerVerify, registerPack, registerPublish, registerTrust, registerArchive, registerRelease, registerWorkflow, registerSchema]) {
-    register(program, context);
-  }
+  const modules = await Promise.all(commandsFor(argv).map(([, load]) => load()));
+  for (const module of modules) module.register(program, context);
   return program;
+}
+
+/**
+ * The commands `argv` may run: the one it names; none for binship --version; else all of them
+ * (binship --help, binship help build, a typo: commander then lists or suggests them).
+ */
+function commandsFor(argv: string[]): typeof COMMANDS {
+  const { operands, unknown } = withGlobalOptions(new Command()).allowUnknownOption().parseOptions(argv.slice(2));
+  if (operands.length === 0 && unknown.some((arg) => arg === '-V' || arg === '--version')) return [];
+  const named = COMMANDS.filter(([name]) => name === operands[0]);
+  return named.length > 0 ? named : COMMANDS;
 }
 
 function resolveTargets(config: ReleaseConfig, names: string[]): Target[] {
@@ -54,7 +101,7 @@ function resolveTargets(config: ReleaseConfig, names: string[]): Target[] {
 /** Runs the CLI; resolves to the exit code (0 ok, 1 a step failed, 2 bad usage or config). */
 export async function main(argv: string[]): Promise<number> {
   try {
-    await createProgram().parseAsync(argv);
+    await (await createProgram(argv)).parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {

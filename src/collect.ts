@@ -24,6 +24,7 @@ import { parseRecord, verifiedStateSchema, type CarriedRecord } from './dist/rec
 import { VERIFIED_FILE } from './dist/verified.js';
 import { errorMessage, StepError, UsageError } from './errors.js';
 import { binaryFileName, type Target } from './targets.js';
+import { track, type OnProgress } from './ui/progress.js';
 
 export interface CollectOptions {
   config: ReleaseConfig;
@@ -36,6 +37,8 @@ export interface CollectOptions {
   targetDir?: string;
   /** Problems that do not fail the collect (default: printed to stderr). */
   onWarning?: (message: string) => void;
+  /** Each binary as it is copied and hashed (artifacts of large binaries take a while). */
+  onProgress?: OnProgress;
 }
 
 interface Source {
@@ -66,7 +69,9 @@ export async function collect(options: CollectOptions): Promise<DistManifest> {
   const previous = `${staging}-old`;
   try {
     const files: DistFile[] = [];
-    for (const source of sources) files.push(await placeBinary(source, staging));
+    for (const source of sources) {
+      files.push(await track(options.onProgress, `${source.target.platform}/${binaryFileName(source.binary, source.target)}`, () => placeBinary(source, staging)));
+    }
     files.sort((a, b) => comparePaths(a.path, b.path));
     writeFileSync(path.join(staging, SUMS_FILE), renderSums(files));
     const manifest: DistManifest = { schema: 1, project: config.project.name, version, commit: await gitCommit(config.root), files };

@@ -3,10 +3,10 @@
 // way every other command will. Nothing is guessed silently: what cannot be found is asked for.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { execa } from 'execa';
 import { parse as parseToml } from 'smol-toml';
+import { binshipVersion } from './binship-version.js';
 import { cargoMetadata, checkWorkspace, hasWorkspaceVersion, releaseVersion, type CargoPackage } from './cargo.js';
 import { loadConfig, type ReleaseConfig } from './config/load.js';
 import { StepError, UsageError } from './errors.js';
@@ -95,8 +95,7 @@ function workflowInstall(root: string): ConfigPlan['workflow'] {
     const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { dependencies?: object; devDependencies?: object };
     if ('binship' in (pkg.devDependencies ?? {}) || 'binship' in (pkg.dependencies ?? {})) return undefined;
   }
-  const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
-  return { install: `npm install --global --ignore-scripts binship@${version}`, command: 'binship' };
+  return { install: `npm install --global --ignore-scripts binship@${binshipVersion()}`, command: 'binship' };
 }
 
 /** npm package names are lowercase; Cargo binary names may not be. */

@@ -21,6 +21,7 @@ import { hostTarget } from './host.js';
 import { installAndRun, type ClientCheck, type ClientName } from './rehearsal/clients.js';
 import { startLocalRegistry, type LocalRegistry } from './rehearsal/verdaccio.js';
 import { verify, type VerifyReport } from './verify/index.js';
+import { buildProgress, scoped, track, type OnProgress } from './ui/progress.js';
 
 export interface ReleaseOptions {
   config: ReleaseConfig;
@@ -28,7 +29,8 @@ export interface ReleaseOptions {
   registry?: string;
   clients?: readonly ClientName[];
   jobs?: number;
-  onStep?: (step: string) => void;
+  /** Each phase (build, collect, ... install), and within it each target, package or client. */
+  onProgress?: OnProgress;
 }
 
 export interface ReleaseRow {
@@ -57,7 +59,7 @@ export interface ReleaseReport {
 
 export async function releaseLocal(options: ReleaseOptions): Promise<ReleaseReport> {
   const { config } = options;
-  const step = options.onStep ?? (() => {});
+  const phase = <T>(name: string, work: (onProgress: OnProgress | undefined) => Promise<T>) => track(options.onProgress, name, () => work(scoped(options.onProgress, name)));
   const version = await releaseVersion(config);
   // A local release holds only this machine's targets: it may go to a registry on this machine,
   // never to a shared one, where its main packages would point at a partial set of platforms.
@@ -65,43 +67,34 @@ export async function releaseLocal(options: ReleaseOptions): Promise<ReleaseRepo
     throw new UsageError(`--registry ${displayRegistry(options.registry)}: a local release publishes only the targets this machine builds, so it goes to a registry on this machine (127.0.0.1, localhost); release to a shared registry from CI with every target (binship publish)`);
   }
 
-  step('build');
-  const builds = await build({ config, local: true, jobs: options.jobs, streamOutput: false });
+  const builds = await phase('build', (onProgress) => build({ config, local: true, jobs: options.jobs, streamOutput: false, onEvent: buildProgress(onProgress) }));
   const failed = builds.filter((b) => b.status === 'failed');
   if (failed.length > 0) throw new StepError(failed.map((b) => `build of ${b.platform} failed: ${b.reason}`).join('\n'));
   const built = config.targets.filter((t) => builds.some((b) => b.platform === t.platform && b.status === 'built'));
   if (built.length === 0) throw new StepError('no target can be built on this machine; run binship doctor');
 
-  step('collect');
-  await collect({ config, targets: built });
-  step('verify');
-  const verified = await verify({ config });
+  await phase('collect', (onProgress) => collect({ config, targets: built, onProgress }));
+  const verified = await phase('verify', (onProgress) => verify({ config, onProgress }));
   const problems = [...verified.files.flatMap((f) => f.problems), ...verified.problems];
   if (problems.length > 0) throw new StepError(`verify failed, nothing was published:\n${problems.join('\n')}`);
-  step('pack');
-  await pack({ config });
+  await phase('pack', (onProgress) => pack({ config, onProgress }));
 
   let registry: LocalRegistry | undefined;
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'binship-release-'));
   try {
-    if (!options.registry) {
-      step('registry');
-      registry = await startLocalRegistry();
-    }
+    if (!options.registry) registry = await phase('registry', () => startLocalRegistry());
     const registryUrl = options.registry ?? (registry as LocalRegistry).url;
-    step('publish');
-    const published = await publish({ config, registry: registryUrl, token: registry?.token, allowPartial: true });
+    const published = await phase('publish', (onProgress) => publish({ config, registry: registryUrl, token: registry?.token, allowPartial: true, onProgress }));
     const notPublished = published.rows.filter((r) => r.status === 'failed' || r.status === 'blocked');
     if (notPublished.length > 0) throw new StepError(notPublished.map((r) => `${r.name}@${r.version}: ${r.detail}`).join('\n'));
-    step('install');
-    const clients = await installAndRun({
+    const clients = await phase('install', (onProgress) => installAndRun({
       registry: registryUrl,
       version,
       packages: config.binaries.map((b) => ({ name: b.package, binary: b.name, smoke: b.smoke })),
       workDir: scratch,
       clients: options.clients,
-      onClient: (client) => step(`install: ${client}`),
-    });
+      onProgress,
+    }));
     const rows = reportRows(config, builds, verified, published, clients);
     // A skipped client is reported with its reason; only a failed one fails the release.
     const ok = clients.every((c) => c.status !== 'failed');

@@ -13,7 +13,9 @@ import { checkManifest, type PackageManifest } from '../src/npm/manifests.js';
 import { displayRegistry } from '../src/npm/registry.js';
 import { startLocalRegistry, type LocalRegistry } from '../src/rehearsal/verdaccio.js';
 import { redact } from '../src/redact.js';
+import { resolveTarget } from '../src/targets.js';
 import { binship, distCopy, EXAMPLE_ROOT, REPO_ROOT, scratch, VERSION, writeConfig } from './support/project.js';
+import { regenerateChecksums } from './support/dist.js';
 import { startProxy } from './support/proxy.js';
 
 const MAIN_PACKAGES = ['lean-spec', '@leanspec/mcp'];
@@ -418,7 +420,36 @@ test('a full release missing one configured platform package is refused before a
     const result = await binship(['-c', config, 'publish', copy, '--registry', reg.url], { env: { NODE_AUTH_TOKEN: reg.token } });
     assert.equal(result.exitCode, 1, result.stdout);
     assert.match(result.stderr, /nothing was uploaded:/);
-    assert.match(result.stderr, /@leanspec\/cli-linux-arm64 is missing from packages\.json; run binship pack again \(or pass --allow-partial\)/);
+    assert.match(result.stderr, /@leanspec\/cli-linux-arm64 is missing from packages\.json: run binship pack again \(or pass --allow-partial for a test release\)/);
+    await nothingUploaded(reg);
+  } finally {
+    await reg.stop();
+  }
+});
+
+test('a full release whose target pack left out (a stand-in build) is refused with what fixes it: a real build, not packing again', async () => {
+  const config = writeConfig(scratch(), (text) => text.replace(/^targets = \[[\s\S]*?\]/m, 'targets = ["linux-x64", "linux-arm64"]'));
+  const copy = await distCopy();
+  // The arm64 binaries marked as a build that must not ship, as collect --from marks a stand-in.
+  await regenerateChecksums(copy, (files) => {
+    for (const f of files) if (f.platform === 'linux-arm64') f.notForRelease = 'a stand-in build (not made by this target\'s toolchain)';
+  });
+  const verified = await binship(['-c', config, 'verify', copy, '--require-all']);
+  assert.equal(verified.exitCode, 0, verified.stderr);
+  const packed = await binship(['-c', config, 'pack', copy]);
+  assert.equal(packed.exitCode, 0, packed.stderr);
+  const reg = await startLocalRegistry();
+  try {
+    const result = await binship(['-c', config, 'publish', copy, '--registry', reg.url], { env: { NODE_AUTH_TOKEN: reg.token } });
+    assert.equal(result.exitCode, 1, result.stdout);
+    for (const name of ['@leanspec/cli-linux-arm64', '@leanspec/mcp-linux-arm64']) {
+      const line = result.stderr.split('\n').find((l) => l.includes(`${name} is missing from packages.json`)) ?? '';
+      assert.match(line, /pack left linux-arm64\/\S+ out \(a stand-in build[^)]*\)\); build linux-arm64 for real \(binship build --target linux-arm64 where it can be built, or the workflow's build job on /, result.stderr);
+      assert.ok(line.includes(`build job on ${resolveTarget('linux-arm64').runner}), then collect, verify --require-all and pack`), line);
+      assert.doesNotMatch(line, /run binship pack again/);
+    }
+    // The main packages are not blamed on the pack: their platform packages' absence is the one cause.
+    assert.doesNotMatch(result.stderr, /optionalDependencies/);
     await nothingUploaded(reg);
   } finally {
     await reg.stop();

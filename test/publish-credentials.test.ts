@@ -125,7 +125,8 @@ for (const client of [
     // A moved dist-tag is reported as such, through this npm too.
     const tagged = await binship(['publish', dist, '--registry', reg.url, '--allow-partial', '--tag', 'next'], { env });
     assert.equal(tagged.exitCode, 0, tagged.stderr);
-    assert.match(tagged.stdout, /retagged\s+already published; dist-tag next now points at/);
+    assert.match(tagged.stdout, /^lean-spec +main +retag +retagged\b/m);
+    assert.match(tagged.stdout, /already published; dist-tag next now points at/);
     for (const run of [killed, rerun, tagged]) assert.ok(!`${String(run.stdout)}${String(run.stderr)}`.includes(reg.token), 'the token reached the output');
     assert.deepEqual(filesContaining(tmp.dir, reg.token), [], 'the token was left in a file');
   });
@@ -290,10 +291,10 @@ test('binship trust: the npm trust github set-up for all 18 packages, with synta
       assert.deepEqual(JSON.parse(run.stdout), { package: entry.package, file: 'rust-binaries.yml', repository: 'codervisor/lean-spec', environment: 'npm-publish', permissions: ['createPackage'] }, name);
     }
   }
-  // The table prints the commands to run.
+  // The table prints the commands to run (within 100 columns: continued lines, as a shell reads them).
   const table = await binship(['trust', '--registry', reg.url], { env });
   assert.equal(table.exitCode, 0, table.stderr);
-  assert.ok(table.stdout.includes(`npm trust github @leanspec/mcp-linux-x64 --file rust-binaries.yml --repository codervisor/lean-spec --environment npm-publish --allow-publish --yes --registry ${reg.url}`), table.stdout);
+  assert.ok(table.stdout.replace(/ \\\n {2}/g, ' ').includes(`npm trust github @leanspec/mcp-linux-x64 --file rust-binaries.yml --repository codervisor/lean-spec --environment npm-publish --allow-publish --yes --registry ${reg.url}`), table.stdout);
 });
 
 test('binship trust --run: needs the user\'s npm login; a registry without trusted publishing fails per package, and new packages are named', async () => {

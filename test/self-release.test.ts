@@ -84,7 +84,7 @@ describe('the packed tarball', () => {
   test('holds exactly what binship needs at run time: the CLI, the launcher, the schema, the Wine shim', () => {
     const names = [...files.keys()];
     assert.deepEqual(names.sort(), expectedFiles(REPO_ROOT, pkg));
-    for (const file of ['bin/binship.js', 'lib/cli.js', 'launcher/launcher.js', 'launcher/install.js', 'launcher/package.json', 'binship.schema.json', 'wine/bcryptprimitives.c', 'LICENSE', 'README.md']) {
+    for (const file of ['bin/binship.js', 'lib/cli.js', 'launcher/launcher.js', 'launcher/slow-path.js', 'launcher/package.json', 'binship.schema.json', 'wine/bcryptprimitives.c', 'LICENSE', 'README.md']) {
       assert.ok(files.has(file), `${file} is not in the tarball`);
     }
     for (const dir of ['test/', 'examples/', 'src/', 'scripts/', 'docs/', 'bench/', '.github/', 'node_modules/']) {

@@ -141,9 +141,16 @@ test('--require-all refuses a dist/ missing any configured binary x target', asy
   assert.equal((await binship(['verify', dist])).exitCode, 0, 'without --require-all the partial dist verifies');
 });
 
-test('verify --reproducible: two builds from different directories are byte-identical', async () => {
-  const result = await binship(['verify', '--reproducible', '--json']);
+test('verify --reproducible: two builds from different directories are byte-identical, each build reported as it goes', async () => {
+  const result = await binship(['verify', '--reproducible', '--json', '--progress']);
   assert.equal(result.exitCode, 0, result.stderr);
+  // Minutes of cargo: with --progress (a terminal has it by default), each round's targets on stderr.
+  for (const round of ['1 of 2', '2 of 2']) {
+    for (const platform of ['linux-x64', 'linux-arm64']) {
+      assert.match(result.stderr, new RegExp(`^binship: verify --reproducible: build ${round}: ${platform} \\.\\.\\.$`, 'm'));
+      assert.match(result.stderr, new RegExp(`^binship: verify --reproducible: build ${round}: ${platform} built \\(\\d`, 'm'));
+    }
+  }
   const report = JSON.parse(result.stdout) as { rows: { platform: string; binary: string; identical: boolean; first: string }[] };
   assert.deepEqual(report.rows.map((r) => `${r.platform}/${r.binary}`), ['linux-x64/lean-spec', 'linux-x64/leanspec-mcp', 'linux-arm64/lean-spec', 'linux-arm64/leanspec-mcp']);
   for (const row of report.rows) assert.ok(row.identical, `${row.platform}/${row.binary} differs`);

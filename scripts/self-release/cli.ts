@@ -53,12 +53,12 @@ function program(): Command {
       const provenance = provenanceInRehearsal(options.provenance, print);
       try {
         const result = await publishBinship({ tag, dir, provenance });
-        print(`${renderPublishTable(result, false)}credentials: ${result.auth}; dist-tag ${result.tag}; registry ${result.registry}`);
+        print(`${renderPublishTable(result)}credentials: ${result.auth}; dist-tag ${result.tag}; registry ${result.registry}`);
         const failed = unfinished(result);
         if (failed.length > 0) throw new StepError(failed.map((r) => `${r.name}@${r.version}: ${r.detail}`).join('\n'));
         if (result.trust) print(`first release of binship: let the next one publish by trusted publishing (OIDC), then delete the NPM_TOKEN secret:\n  ${result.trust.join(' ')}`);
       } catch (error) {
-        if (error instanceof PublishRefused) print(renderPublishTable(error.result, false));
+        if (error instanceof PublishRefused) print(renderPublishTable(error.result));
         throw error;
       }
     });

@@ -7,7 +7,8 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { StepError } from '../../src/errors.js';
 import { defaultTag } from '../../src/npm/dist-tag.js';
-import { publishTarballs, type PublishResult, type PublishRow } from '../../src/npm/publish.js';
+import { publishTarballs, type PublishResult } from '../../src/npm/publish.js';
+import type { OnProgress } from '../../src/ui/progress.js';
 import { trustCommand } from '../../src/npm/trust.js';
 import { REPO_ROOT, trustedPublisher } from './project.js';
 import { checkTarball } from './tarball.js';
@@ -20,7 +21,7 @@ export interface PublishBinshipOptions {
   provenance?: boolean;
   registry?: string;
   root?: string;
-  onEvent?: (row: PublishRow) => void;
+  onProgress?: OnProgress;
 }
 
 export interface SelfPublishResult extends PublishResult {
@@ -43,7 +44,7 @@ export async function publishBinship(options: PublishBinshipOptions): Promise<Se
     access: 'public',
     provenance: options.provenance,
     registry: options.registry,
-    onEvent: options.onEvent,
+    onProgress: options.onProgress,
   });
   // The plan notes a package it creates; binship's next release should not need a token.
   const created = result.notes.some((note) => note.startsWith(`first release of ${release.name}`));

@@ -17,6 +17,7 @@ import { readManifest, SUMS_FILE } from '../dist/manifest.js';
 import { StepError, UsageError } from '../errors.js';
 import { repositorySlug } from '../github.js';
 import type { Target } from '../targets.js';
+import { track, type OnProgress } from '../ui/progress.js';
 import { verify } from '../verify/index.js';
 import { writeArchive, type ArchiveEntry, type ArchiveFormat } from './formats.js';
 import { renderReleaseNotes } from './notes.js';
@@ -57,6 +58,8 @@ export interface ArchiveOptions {
   distDir?: string;
   /** Output directory (default dist/github-release); replaced when it holds an earlier output. */
   outDir?: string;
+  /** Each archive as it is written (compressing every binary of a target). */
+  onProgress?: OnProgress;
 }
 
 export async function writeReleaseFiles(options: ArchiveOptions): Promise<ReleaseFiles> {
@@ -82,7 +85,7 @@ export async function writeReleaseFiles(options: ArchiveOptions): Promise<Releas
     const entries: ArchiveEntry[] = files.map((f) => ({ name: path.posix.basename(f.path), source: path.join(distDir, f.path), mode: 0o755 }));
     if (existsSync(license)) entries.push({ name: 'LICENSE', source: license, mode: 0o644 });
     const file = `${top}.${format}`;
-    await writeArchive(format, path.join(assetsDir, file), top, entries);
+    await track(options.onProgress, file, () => writeArchive(format, path.join(assetsDir, file), top, entries));
     archives.push({
       platform: target.platform,
       triple: target.triple,

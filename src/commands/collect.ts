@@ -1,8 +1,9 @@
+import path from 'node:path';
 import type { Command } from 'commander';
-import { collect } from '../collect.js';
+import { displayPath } from '../ui/paths.js';
 import { formatBytes, renderTable } from '../ui/table.js';
-import { collectValues } from './build.js';
 import type { CliContext } from './context.js';
+import { collectValues } from './options.js';
 
 export function register(program: Command, context: CliContext): void {
   program
@@ -13,17 +14,21 @@ export function register(program: Command, context: CliContext): void {
     .option('--dist <dir>', 'output directory (default: dist from the config)')
     .option('--json', 'print the manifest as JSON')
     .action(async (options: { target: string[]; from?: string; dist?: string; json?: boolean }) => {
+      const [{ collect }, { SUMS_FILE }] = await Promise.all([import('../collect.js'), import('../dist/manifest.js')]);
       const config = context.loadConfig();
+      const distDir = path.resolve(options.dist ?? config.distDir);
       const manifest = await collect({
         config,
         targets: options.target.length ? context.resolveTargets(config, options.target) : undefined,
         from: options.from,
-        distDir: options.dist,
+        distDir,
+        onProgress: context.progress('collect'),
       });
-      context.print(
-        options.json
-          ? JSON.stringify(manifest, null, 2)
-          : renderTable(['file', 'size', 'sha256'], manifest.files.map((f) => [f.path, formatBytes(f.size), f.sha256])),
-      );
+      if (options.json) {
+        context.print(JSON.stringify(manifest, null, 2));
+        return;
+      }
+      const table = renderTable(['file', 'size', 'sha256'], manifest.files.map((f) => [f.path, formatBytes(f.size), f.sha256.slice(0, 12)]));
+      context.report(`${table}${manifest.files.length} files in ${displayPath(distDir)}; full checksums in ${displayPath(path.join(distDir, SUMS_FILE))}`);
     });
 }

@@ -1,13 +1,11 @@
 import { appendFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { StepError, UsageError } from '../errors.js';
-import { validateTag } from '../npm/dist-tag.js';
-import { publish, PublishRefused, type PublishOptions } from '../npm/publish.js';
+import type { PublishOptions } from '../npm/publish.js';
 import type { AuthMode } from '../npm/publish/plan.js';
-import { unfinished, type PublishResult, type PublishRow } from '../npm/publish/result.js';
+import type { PublishResult } from '../npm/publish/result.js';
 import { redact } from '../redact.js';
-import { provenanceInRehearsal } from '../workflow/act/provenance.js';
-import { renderMarkdownTable, renderTable } from '../ui/table.js';
+import { renderMarkdownTable, renderTableWithDetails } from '../ui/table.js';
 import type { CliContext } from './context.js';
 
 const CREDENTIALS_HELP = `
@@ -48,6 +46,7 @@ export function register(program: Command, context: CliContext): void {
     .option('--json', 'print JSON')
     .addHelpText('after', CREDENTIALS_HELP)
     .action(async (dist: string | undefined, options: PublishFlags) => {
+      const { validateTag } = await import('../npm/dist-tag.js');
       if (options.tag !== undefined) validateTag(options.tag); // "" too: an empty tag is not "no tag"
       if (options.auth && !options.preflight) throw new UsageError('--auth goes with --preflight; publish itself uses the credentials it finds (see binship publish --help)');
       if (options.preflight && (dist || options.dryRun || options.provenance || options.allowPartial)) {
@@ -55,14 +54,14 @@ export function register(program: Command, context: CliContext): void {
       }
       if (options.preflight) {
         const { preflight } = await import('../npm/publish/preflight.js');
-        report(context, await preflight({ config: context.loadConfig(), ...options }), options.json, 'binship publish --preflight');
+        await report(context, await preflight({ config: context.loadConfig(), ...options }), options.json, 'binship publish --preflight');
         return;
       }
+      const [{ publish, PublishRefused }, { provenanceInRehearsal }] = await Promise.all([import('../npm/publish.js'), import('../workflow/act/provenance.js')]);
       try {
-        // Progress on stderr, one line per package as it settles, only for a person watching.
-        const onEvent = process.stderr.isTTY ? (row: PublishRow) => process.stderr.write(`${row.status} ${row.name}@${row.version}\n`) : undefined;
-        const provenance = provenanceInRehearsal(options.provenance, context.print);
-        report(context, await publish({ config: context.loadConfig(), distDir: dist, ...options, provenance, onEvent }), options.json, 'binship publish');
+        // The rehearsal's stand-in line goes to stderr with the progress: stdout is the report (or JSON).
+        const provenance = provenanceInRehearsal(options.provenance, (line) => process.stderr.write(`${line}\n`));
+        await report(context, await publish({ config: context.loadConfig(), distDir: dist, ...options, provenance, onProgress: context.progress('publish') }), options.json, 'binship publish');
       } catch (error) {
         // A refused plan is still a plan: show it (the error says why), then fail.
         if (error instanceof PublishRefused) print(context, error.result, options.json, 'binship publish');
@@ -71,7 +70,8 @@ export function register(program: Command, context: CliContext): void {
     });
 }
 
-function report(context: CliContext, result: PublishResult, json: boolean | undefined, title: string): void {
+async function report(context: CliContext, result: PublishResult, json: boolean | undefined, title: string): Promise<void> {
+  const { unfinished } = await import('../npm/publish/result.js');
   print(context, result, json, title);
   const [only, ...more] = result.refusals;
   if (only !== undefined) throw new StepError(`the release cannot go through as planned:${more.length === 0 ? ` ${only}` : `\n${result.refusals.join('\n')}`}`);
@@ -81,22 +81,23 @@ function report(context: CliContext, result: PublishResult, json: boolean | unde
 
 function print(context: CliContext, result: PublishResult, json: boolean | undefined, title: string): void {
   // result.registry and the details are credential-free already; redact() is the last guard.
-  context.print(redact(json ? JSON.stringify(result, null, 2) : `${renderPublishTable(result, false)}${footer(result)}`));
+  if (json) context.print(redact(JSON.stringify(result, null, 2)));
+  else context.report(redact(`${renderPublishTable(result)}${footer(result)}`));
   if (process.env.GITHUB_STEP_SUMMARY) {
     const heading = title.endsWith('--preflight') ? 'The release cannot go through as planned' : 'Nothing was uploaded';
     const refused = result.refusals.length > 0 ? `\n**${heading}:**\n\n\`\`\`text\n${result.refusals.join('\n')}\n\`\`\`\n` : '';
-    appendFileSync(process.env.GITHUB_STEP_SUMMARY, redact(`### ${title}\n\n${renderPublishTable(result, true)}\n${footer(result)}${refused}`));
+    const table = renderMarkdownTable(['package', 'version', 'kind', 'action', 'status', 'detail'], result.rows.map((r) => [r.name, r.version, r.kind, r.action, r.status, r.detail]));
+    appendFileSync(process.env.GITHUB_STEP_SUMMARY, redact(`### ${title}\n\n${table}\n${footer(result)}${refused}`));
   }
 }
 
 function footer(result: PublishResult): string {
   const who = result.user ? ` as ${result.user}` : '';
-  return [`credentials: ${result.auth}${who}; dist-tag ${result.tag}; registry ${result.registry}`, ...result.notes.map((n) => `note: ${n}`)].join('\n') + '\n';
+  const versions = [...new Set(result.rows.map((r) => r.version))].join(', ');
+  return [`version ${versions}; credentials: ${result.auth}${who}; dist-tag ${result.tag}; registry ${result.registry}`, ...result.notes.map((n) => `note: ${n}`)].join('\n') + '\n';
 }
 
-export function renderPublishTable(result: PublishResult, markdown: boolean): string {
-  return (markdown ? renderMarkdownTable : renderTable)(
-    ['package', 'version', 'kind', 'action', 'status', 'detail'],
-    result.rows.map((r) => [r.name, r.version, r.kind, r.action, r.status, r.detail]),
-  );
+/** One row per package; the details below the table when they do not fit beside it. */
+export function renderPublishTable(result: PublishResult): string {
+  return renderTableWithDetails(['package', 'kind', 'action', 'status'], result.rows.map((r) => [r.name, r.kind, r.action, r.status]), 'detail', result.rows.map((r) => r.detail));
 }

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { StepError, UsageError } from '../errors.js';
-import { CLIENTS, type ClientCheck, type ClientName } from '../rehearsal/clients.js';
-import { releaseLocal, type ReleaseReport } from '../release.js';
+import { CLIENTS } from '../rehearsal/client-names.js';
+import type { ClientCheck } from '../rehearsal/clients.js';
+import type { ReleaseReport } from '../release.js';
 import { formatBytes, renderTable } from '../ui/table.js';
 import type { CliContext } from './context.js';
 
@@ -15,16 +16,18 @@ export function register(program: Command, context: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (options: { local?: boolean; registry?: string; clients: string; json?: boolean }) => {
       if (!options.local) throw new UsageError('binship release needs --local (CI releases run the generated workflow: binship workflow)');
-      const clients = options.clients.split(',').map((c) => c.trim()) as ClientName[];
-      const unknown = clients.find((c) => !CLIENTS.includes(c));
+      const { releaseLocal } = await import('../release.js');
+      const clients = options.clients.split(',').map((c) => c.trim());
+      const unknown = clients.find((c) => !(CLIENTS as readonly string[]).includes(c));
       if (unknown) throw new UsageError(`--clients: unknown client "${unknown}"; use any of ${CLIENTS.join(', ')}`);
       const report = await releaseLocal({
         config: context.loadConfig(),
         registry: options.registry,
-        clients,
-        onStep: options.json ? undefined : (step) => process.stderr.write(`binship: release: ${step}\n`),
+        clients: CLIENTS.filter((c) => clients.includes(c)),
+        onProgress: context.progress('release'),
       });
-      context.print(options.json ? JSON.stringify(report, null, 2) : renderReleaseReport(report));
+      if (options.json) context.print(JSON.stringify(report, null, 2));
+      else context.report(renderReleaseReport(report));
       if (!report.ok) throw new StepError(report.clients.filter((c) => c.status === 'failed').flatMap(failures).join('\n'));
     });
 }
@@ -35,10 +38,16 @@ function failures(client: ClientCheck): string[] {
 }
 
 function renderReleaseReport(report: ReleaseReport): string {
+  // "skipped: <why>" and "n/a (other platform)" are one word in the table, the why below it.
+  const word = (text: string) => /^[^:(]*/.exec(text)?.[0]?.trim() ?? text;
   const platforms = renderTable(
-    ['platform', 'binary', 'size', 'sha256', 'verified', 'published', 'installed', 'ran'],
-    report.rows.map((r) => [r.platform, r.binary, r.size === null ? '-' : formatBytes(r.size), r.sha256?.slice(0, 12) ?? '-', r.verified, r.published, r.installed, r.ran]),
+    ['platform', 'binary', 'size', 'verified', 'published', 'installed', 'ran'],
+    report.rows.map((r) => [r.platform, r.binary, r.size === null ? '-' : formatBytes(r.size), r.verified.startsWith('skipped') ? 'skipped' : r.verified, r.published, word(r.installed), r.ran]),
   );
+  const skipped = [...new Map(report.rows.filter((r) => r.verified.startsWith('skipped')).map((r) => [r.platform, `${r.platform}: ${r.verified}`])).values()];
+  const otherHosts = report.rows.some((r) => r.installed.startsWith('n/a'))
+    ? ['installed and ran are about this machine\'s platform; the others ran in verify, where they could']
+    : [];
   const binaries = [...new Set(report.rows.map((r) => r.binary))];
   const clients = renderTable(
     ['client', 'ran with', 'install', ...binaries],
@@ -52,17 +61,19 @@ function renderReleaseReport(report: ReleaseReport): string {
       }),
     ]),
   );
-  // Reasons and warnings below the table, one line each, so the table stays narrow.
+  // Reasons and warnings below the tables, one line each, so the tables stay narrow.
   const notes = report.clients.flatMap((c) => [
     ...(c.status === 'skipped' ? [`${c.client}: ${c.detail}`] : c.status === 'failed' ? failures(c) : []),
     ...c.warnings.map((w) => `${c.client}: warned users: ${w}`),
   ]);
+  const below = (lines: string[]) => (lines.length > 0 ? [...lines, ''] : []);
   return [
     `release ${report.version} via ${report.registry}`,
     '',
     platforms,
+    ...below([...skipped, ...otherHosts]),
     clients,
-    ...(notes.length > 0 ? [notes.join('\n'), ''] : []),
+    ...below(notes),
     report.ok ? 'release ok' : 'release FAILED',
   ].join('\n');
 }

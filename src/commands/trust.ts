@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { StepError } from '../errors.js';
-import { renderTable } from '../ui/table.js';
+import { renderTableWithDetails } from '../ui/table.js';
+import { commandLines } from '../ui/width.js';
 import type { CliContext } from './context.js';
 
 export function register(program: Command, context: CliContext): void {
@@ -18,14 +19,15 @@ export function register(program: Command, context: CliContext): void {
       if (options.json) {
         context.print(JSON.stringify(result, null, 2));
       } else {
-        context.print(renderTable(['package', 'status', 'detail'], result.entries.map((e) => [e.package, e.status, e.status === 'ready' ? '' : e.detail])));
+        context.report(renderTableWithDetails(['package', 'status'], result.entries.map((e) => [e.package, e.status]), 'detail', result.entries.map((e) => (e.status === 'ready' ? '' : e.detail))));
         const missing = result.entries.filter((e) => e.status === 'not-on-registry');
         if (missing.length > 0) {
-          context.print(`\n${missing.length} of ${result.entries.length} packages are not on ${result.registry} yet. A trusted publisher can only be set up for a\npackage that exists, and trusted publishing cannot create one: publish this release once\nwith a token or npm login (docs/publishing.md), then run binship trust again.`);
+          context.report(`\n${missing.length} of ${result.entries.length} packages are not on ${result.registry} yet. A trusted publisher can only be set up for a package that exists, and trusted publishing cannot create one: publish this release once with a token or npm login (docs/publishing.md), then run binship trust again.`);
         }
         const ready = result.entries.filter((e) => e.status === 'ready');
         if (!options.run && ready.length > 0) {
-          context.print(`\nTrusted publisher: ${result.repository}, workflow ${result.file}, environment ${result.environment}.\nWith your npm login (npm >= 11.15), run binship trust --run, or:\n\n${ready.map((e) => e.command.join(' ')).join('\n')}`);
+          // The commands wrap with shell continuations, so they can still be copied.
+          context.report(`\nTrusted publisher: ${result.repository}, workflow ${result.file}, environment ${result.environment}.\nWith your npm login (npm >= 11.15), run binship trust --run, or:\n\n${ready.map((e) => commandLines(e.command)).join('\n')}`);
         }
       }
       const notDone = result.entries.filter((e) => e.status === 'failed' || e.status === 'other-publisher' || (options.run && e.status === 'not-on-registry'));

@@ -1,22 +1,16 @@
-import path from 'node:path';
-import { type Command, Option } from 'commander';
-import { releaseVersion } from '../cargo.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { execa } from 'execa';
+import path from 'node:path';
+import { type Command, Option } from 'commander';
 import type { ReleaseConfig } from '../config/load.js';
 import { StepError, UsageError } from '../errors.js';
-import { which } from '../host.js';
-import { rehearseWorkflow, type RehearsalEvent } from '../workflow/act/rehearse.js';
-import { renderReport } from '../workflow/act/report.js';
-import { checkWorkflow, writeWorkflow } from '../workflow/file.js';
-import { formatPlanOutputs, planOutputs } from '../workflow/matrix.js';
+import { displayPath } from '../ui/paths.js';
 import type { CliContext } from './context.js';
 
 export function register(program: Command, context: CliContext): void {
   program
     .command('workflow')
-    .description('write the GitHub Actions release workflow ([workflow] path) generated from the config')
+    .description('write the GitHub Actions release workflow ([workflow] path) generated from the config, and lint it with actionlint where it is installed')
     .option('--check', 'write nothing; exit 1 when the checked-in workflow differs from the generated one')
     .option('--rehearse', 'run the checked-in workflow here under nektos/act (host mode) in a copy of the project, publishing to a local registry; prints what ran and what was replaced')
     .addOption(new Option('--event <event>', 'with --rehearse: a tag push, a manual dispatch (publish unchecked), or both').choices(['tag', 'dispatch', 'both']).default('tag'))
@@ -24,41 +18,44 @@ export function register(program: Command, context: CliContext): void {
     .option('--actions <dir>', 'with --rehearse: the pinned actions\' trees, <owner>+<repo>@<sha>/ (default: $BINSHIP_ACT_ACTIONS)')
     .option('--preload <tarball...>', 'with --rehearse: npm tarballs to put on the local registry first (e.g. a binship the workflow installs that is not on npm yet)')
     .option('--keep', 'with --rehearse: keep the work directory (the copy, act\'s logs, the GitHub Release files)')
+    .option('--json', 'print JSON')
     .addHelpText('after', WORKFLOW_HELP)
     .action(async (options: WorkflowOptions) => {
       const config = context.loadConfig();
-      const shown = (file: string): string => path.relative(process.cwd(), file) || file;
       if (options.rehearse) {
         await rehearse(config, options, context);
         return;
       }
+      const { checkWorkflow, writeWorkflow } = await import('../workflow/file.js');
       if (options.check) {
-        context.print(`${shown(checkWorkflow(config))} is up to date`);
+        const file = checkWorkflow(config);
+        if (options.json) context.print(JSON.stringify({ file, upToDate: true }, null, 2));
+        else context.report(`${displayPath(file)} is up to date`);
         return;
       }
-      const result = writeWorkflow(config);
-      context.print(`${shown(result.file)} ${result.changed ? 'written' : 'already up to date'}`);
-    });
-
-  program
-    .command('matrix')
-    .description('print the CI plan as $GITHUB_OUTPUT lines: matrix=<json> (one entry per target), version=, dist-tag=')
-    .option('--dist-tag <tag>', 'npm dist-tag of a manual run (default: from the version: latest, or the prerelease name)')
-    .addOption(
-      new Option('--publish <bool>', 'with --dist-tag: whether the manual run publishes (then the version must be a prerelease, unless GITHUB_REF is its own tag vX.Y.Z)')
-        .choices(['true', 'false'])
-        .default('false'),
-    )
-    .action(async (options: { distTag?: string; publish: 'true' | 'false' }) => {
-      const config = context.loadConfig();
-      const version = await releaseVersion(config);
-      // GITHUB_REF: a manual publish of a release version is allowed on that version's own tag.
-      context.print(formatPlanOutputs(planOutputs(config, version, options.distTag, options.publish === 'true', process.env.GITHUB_REF)));
+      const { lintWorkflow } = await import('../workflow/lint.js');
+      const written = writeWorkflow(config);
+      const lint = await lintWorkflow(written.file);
+      const findings = lint.linted ? lint.findings : [];
+      if (options.json) {
+        context.print(JSON.stringify({ ...written, lint }, null, 2));
+      } else {
+        const linted = !lint.linted
+          ? `not linted: ${lint.reason}`
+          : findings.length === 0
+            ? 'actionlint: no findings'
+            : `actionlint: ${findings.length} findings:\n${findings.map((f) => `  line ${f.line}:${f.column}: ${f.message} [${f.kind}]`).join('\n')}`;
+        context.report(`${displayPath(written.file)} ${written.changed ? 'written' : 'already up to date'}\n${linted}`);
+      }
+      if (findings.length > 0) {
+        throw new StepError(`actionlint reports ${findings.length} findings in ${displayPath(written.file)} (listed above); fix what binship.toml brings in ([workflow] install, command), else report it as a binship bug`);
+      }
     });
 }
 
 interface WorkflowOptions {
   check?: boolean;
+  json?: boolean;
   rehearse?: boolean;
   event: 'tag' | 'dispatch' | 'both';
   act?: string;
@@ -68,18 +65,26 @@ interface WorkflowOptions {
 }
 
 async function rehearse(config: ReleaseConfig, options: WorkflowOptions, context: CliContext): Promise<void> {
+  const [{ execa }, { which }, { rehearseWorkflow }, { renderReport }] = await Promise.all([
+    import('execa'), import('../host.js'), import('../workflow/act/rehearse.js'), import('../workflow/act/report.js'),
+  ]);
   const act = options.act ?? process.env.BINSHIP_ACT ?? which('act');
   if (!act) throw new UsageError('act is not on PATH: build it with binship\'s scripts/install-act.sh (it needs binship\'s patches), then pass --act PATH or set BINSHIP_ACT');
   const actionsDir = options.actions ?? process.env.BINSHIP_ACT_ACTIONS;
   if (!actionsDir) throw new UsageError('--actions DIR (or BINSHIP_ACT_ACTIONS) is needed: a directory with the tree of every pinned action, <owner>+<repo>@<sha>/');
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'binship-rehearsal-'));
-  const events: RehearsalEvent[] = options.event === 'both' ? ['tag', 'dispatch'] : [options.event];
+  const events = options.event === 'both' ? (['tag', 'dispatch'] as const) : [options.event];
   const uplink = (await execa('npm', ['config', 'get', 'registry'])).stdout.trim();
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const rehearsal = await rehearseWorkflow({ config, act, actionsDir: path.resolve(actionsDir), workDir, runs: events.map((event) => ({ event })), uplink, preload: options.preload?.map((p) => path.resolve(p)), onLine: log });
   try {
-    for (const run of rehearsal.runs) context.print(`${run.event === 'tag' ? `tag push ${rehearsal.repo.tag}` : 'manual dispatch (publish unchecked)'}: act exit ${run.exitCode}\n${renderReport(run.reports)}`);
-    context.print(`registry ${rehearsal.registry.url}; ${options.keep ? `work directory ${workDir}` : 'work directory removed'}`);
+    if (options.json) {
+      const runs = rehearsal.runs.map((run) => ({ event: run.event, exitCode: run.exitCode, jobs: run.reports }));
+      context.print(JSON.stringify({ tag: rehearsal.repo.tag, registry: rehearsal.registry.url, workDir: options.keep ? workDir : null, runs }, null, 2));
+    } else {
+      for (const run of rehearsal.runs) context.report(`${run.event === 'tag' ? `tag push ${rehearsal.repo.tag}` : 'manual dispatch (publish unchecked)'}: act exit ${run.exitCode}\n${renderReport(run.reports)}`);
+      context.report(`registry ${rehearsal.registry.url}; ${options.keep ? `work directory ${workDir}` : 'work directory removed'}`);
+    }
   } finally {
     await rehearsal.registry.stop();
     if (!options.keep) rmSync(workDir, { recursive: true, force: true });

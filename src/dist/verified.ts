@@ -10,8 +10,8 @@
 
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { binshipVersion } from '../binship-version.js';
 import { releaseVersion } from '../cargo.js';
 import type { ReleaseConfig, SmokeSpec } from '../config/load.js';
 import { StepError, UsageError } from '../errors.js';
@@ -23,10 +23,6 @@ import { canonicalJson, parseRecord, verifiedStateSchema, type FileRecord, type 
 
 export const VERIFIED_FILE = 'verified.json';
 
-/** The version of this binship, recorded with every verdict: another version checks differently. */
-export function binshipVersion(): string {
-  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
-}
 
 export function smokeRecord(smoke: SmokeSpec | undefined): SmokeRecord | null {
   return smoke ? (JSON.parse(JSON.stringify(smoke)) as SmokeRecord) : null;

@@ -21,6 +21,7 @@ import { parseRecord } from '../dist/records.js';
 import { requireVerifiedState, VERIFIED_FILE } from '../dist/verified.js';
 import { StepError } from '../errors.js';
 import { binaryFileName, findTarget, type Target } from '../targets.js';
+import { track, type OnProgress } from '../ui/progress.js';
 import { writeLauncherFiles, type LauncherSpec } from './launcher.js';
 import { checkManifest, mainManifest, npmLibc, platformManifest, type PackageManifest } from './manifests.js';
 import { tarballIntegrity } from './tarball.js';
@@ -56,7 +57,14 @@ export type PackIndex = z.infer<typeof packIndexSchema>;
 /** Fixed mtime for every entry, as npm uses: reproducible, and zip tools reject epoch 0. */
 const TAR_MTIME = new Date('1985-10-26T08:15:00.000Z');
 
-export async function pack(options: { config: ReleaseConfig; distDir?: string }): Promise<PackIndex> {
+export interface PackOptions {
+  config: ReleaseConfig;
+  distDir?: string;
+  /** Each package as it is packed (a platform package compresses its binary). */
+  onProgress?: OnProgress;
+}
+
+export async function pack(options: PackOptions): Promise<PackIndex> {
   const { config } = options;
   const distDir = path.resolve(options.distDir ?? config.distDir);
   const version = await releaseVersion(config);
@@ -73,10 +81,11 @@ export async function pack(options: { config: ReleaseConfig; distDir?: string })
   mkdirSync(npmDir, { recursive: true });
   const packages: PackedPackage[] = [];
   const stage = (pkg: PackageManifest, text: string | Buffer) => stagePackage(npmDir, pkg, text, license);
+  const packed = (pkg: PackageManifest, work: () => Promise<PackedPackage>) => track(options.onProgress, pkg.name, work, () => 'packed');
   for (const binary of config.binaries) {
     const files = verified.shippable.filter((f) => f.binary === binary.name);
     const platformNames: string[] = [];
-    const packed: PackedBinary[] = [];
+    const packedTargets: PackedBinary[] = [];
     for (const file of files) {
       const target = findTarget(file.platform);
       if (!target) continue;
@@ -92,15 +101,15 @@ export async function pack(options: { config: ReleaseConfig; distDir?: string })
       if (sha256 !== file.sha256) {
         throw new StepError(`${path.join(distDir, file.path)}: changed while being packed; run binship verify and binship pack again`);
       }
-      packed.push({ target, size: statSync(staged).size, sha256 });
-      packages.push(await tarball(npmDir, dir, pkg, 'platform', [binary.package], new Set([`bin/${binaryFile}`])));
+      packedTargets.push({ target, size: statSync(staged).size, sha256 });
+      packages.push(await packed(pkg, () => tarball(npmDir, dir, pkg, 'platform', [binary.package], new Set([`bin/${binaryFile}`]))));
       platformNames.push(pkg.name);
     }
-    const targets = packed.map((p) => p.target);
+    const targets = packedTargets.map((p) => p.target);
     const pkg = mainManifest(config, binary, version, targets);
     const dir = stage(pkg, readme ?? mainReadme(config, binary, targets));
-    const launcher = writeLauncherFiles(dir, launcherSpec(binary, version, packed, config.targets));
-    packages.push(await tarball(npmDir, dir, pkg, 'main', platformNames, new Set(launcher.filter((f) => f.executable).map((f) => f.path))));
+    const launcher = writeLauncherFiles(dir, launcherSpec(binary, version, packedTargets, config.targets));
+    packages.push(await packed(pkg, () => tarball(npmDir, dir, pkg, 'main', platformNames, new Set(launcher.filter((f) => f.executable).map((f) => f.path)))));
   }
   const leftOut = verified.leftOut.map((f) => ({ path: f.path, reasons: f.mustNotShip }));
   const index: PackIndex = { version, verified: verified.digest, packages, leftOut };

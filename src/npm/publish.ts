@@ -26,8 +26,9 @@ import { executePlan } from './publish/execute.js';
 import { checkLocalPackages } from './publish/local.js';
 import type { LocalPackage } from './publish/plan.js';
 import { planWithRegistry } from './publish/registry-state.js';
-import { resultOf, type PublishResult, type PublishRow } from './publish/result.js';
+import { resultOf, type PublishResult } from './publish/result.js';
 import { displayRegistry, registryClient } from './registry.js';
+import { track, type OnProgress } from '../ui/progress.js';
 
 export type { PublishResult, PublishRow, PublishStatus } from './publish/result.js';
 
@@ -46,7 +47,8 @@ export interface PublishOptions {
   token?: string;
   /** How long to wait for each package to become visible. */
   visibilityTimeoutMs?: number;
-  onEvent?: (row: PublishRow) => void;
+  /** The checks, the plan against the registry, then each package as it is uploaded. */
+  onProgress?: OnProgress;
 }
 
 /** The plan refused: nothing was uploaded. Carries the plan's rows for --json and the table. */
@@ -63,7 +65,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   const version = await releaseVersion(config);
   // A registry that is not one is a usage error, before anything else.
   const registry = await resolveRegistry(options.registry);
-  const packages = await checkLocalPackages(config, distDir, version, options.allowPartial ?? false);
+  const packages = await track(options.onProgress, 'check dist/npm', () => checkLocalPackages(config, distDir, version, options.allowPartial ?? false));
   return publishTarballs({
     ...options,
     registry,
@@ -97,20 +99,16 @@ export async function publishTarballs(options: TarballPublishOptions): Promise<P
   // Public packages are checked the way users see them: anonymously (credentials only if the
   // registry insists). Restricted ones are read with the token from the start.
   const client = registryClient(registry, { token, authFirst: options.access === 'restricted' });
-  const credentials = await resolveCredentials({ registry, token, client });
+  const credentials = await track(options.onProgress, 'credentials', () => resolveCredentials({ registry, token, client }), (c) => c.mode);
   const tarballs = new Map(packages.map((p) => [p.name, { tarball: p.tarball, integrity: p.integrity }]));
-  const plan = await planWithRegistry(
-    client,
-    packages,
-    { tag, allowTagMoveBack: options.allowTagMoveBack ?? false, auth: credentials.mode, registry: displayRegistry(registry) },
-    token,
-  );
+  const settings = { tag, allowTagMoveBack: options.allowTagMoveBack ?? false, auth: credentials.mode, registry: displayRegistry(registry) };
+  const plan = await track(options.onProgress, `plan against ${settings.registry}`, () => planWithRegistry(client, packages, settings, token));
   const result = resultOf(plan, registry, credentials.user, token);
   if (result.refusals.length > 0) throw new PublishRefused(result);
   const rows = new Map(result.rows.map((row) => [row.name, row]));
   await executePlan({
     plan, tarballs, registry, token, client, rows, access: options.access,
-    provenance: options.provenance, dryRun: options.dryRun, visibilityTimeoutMs: options.visibilityTimeoutMs, onEvent: options.onEvent,
+    provenance: options.provenance, dryRun: options.dryRun, visibilityTimeoutMs: options.visibilityTimeoutMs, onProgress: options.onProgress,
   });
   return result;
 }

@@ -15,9 +15,10 @@ import type { SmokeSpec } from '../config/load.js';
 import { errorMessage } from '../errors.js';
 import { checkReportedVersion, runSmoke } from '../verify/run.js';
 import { toolCommand, toolHost, toolUnavailable, type Progress, type ToolCommand, type ToolName } from './tools.js';
+import { track, type OnProgress } from '../ui/progress.js';
+import { CLIENTS, type ClientName } from './client-names.js';
 
-export const CLIENTS = ['npm', 'npm12', 'pnpm10', 'pnpm12', 'yarn-pnp', 'yarn-nm', 'bun', 'deno', 'npx', 'pnpm-dlx', 'bunx', 'deno-run'] as const;
-export type ClientName = (typeof CLIENTS)[number];
+export { CLIENTS, type ClientName };
 
 export interface ReleasedPackage {
   /** The npm main package. */
@@ -53,8 +54,8 @@ export interface InstallOptions {
   clients?: readonly ClientName[];
   /** Progress of fetching a client on first use; default: stderr. */
   progress?: Progress;
-  /** Called as each client starts. */
-  onClient?: (client: ClientName) => void;
+  /** Each client as it installs and runs the packages (a minute each with a cold cache). */
+  onProgress?: OnProgress;
   /** The host that decides which clients can run (tools.ts `toolHost`); default: this machine. */
   host?: string;
 }
@@ -97,8 +98,7 @@ const INSTALL_TIMEOUT_MS = 300_000;
 export async function installAndRun(options: InstallOptions): Promise<ClientCheck[]> {
   const checks: ClientCheck[] = [];
   for (const client of options.clients ?? CLIENTS) {
-    options.onClient?.(client);
-    checks.push(await checkClient(client, options));
+    checks.push(await track(options.onProgress, client, () => checkClient(client, options), (check) => check.status));
   }
   return checks;
 }

@@ -6,6 +6,7 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { binshipVersion } from '../binship-version.js';
 import { remappedPaths } from '../build.js';
 import { errorMessage } from '../errors.js';
 import { releaseVersion, versionLocation } from '../cargo.js';
@@ -13,10 +14,12 @@ import type { ReleaseConfig, SmokeSpec } from '../config/load.js';
 import { checksumLine, parseChecksums, renderSums, sha256File } from '../dist/checksums.js';
 import { MANIFEST_FILE, readManifest, SUMS_FILE, type DistFile } from '../dist/manifest.js';
 import { canonicalJson, NOT_RUN, type FileRecord, type RunRecord } from '../dist/records.js';
-import { binshipVersion, removeVerifiedState, smokeRecord, verifyConfigOf, writeVerifiedState } from '../dist/verified.js';
+import { removeVerifiedState, smokeRecord, verifyConfigOf, writeVerifiedState } from '../dist/verified.js';
 import { hostTarget, targetCapabilities, type RunCapability } from '../host.js';
 import { inspectFile, InspectError } from '../inspect/index.js';
 import { binaryFileName, findTarget } from '../targets.js';
+import { displayPath } from '../ui/paths.js';
+import { track, type OnProgress } from '../ui/progress.js';
 import { checkExecutable, checkIdentity, checkNoBuildPaths, checkSize, describeBinary, describeUnreadable } from './checks.js';
 import { checkReportedVersion, runSmoke, type RunEnv } from './run.js';
 
@@ -62,6 +65,8 @@ export interface VerifyOptions {
    * its verdict (dist/verified.json) for pack; one with run: false leaves the record as it is.
    */
   run?: boolean;
+  /** Each file as it is checked (a run under qemu or Wine takes seconds; a new Wine prefix, minutes). */
+  onProgress?: OnProgress;
 }
 
 export async function verify(options: VerifyOptions): Promise<VerifyReport> {
@@ -77,7 +82,8 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
     problems.push(`${path.join(distDir, MANIFEST_FILE)}: collected for version ${manifest.version} but the release is ${version} (${versionLocation(config)}); build and collect again`);
   }
   const sums = readSumsFile(distDir, manifest.files, problems);
-  const runners = new Map((await targetCapabilities(config.targets)).map((c) => [c.target.platform, c.run]));
+  const capabilities = await track(options.onProgress, 'what this machine can run', () => targetCapabilities(config.targets));
+  const runners = new Map(capabilities.map((c) => [c.target.platform, c.run]));
   const files: VerifiedFile[] = [];
   const seen = new Set<string>();
   for (const entry of manifest.files) {
@@ -86,7 +92,8 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
       continue;
     }
     seen.add(entry.path);
-    files.push(await verifyFile(entry, { config, distDir, version, sums, run: recording ? runners.get(entry.platform) : undefined }));
+    const context = { config, distDir, version, sums, run: recording ? runners.get(entry.platform) : undefined };
+    files.push(await track(options.onProgress, entry.path, () => verifyFile(entry, context), (file) => (file.ok ? 'ok' : 'FAILED')));
   }
   problems.push(...findUnlistedFiles(distDir, manifest.files));
   // Without running (run: false) there is no verdict on running to require.
@@ -279,10 +286,4 @@ function findNeverRun(files: VerifiedFile[], distDir: string): string[] {
   return files
     .filter((f) => f.ok && f.run.how === NOT_RUN)
     .map((f) => `${path.join(distDir, f.path)}: never run on ${f.platform} (here: ${f.run.reason}), so its version and smoke run are unchecked (--require-all); verify it where it runs (the workflow's build job does, and collect --from carries that verdict) or on a ${f.platform} machine`);
-}
-
-/** Relative to the working directory when inside it, absolute otherwise (no ../../tmp/...). */
-function displayPath(file: string): string {
-  const relative = path.relative(process.cwd(), file);
-  return relative && !relative.startsWith('..') ? relative : file;
 }

@@ -11,7 +11,7 @@ import type { ReleaseConfig } from '../config/load.js';
 import { sha256File } from '../dist/checksums.js';
 import { StepError } from '../errors.js';
 import { resolveTarget } from '../targets.js';
-import { renderTable } from '../ui/table.js';
+import { buildProgress, scoped, type OnProgress } from '../ui/progress.js';
 
 export interface ReproducibleRow {
   platform: string;
@@ -28,18 +28,24 @@ export interface ReproducibleReport {
   problems: string[];
 }
 
-export async function verifyReproducible(options: { config: ReleaseConfig; onBuild?: (round: number) => void }): Promise<ReproducibleReport> {
+export interface ReproducibleOptions {
+  config: ReleaseConfig;
+  /** Each target's build in each round: minutes of cargo, twice. */
+  onProgress?: OnProgress;
+}
+
+export async function verifyReproducible(options: ReproducibleOptions): Promise<ReproducibleReport> {
   const { config } = options;
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'binship-repro-'));
   try {
     const rounds: BuildResult[][] = [];
     const copies = [path.join(scratch, 'first', 'workspace'), path.join(scratch, 'second', 'elsewhere', 'ws')];
     for (const [round, copy] of copies.entries()) {
-      options.onBuild?.(round + 1);
+      const onEvent = buildProgress(scoped(options.onProgress, `build ${round + 1} of ${copies.length}`));
       const ownTarget = path.join(config.cargo.workspaceDir, 'target');
       cpSync(config.cargo.workspaceDir, copy, { recursive: true, filter: (source) => source !== ownTarget });
       const copyConfig: ReleaseConfig = { ...config, cargo: { ...config.cargo, workspaceDir: copy } };
-      rounds.push(await build({ config: copyConfig, local: true, targetDir: path.join(copy, 'target') }));
+      rounds.push(await build({ config: copyConfig, local: true, targetDir: path.join(copy, 'target'), onEvent }));
     }
     const [first = [], second = []] = rounds;
     const failed = [...first, ...second].filter((r) => r.status === 'failed');
@@ -64,10 +70,4 @@ export async function verifyReproducible(options: { config: ReleaseConfig; onBui
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-export function renderReproducibleTable(report: ReproducibleReport): string {
-  const rows = report.rows.map((r) => [r.platform, r.binary, r.first, r.identical ? 'identical' : `DIFFERS (${r.second})`]);
-  rows.push(...report.skipped.map((s) => [s.platform, '-', '-', `skipped: ${s.reason}`]));
-  return renderTable(['target', 'binary', 'sha256 (first build)', 'second build'], rows);
 }

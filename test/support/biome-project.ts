@@ -86,7 +86,7 @@ macos_floor = "10.12"
 }
 
 /** A directory laid out like downloaded CI artifacts: `<platform>/biome[.exe]` with its `.sha256`. */
-async function biomeArtifacts(platforms: string[]): Promise<string> {
+export async function biomeArtifacts(platforms: string[]): Promise<string> {
   const dir = scratch('binship-biome-artifacts-');
   for (const platform of platforms) {
     const source = await platformBinary(BIOME_BUILDS[platform] as PlatformBinaryKey);

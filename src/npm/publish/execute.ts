@@ -17,6 +17,7 @@ import { displayRegistry, type PackageState, type RegistryClient } from '../regi
 import { runConcurrently } from './concurrently.js';
 import { phase, type PackageKind, type PlannedPackage, type PublishPlan } from './plan.js';
 import type { PublishRow, PublishStatus } from './result.js';
+import { track, type OnProgress } from '../../ui/progress.js';
 
 export interface ExecuteOptions {
   plan: PublishPlan;
@@ -32,7 +33,8 @@ export interface ExecuteOptions {
   visibilityTimeoutMs?: number;
   /** The rows to update (from planRows), by package name. */
   rows: Map<string, PublishRow>;
-  onEvent?: (row: PublishRow) => void;
+  /** Each upload or dist-tag move as it starts and as it settles (`package@version`). */
+  onProgress?: OnProgress;
 }
 
 /** Every failure ends with what to do: the run is idempotent, so finishing it is running it again. */
@@ -41,12 +43,15 @@ const AGAIN = 'once the cause is fixed (or the registry is back), run binship pu
 export async function executePlan(options: ExecuteOptions): Promise<void> {
   const { plan, rows, dryRun } = options;
   const status = (name: string) => rows.get(name)?.status;
-  const step = (pkg: PlannedPackage) => (pkg.action === 'upload' ? upload(pkg, options) : retag(pkg, options));
+  const step = (pkg: PlannedPackage) => {
+    options.onProgress?.({ item: `${pkg.name}@${pkg.version}`, status: 'start' });
+    return pkg.action === 'upload' ? upload(pkg, options) : retag(pkg, options);
+  };
   const uploaded = (kind: PackageKind) => phase(plan, kind, 'upload').filter((p) => status(p.name) === 'published');
 
-  await runConcurrently(phase(plan, 'platform', 'upload'), 4, (pkg) => upload(pkg, options));
-  for (const pkg of phase(plan, 'platform', 'retag')) await retag(pkg, options);
-  if (!dryRun) await waitVisible(uploaded('platform'), options);
+  await runConcurrently(phase(plan, 'platform', 'upload'), 4, step);
+  for (const pkg of phase(plan, 'platform', 'retag')) await step(pkg);
+  if (!dryRun) await track(options.onProgress, 'platform packages visible', () => waitVisible(uploaded('platform'), options));
   const failed = new Set(phase(plan, 'platform').filter((p) => status(p.name) === 'failed').map((p) => p.name));
   for (const pkg of phase(plan, 'main').filter((p) => p.action === 'upload' || p.action === 'retag')) {
     const missing = pkg.related.filter((name) => failed.has(name));
@@ -57,13 +62,13 @@ export async function executePlan(options: ExecuteOptions): Promise<void> {
     const what = pkg.action === 'upload' ? 'not published' : `already published; dist-tag ${plan.tag} not moved to ${pkg.version}`;
     update(options, pkg.name, 'blocked', `${what} because ${missing.join(', ')} failed; run binship publish again`);
   }
-  if (!dryRun) await waitVisible(uploaded('main'), options);
+  if (!dryRun) await track(options.onProgress, 'main packages visible', () => waitVisible(uploaded('main'), options));
 }
 
 function update(options: ExecuteOptions, name: string, status: PublishStatus, detail: string): void {
   const row = options.rows.get(name) as PublishRow;
   Object.assign(row, { status, detail: redact(detail, options.token) });
-  options.onEvent?.(row);
+  options.onProgress?.({ item: `${row.name}@${row.version}`, status });
 }
 
 function npmRun(options: ExecuteOptions, cwd: string) {

@@ -10,8 +10,8 @@ import { StepError } from '../../errors.js';
 import { binaryFileName } from '../../targets.js';
 import { verify } from '../../verify/index.js';
 import { checkManifest, type PackageManifest } from '../manifests.js';
-import { NPM_DIR, readPackIndex, requireVerifiedPack, type PackedPackage } from '../pack.js';
-import { packageRoles } from '../release-packages.js';
+import { NPM_DIR, readPackIndex, requireVerifiedPack, type PackedPackage, type PackIndex } from '../pack.js';
+import { packageRoles, type PackageRole } from '../release-packages.js';
 import { readTarball, tarballIntegrity } from '../tarball.js';
 
 /**
@@ -74,8 +74,9 @@ export async function checkLocalPackages(config: ReleaseConfig, distDir: string,
       }
       checked.push({ ...pkg, kind: 'platform', related: [role.binary.package] });
     } else {
-      // A main package depends on exactly the platform packages being published with it.
-      const wanted = config.targets.map((t) => platformPackageName(role.binary, t)).filter((name) => allowPartial ? packed.has(name) : true);
+      // A main package depends on exactly the platform packages being published with it (a full
+      // release without all of them is refused below, each missing one with its own fix).
+      const wanted = config.targets.map((t) => platformPackageName(role.binary, t)).filter((name) => packed.has(name));
       const declared = Object.keys(manifest.optionalDependencies ?? {}).sort();
       if (JSON.stringify(declared) !== JSON.stringify([...wanted].sort())) {
         problems.push(`${file}: optionalDependencies (${declared.join(', ') || 'none'}) are not the platform packages being published (${wanted.join(', ')}); run binship pack again`);
@@ -84,15 +85,28 @@ export async function checkLocalPackages(config: ReleaseConfig, distDir: string,
       checked.push({ ...pkg, kind: 'main', related: wanted });
     }
   }
-  problems.push(...missingPackages(roles, packed, allowPartial, indexDir), ...unpublishedDependencies(checked, indexDir));
+  if (!allowPartial) problems.push(...missingPackages(roles, packed, index.leftOut, indexDir));
+  problems.push(...unpublishedDependencies(checked, indexDir));
   if (problems.length > 0) throw new StepError(`nothing was uploaded:\n${problems.join('\n')}`);
   return checked;
 }
 
-/** A full release ships every package of binship.toml: one missing from the pack index is refused. */
-function missingPackages(roles: Map<string, unknown>, packed: Set<string>, allowPartial: boolean, indexDir: string): string[] {
-  if (allowPartial) return [];
-  return [...roles.keys()].filter((name) => !packed.has(name)).map((name) => `${indexDir}: ${name} is missing from packages.json; run binship pack again (or pass --allow-partial)`);
+/**
+ * A full release ships every package of binship.toml. One missing from the pack index was left
+ * out by pack (a build that must not ship, such as a stand-in): packing again cannot help, a
+ * real build of its target can. Otherwise the index lost it: pack again.
+ */
+function missingPackages(roles: Map<string, PackageRole>, packed: Set<string>, leftOut: PackIndex['leftOut'], indexDir: string): string[] {
+  return [...roles.entries()]
+    .filter(([name]) => !packed.has(name))
+    .map(([name, { binary, target }]) => {
+      const file = target && `${target.platform}/${binaryFileName(binary.name, target)}`;
+      const left = leftOut.find((f) => f.path === file);
+      const fix = target && left
+        ? `pack left ${file} out (${left.reasons.join('; ')}); build ${target.platform} for real (binship build --target ${target.platform} where it can be built, or the workflow's build job on ${target.runner}), then collect, verify --require-all and pack`
+        : 'run binship pack again';
+      return `${indexDir}: ${name} is missing from packages.json: ${fix} (or pass --allow-partial for a test release)`;
+    });
 }
 
 /** A main package may only depend on platform packages that passed every check in this run. */
