@@ -3,7 +3,7 @@
 
 import semver from 'semver';
 import { z } from 'zod';
-import { TARGETS } from '../targets.js';
+import { RUNNER_GLIBC_FLOOR, TARGETS } from '../targets.js';
 
 const targetNames = TARGETS.flatMap((t) => [t.triple, t.platform]);
 
@@ -110,10 +110,10 @@ export const configSchema = z
         glibc_floor: z
           .string()
           .regex(/^2\.\d+$/, { error: 'must be a glibc version such as "2.34"' })
-          .default('2.34')
+          .default(RUNNER_GLIBC_FLOOR)
           .describe('Highest GLIBC_x.y symbol version a Linux glibc binary may require.'),
       })
-      .default({ max_size: '10MB', glibc_floor: '2.34' }),
+      .default({ max_size: '10MB', glibc_floor: RUNNER_GLIBC_FLOOR }),
     dist: z.string().default('dist').describe('Output directory for collected binaries and packages.'),
     npm: z
       .strictObject({
