@@ -69,11 +69,14 @@ export async function releaseLocal(options: ReleaseOptions): Promise<ReleaseRepo
   if (built.length === 0) throw new StepError('no target can be built on this machine; run binship doctor');
 
   step('collect');
-  await collect({ config, targets: built });
+  await collect({ config, targets: built, standIns: true });
   step('verify');
   const verified = await verify({ config });
   const problems = [...verified.files.flatMap((f) => f.problems), ...verified.problems];
   if (problems.length > 0) throw new StepError(`verify failed, nothing was published:\n${problems.join('\n')}`);
+  // Stand-ins were verified with the rest; the dist that is packed holds only real targets.
+  const shippable = built.filter((t) => !builds.some((b) => b.platform === t.platform && b.standIn));
+  if (shippable.length < built.length) await collect({ config, targets: shippable });
   step('pack');
   await pack({ config });
 
@@ -116,6 +119,11 @@ function reportRows(config: ReleaseConfig, builds: BuildResult[], verified: Veri
       if (!file) {
         const reason = buildResult?.reason?.split(';')[0] ?? 'not built';
         rows.push({ platform: target.platform, binary: binary.name, size: null, sha256: null, verified: `skipped: ${reason}`, published: '-', installed: '-', ran: '-' });
+        continue;
+      }
+      if (file.standIn) {
+        const verifiedAs = `${file.ok ? `ok (${file.ran})` : 'FAILED'}, stand-in ${file.standIn}`;
+        rows.push({ platform: target.platform, binary: binary.name, size: file.size, sha256: file.sha256, verified: verifiedAs, published: 'never (stand-in)', installed: '-', ran: file.version ? `${file.ran} in verify` : '-' });
         continue;
       }
       const platformPackage = platformPackageName(binary, target);

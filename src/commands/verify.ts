@@ -35,7 +35,7 @@ export function register(program: Command, context: CliContext): void {
 export function renderVerifyTable(report: VerifyReport, markdown: boolean): string {
   const headers = ['file', 'target', 'found', 'size', 'glibc', 'version', 'ran', 'sha256', 'result'];
   const rows = report.files.map((f) => [
-    f.path, f.platform, f.found, formatBytes(f.size), f.glibc ?? '-', f.version ?? '-', f.ran,
+    f.path, f.standIn ? `${f.platform} (stand-in ${f.standIn})` : f.platform, f.found, formatBytes(f.size), f.glibc ?? '-', f.version ?? '-', f.ran,
     markdown ? `\`${f.sha256}\`` : f.sha256.slice(0, 12), f.ok ? 'ok' : 'FAILED',
   ]);
   return (markdown ? renderMarkdownTable : renderTable)(headers, rows);

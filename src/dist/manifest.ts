@@ -12,10 +12,12 @@ export interface DistFile {
   platform: string;
   triple: string;
   binary: string;
-  /** Path relative to dist/, with `/`: `linux-x64/lean-spec`. */
+  /** Path relative to dist/, with `/`: `linux-x64/lean-spec` (a stand-in: `windows-x64.stand-in/lean-spec.exe`). */
   path: string;
   size: number;
   sha256: string;
+  /** Set for a stand-in: the sibling triple built in place of `triple` (src/dist/stand-ins.ts). */
+  standIn?: string;
 }
 
 export interface DistManifest {

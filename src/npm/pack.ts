@@ -11,6 +11,7 @@ import * as tar from 'tar';
 import { releaseVersion } from '../cargo.js';
 import { platformPackageName, type BinaryConfig, type ReleaseConfig } from '../config/load.js';
 import { readManifest } from '../dist/manifest.js';
+import { standInRefusals } from '../dist/stand-ins.js';
 import { StepError } from '../errors.js';
 import { binaryFileName, findTarget, type Target } from '../targets.js';
 import { verify } from '../verify/index.js';
@@ -46,6 +47,8 @@ export async function pack(options: { config: ReleaseConfig; distDir?: string })
   const { config } = options;
   const distDir = path.resolve(options.distDir ?? config.distDir);
   const version = await releaseVersion(config);
+  const standIns = standInRefusals(readManifest(distDir).files, distDir, 'packed');
+  if (standIns.length > 0) throw new StepError(`nothing was packed:\n${standIns.join('\n')}`);
   // Pack only what verify accepts: checksums, format/CPU, modes (running is verify's own job).
   const report = await verify({ config, distDir, run: false });
   const problems = [...report.files.flatMap((f) => f.problems), ...report.problems];

@@ -20,6 +20,7 @@ import semver from 'semver';
 import { releaseVersion } from '../cargo.js';
 import { platformPackageName, type BinaryConfig, type ReleaseConfig } from '../config/load.js';
 import { readManifest } from '../dist/manifest.js';
+import { standInRefusals } from '../dist/stand-ins.js';
 import { StepError } from '../errors.js';
 import { binaryFileName, type Target } from '../targets.js';
 import { redact } from '../redact.js';
@@ -73,6 +74,8 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   const distDir = path.resolve(options.distDir ?? config.distDir);
   const version = await releaseVersion(config);
   const tag = options.tag ?? defaultTag(version);
+  const standIns = standInRefusals(readManifest(distDir).files, distDir, 'published');
+  if (standIns.length > 0) throw new StepError(`nothing was uploaded:\n${standIns.join('\n')}`);
   const packages = await checkBeforeUpload(config, distDir, version, options.allowPartial ?? false);
   const registry = normalizeRegistry(options.registry ?? (await npmConfiguredRegistry()));
   const shown = displayRegistry(registry);

@@ -10,6 +10,7 @@ import { releaseVersion, versionLocation } from '../cargo.js';
 import type { ReleaseConfig } from '../config/load.js';
 import { parseChecksums, sha256File } from '../dist/checksums.js';
 import { MANIFEST_FILE, readManifest, SUMS_FILE, type DistFile } from '../dist/manifest.js';
+import { distPath, standInDirPlatform } from '../dist/stand-ins.js';
 import { targetCapabilities, type RunCapability } from '../host.js';
 import { inspectFile, InspectError } from '../inspect/index.js';
 import { binaryFileName, findTarget } from '../targets.js';
@@ -29,6 +30,8 @@ export interface VerifiedFile {
   version: string | null;
   /** How it was run: native, qemu, or why not. */
   ran: string;
+  /** Set for a stand-in: the sibling triple it was built for (checked here, never shipped). */
+  standIn?: string;
   ok: boolean;
   problems: string[];
 }
@@ -84,6 +87,7 @@ async function verifyFile(entry: DistFile, context: FileContext): Promise<Verifi
   const result: VerifiedFile = {
     path: entry.path, platform: entry.platform, binary: entry.binary, size: entry.size, sha256: entry.sha256,
     found: '-', glibc: null, version: null, ran: 'no', ok: false, problems: [],
+    ...(entry.standIn ? { standIn: entry.standIn } : {}),
   };
   const problems = result.problems;
   if (!context.config.targets.some((t) => t.platform === entry.platform) && findTarget(entry.platform)) {
@@ -94,7 +98,8 @@ async function verifyFile(entry: DistFile, context: FileContext): Promise<Verifi
   }
   const target = context.config.targets.find((t) => t.platform === entry.platform);
   const binaryConfig = context.config.binaries.find((b) => b.name === entry.binary);
-  if (!target || target.triple !== entry.triple || !binaryConfig || entry.path !== `${target.platform}/${binaryFileName(entry.binary, target)}`) {
+  const standInMismatch = entry.standIn !== undefined && entry.standIn !== target?.standIn;
+  if (!target || target.triple !== entry.triple || !binaryConfig || standInMismatch || entry.path !== distPath(target, entry.binary, entry.standIn)) {
     problems.push(`${shown}: the manifest entry (${entry.platform}, ${entry.binary}) does not match a configured target and binary; run binship collect again`);
     return result;
   }
@@ -162,7 +167,7 @@ function findUnlistedFiles(distDir: string, listed: DistFile[]): string[] {
   const known = new Set(listed.flatMap((f) => [f.path, `${f.path}.sha256`]));
   const problems: string[] = [];
   for (const entry of readdirSync(distDir, { withFileTypes: true })) {
-    if (!entry.isDirectory() || !findTarget(entry.name)) continue;
+    if (!entry.isDirectory() || !findTarget(standInDirPlatform(entry.name) ?? entry.name)) continue;
     for (const name of readdirSync(path.join(distDir, entry.name))) {
       if (!known.has(`${entry.name}/${name}`)) {
         problems.push(`${path.join(distDir, entry.name, name)}: not in the manifest; remove it or run binship collect again`);
