@@ -18,6 +18,7 @@ import { SUMS_FILE } from '../dist/manifest.js';
 import { UsageError } from '../errors.js';
 import { githubSlug } from '../github.js';
 import { ACTIONS, usesRef, type PinnedAction } from './actions.js';
+import { buildMatrix } from './matrix.js';
 
 /** Runner of the jobs that are not per target (plan, publish): any current Linux will do. */
 export const HOST_RUNNER = 'ubuntu-24.04';
@@ -155,6 +156,7 @@ export function generateWorkflow(config: ReleaseConfig): string {
           '',
         ].join('\n'),
       },
+      ...pipStep(config),
       {
         name: `Install Rust ${config.cargo.toolchain}`,
         uses: usesRef(ACTIONS.rustToolchain),
@@ -270,6 +272,27 @@ export function generateWorkflow(config: ReleaseConfig): string {
   const text = doc.toString({ lineWidth: 0, blockQuote: 'literal' });
   assertNoExpressionInRun(workflowObject.jobs);
   return text;
+}
+
+/**
+ * cargo-zigbuild and zig (pinned, from PyPI, in a virtualenv put on PATH) for the entries whose
+ * matrix `pip` lists them: glibc targets with a floor below the runner's. Only configs that
+ * need it get the step.
+ */
+function pipStep(config: ReleaseConfig): Step[] {
+  if (!buildMatrix(config).include.some((entry) => entry.pip)) return [];
+  return [{
+    name: 'Install cargo-zigbuild and zig (to link against the configured glibc floor)',
+    if: "matrix.pip != ''",
+    env: { PIP_PACKAGES: '${{ matrix.pip }}' },
+    run: [
+      'read -r -a packages <<< "$PIP_PACKAGES"',
+      'python3 -m venv "$RUNNER_TEMP/zigbuild"',
+      '"$RUNNER_TEMP/zigbuild/bin/pip" install --disable-pip-version-check "${packages[@]}"',
+      'echo "$RUNNER_TEMP/zigbuild/bin" >> "$GITHUB_PATH"',
+      '',
+    ].join('\n'),
+  }];
 }
 
 /** Trailing `# vX.Y.Z` on each `uses:`, reasons next to permissions, blank lines between blocks. */
