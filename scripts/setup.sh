@@ -2,13 +2,17 @@
 # One-time (and idempotent) set-up of a fresh Debian 12 machine for binship and LeanSpec:
 #   - Debian's Rust (rustc-web/cargo-web) with the ARM64 standard library, the ARM64 cross
 #     linker and C library, and qemu-user to run ARM64 binaries (see the README);
+#   - what the other targets' routes need (src/routes.ts): rust-web-src (binship builds the
+#     standard library of macOS, musl and Windows targets from it), MinGW-w64 (the Windows x64
+#     stand-in), LLVM's objcopy (macOS), and cargo-zigbuild + zig from PyPI, project-local;
 #   - the npm packages (npm ci) and the compiled TypeScript (npm run build);
 #   - the workflow linters the tests run (actionlint, zizmor, shellcheck), project-local.
 # Packages already present are not reinstalled, so re-running it is fast.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-apt_packages=(rustc-web cargo-web libstd-rust-web-dev:arm64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
+apt_packages=(rustc-web cargo-web libstd-rust-web-dev:arm64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+  rust-web-src gcc-mingw-w64-x86-64 llvm python3-venv)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -35,4 +39,5 @@ if ! "$node_current/bin/node" --version 2>/dev/null | grep -q "^v$node_current_v
   ln -sf "../node_modules/node-linux-$arch/bin/node" "$node_current/bin/node"
 fi
 npm run build --silent
+bash scripts/install-zigbuild.sh
 bash scripts/install-workflow-linters.sh
