@@ -78,6 +78,10 @@ export function routeSettings(kind: RouteKind, target: Target, triple: string): 
   if (kind === 'mingw') rustflags.push('-Clink-arg=-Wl,--no-insert-timestamp');
   // zig links its own musl crt objects and libunwind; rustc must not add its own.
   if (kind === 'zigbuild' && triple.endsWith('-musl')) rustflags.push('-Clink-self-contained=no');
+  // zig derives a Mach-O's LC_UUID from its contents at link time, debug stabs included, which
+  // name rustc's randomly named temporary directory: without them (-S) the UUID, and so the
+  // binary, is the same on every build (stripping afterwards keeps the UUID).
+  if (kind === 'zigbuild' && target.os === 'darwin') rustflags.push('-Clink-arg=-Wl,-S');
   // Without it a macOS build declares the newest macOS zig knows; on a Mac, rustc's default.
   // The same value everywhere makes a local build and the CI build declare the same minimum.
   if (target.macosDeploymentTarget && !process.env.MACOSX_DEPLOYMENT_TARGET) env.MACOSX_DEPLOYMENT_TARGET = target.macosDeploymentTarget;
