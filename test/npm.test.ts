@@ -516,7 +516,12 @@ test('README main job: binship release --local builds, publishes to a throwaway 
     ['pnpm', true, 'lean-spec:true,leanspec-mcp:true'],
     ['yarn', true, 'lean-spec:true,leanspec-mcp:true'],
   ]);
+  // All eight targets built and verified: six for real and published, the two Windows targets as
+  // stand-ins, labelled and never published (cross-targets.test.ts covers each route).
   assert.equal(report.rows.length, 16);
-  assert.equal(report.rows.filter((r) => r.published === 'published').length, 4);
-  assert.equal(report.rows.filter((r) => r.verified.startsWith('skipped:')).length, 12);
+  assert.equal(report.rows.filter((r) => r.verified.startsWith('skipped:')).length, 0);
+  assert.equal(report.rows.filter((r) => r.published === 'published').length, 12);
+  const standIns = report.rows.filter((r) => r.published === 'never (stand-in)');
+  assert.deepEqual(standIns.map((r) => r.platform), ['windows-x64', 'windows-x64', 'windows-arm64', 'windows-arm64']);
+  for (const row of standIns) assert.match(row.verified, /^ok \(.*\), stand-in (x86_64-pc-windows-gnu|aarch64-pc-windows-gnullvm)$/);
 });
