@@ -308,8 +308,17 @@ function routeTools(candidate: RouteCandidate, target: Target, workspaceDir: str
 function zigAvailable(): boolean {
   if (which('zig')) return true;
   const python = process.env.CARGO_ZIGBUILD_PYTHON_PATH || which('python3');
-  return python !== undefined && !execaSync(python, ['-c', 'import ziglang'], { reject: false, stdio: 'ignore' }).failed;
+  if (python === undefined) return false;
+  // One python start per interpreter, not one per target.
+  let found = pythonHasZiglang.get(python);
+  if (found === undefined) {
+    found = !execaSync(python, ['-c', 'import ziglang'], { reject: false, stdio: 'ignore' }).failed;
+    pythonHasZiglang.set(python, found);
+  }
+  return found;
 }
+
+const pythonHasZiglang = new Map<string, boolean>();
 
 /** The linker from the project's Cargo config, with the directory a relative path in it is relative to. */
 function configLinker(workspaceDir: string | undefined, triple: string): { linker: string; from: string; base: string } | undefined {
