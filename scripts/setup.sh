@@ -2,6 +2,9 @@
 # One-time (and idempotent) set-up of a fresh Debian 12 machine for binship and LeanSpec:
 #   - Debian's Rust (rustc-web/cargo-web) with the ARM64 standard library, the ARM64 cross
 #     linker and C library, and qemu-user to run ARM64 binaries (see the README);
+#   - what the other targets' routes need (src/routes.ts): rust-web-src (binship builds the
+#     standard library of macOS, musl and Windows targets from it), MinGW-w64 (the Windows x64
+#     stand-in), LLVM's objcopy (macOS), and cargo-zigbuild + zig from PyPI, project-local;
 #   - the npm packages (npm ci) and the compiled TypeScript (npm run build);
 #   - the pinned rehearsal tools (Verdaccio and the package managers) in .cache/rehearsal-tools;
 #   - the workflow linters the tests run (actionlint, zizmor, shellcheck), project-local;
@@ -10,7 +13,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-apt_packages=(rustc-web cargo-web libstd-rust-web-dev:arm64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
+apt_packages=(rustc-web cargo-web libstd-rust-web-dev:arm64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+  rust-web-src gcc-mingw-w64-x86-64 llvm python3-venv)
 # Running what is built for other targets: Windows x64 under Wine (MinGW compiles the
 # ProcessPrng DLL Wine 8 lacks, see wine/), and musl's loader for the Alpine-like test root.
 apt_packages+=(wine64 gcc-mingw-w64-x86-64-win32 musl)
@@ -41,5 +45,6 @@ if ! "$node_current/bin/node" --version 2>/dev/null | grep -q "^v$node_current_v
 fi
 npm run build --silent
 BINSHIP_TOOLS_DIR="$PWD/.cache/rehearsal-tools" node scripts/fetch-rehearsal-tools.js
+bash scripts/install-zigbuild.sh
 bash scripts/install-workflow-linters.sh
 bash scripts/install-act.sh

@@ -1,17 +1,21 @@
 // binship build: `cargo build --release --locked --target T` for the configured binaries, per
-// target, with the toolchain and linker the host capabilities chose, and path remapping so the
-// binaries carry no build paths (reproducible from any checkout directory). Targets build
-// concurrently up to `jobs`, each in its own target directory (target/binship/<platform>);
-// one failing target never stops the others.
+// target, by the route, toolchain and linker the host capabilities chose (src/host.ts): plain
+// cargo, cargo with MinGW, or cargo-zigbuild, with the target's std from the toolchain or from
+// a sysroot binship builds once (src/sysroot.ts); a target no Linux tool can link is built as
+// its stand-in, labelled as such. Path remapping keeps build paths out of the binaries
+// (reproducible from any checkout directory). Targets build concurrently up to `jobs`, each in
+// its own target directory (target/binship/<platform>); one failing target never stops the others.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { cargoHome, checkWorkspace, releaseVersion } from './cargo.js';
 import { rustcCfg, rustflagsConfigKey } from './cargo-config.js';
 import type { ReleaseConfig } from './config/load.js';
-import { targetCapabilities, type TargetCapability } from './host.js';
+import { targetCapabilities, type BuildRoute, type TargetCapability, type Toolchain } from './host.js';
+import { lowerGlibcFloor, type StdSource } from './routes.js';
+import { ensureSysroot } from './sysroot.js';
 import { binaryFileName, cargoTargetEnvPrefix, type Target } from './targets.js';
 
 export type BuildStatus = 'built' | 'failed' | 'skipped';
@@ -24,6 +28,12 @@ export interface BuildResult {
   /** Why it failed or was skipped, and the fix. */
   reason?: string;
   toolchain?: string;
+  /** How it was (or would be) built here, e.g. "zigbuild + build-std". */
+  route?: string;
+  /** The triple built in place of `triple`: a stand-in, checked here but never packed or published. */
+  standIn?: string;
+  /** Where the std came from; for one binship built, whether it came from the cache and how long it took. */
+  std?: { source: StdSource; cached?: boolean; seconds?: number };
   /** Built binaries (absolute paths) when status is `built`. */
   binaries: string[];
   logFile?: string;
@@ -55,7 +65,7 @@ export async function build(options: BuildOptions): Promise<BuildResult[]> {
   const metadata = await checkWorkspace(config, version);
   const targetDir = options.targetDir ?? metadata.targetDirectory;
   const wanted = options.targets ?? config.targets;
-  const capabilities = await targetCapabilities(wanted, config.cargo.workspaceDir);
+  const capabilities = await targetCapabilities(wanted, config.cargo.workspaceDir, { glibcFloor: config.verify.glibcFloor });
   const results: BuildResult[] = new Array(capabilities.length);
   const queue = capabilities.map((capability, index) => ({ capability, index }));
   const jobs = Math.max(1, options.jobs ?? defaultBuildJobs());
@@ -76,45 +86,89 @@ async function buildTarget(
   workspaceRoot: string,
 ): Promise<BuildResult> {
   const { target, build: can } = capability;
-  const base = { platform: target.platform, triple: target.triple, binaries: [] as string[] };
-  if (!can.ok || !can.toolchain) {
+  const route = can.route;
+  const base = {
+    platform: target.platform,
+    triple: target.triple,
+    binaries: [] as string[],
+    ...(route ? { route: route.label } : {}),
+    ...(route?.standIn ? { standIn: route.standIn } : {}),
+  };
+  if (!can.ok || !can.toolchain || !route) {
     const reason = `${can.problem}; fix: ${can.fix}`;
     const status = options.local ? 'skipped' : 'failed';
     options.onEvent?.({ platform: target.platform, phase: status });
     return { ...base, status, seconds: 0, reason };
   }
   const { config } = options;
+  const toolchain = can.toolchain;
   const started = Date.now();
+  const seconds = () => Math.round((Date.now() - started) / 100) / 10;
   options.onEvent?.({ platform: target.platform, phase: 'start' });
   const logDir = path.join(targetDir, 'binship-logs');
   mkdirSync(logDir, { recursive: true });
   const logFile = path.join(logDir, `${target.platform}.log`);
+  writeFileSync(logFile, '');
+  const toolchainText = `rustc ${toolchain.release} (${toolchain.rustc})`;
+  const fail = (reason: string): BuildResult => {
+    options.onEvent?.({ platform: target.platform, phase: 'failed', seconds: seconds() });
+    return { ...base, status: 'failed', seconds: seconds(), toolchain: toolchainText, logFile, reason };
+  };
 
-  const args = ['build', '--release', '--locked', '--target', target.triple, '--target-dir', targetDirFor(targetDir, target)];
-  for (const crate of new Set(config.binaries.map((b) => b.crate))) args.push('-p', crate);
-  for (const binary of config.binaries) args.push('--bin', binary.name);
-  const env: Record<string, string> = { RUSTC: can.toolchain.rustc, CARGO_TERM_COLOR: 'never' };
-  if (can.linker) env[`${cargoTargetEnvPrefix(target)}_LINKER`] = can.linker;
-  args.push(...(await remapPathArgs(workspaceRoot, env, target, config.cargo.workspaceDir, can.toolchain.rustc)));
+  const buildDir = targetDirFor(targetDir, target, config.verify.glibcFloor);
+  const rustflags = [...route.rustflags];
+  let std: BuildResult['std'] = { source: route.std };
+  if (route.std === 'build-std') {
+    try {
+      const sysroot = await ensureSysroot({ toolchain, triple: route.triple, env: route.env, logFile });
+      rustflags.push(`--sysroot=${sysroot.dir}`);
+      std = { source: route.std, cached: sysroot.cached, seconds: sysroot.seconds };
+    } catch (error) {
+      return fail((error as Error).message);
+    }
+  }
+  const env: Record<string, string> = { RUSTC: toolchain.rustc, CARGO_TERM_COLOR: 'never', ...route.env };
+  if (can.linker) env[`${cargoTargetEnvPrefix(route.triple)}_LINKER`] = can.linker;
+  if (route.objcopy) env.PATH = rustObjcopyPath(buildDir, route.objcopy);
+  const cargoArgs = ['--release', '--locked', '--target', route.cargoTarget, '--target-dir', buildDir];
+  for (const crate of new Set(config.binaries.map((b) => b.crate))) cargoArgs.push('-p', crate);
+  for (const binary of config.binaries) cargoArgs.push('--bin', binary.name);
+  cargoArgs.push(...(await rustflagArgs(workspaceRoot, env, route.triple, config.cargo.workspaceDir, toolchain, rustflags)));
   const sourceDateEpoch = await commitEpoch(config.root);
   if (sourceDateEpoch) env.SOURCE_DATE_EPOCH = sourceDateEpoch;
+  const [command, args] = cargoCommandFor(route, toolchain, env, cargoArgs);
 
-  const result = await execa(can.toolchain.cargo, args, {
+  const result = await execa(command, args, {
     cwd: config.cargo.workspaceDir,
     env,
     reject: false,
     stdout: options.streamOutput ? ['pipe', 'inherit'] : 'pipe',
-    stderr: options.streamOutput ? ['pipe', { file: logFile }, 'inherit'] : ['pipe', { file: logFile }],
+    stderr: options.streamOutput ? ['pipe', { file: logFile, append: true }, 'inherit'] : ['pipe', { file: logFile, append: true }],
   });
-  const seconds = Math.round((Date.now() - started) / 100) / 10;
-  const toolchain = `rustc ${can.toolchain.release} (${can.toolchain.rustc})`;
-  if (result.failed) {
-    options.onEvent?.({ platform: target.platform, phase: 'failed', seconds });
-    return { ...base, status: 'failed', seconds, toolchain, logFile, reason: cargoFailureReason(String(result.stderr), result.shortMessage ?? "cargo failed") };
-  }
-  const binaries = shippedBinaries(config, target, targetDir);
-  options.onEvent?.({ platform: target.platform, phase: 'built', seconds });
-  return { ...base, status: 'built', seconds, toolchain, logFile, binaries };
+  if (result.failed) return fail(cargoFailureReason(String(result.stderr), result.shortMessage ?? 'cargo failed'));
+  const binaries = route.standIn ? standInBinaries(config, target, targetDir) : shippedBinaries(config, target, targetDir);
+  options.onEvent?.({ platform: target.platform, phase: 'built', seconds: seconds() });
+  return { ...base, status: 'built', seconds: seconds(), toolchain: toolchainText, std, logFile, binaries };
+}
+
+/** The program and arguments: `cargo build ...`, or `cargo-zigbuild zigbuild ...` driving the same cargo. */
+function cargoCommandFor(route: BuildRoute, toolchain: Toolchain, env: Record<string, string>, cargoArgs: string[]): [string, string[]] {
+  if (route.kind !== 'zigbuild' || !route.zigbuild) return [toolchain.cargo, ['build', ...cargoArgs]];
+  env.CARGO = toolchain.cargo;
+  return [route.zigbuild, ['zigbuild', ...cargoArgs]];
+}
+
+/**
+ * rustc strips macOS binaries with `rust-objcopy`, which only rustup's llvm-tools ship: a
+ * directory put first on PATH holds LLVM's objcopy under that name.
+ */
+function rustObjcopyPath(buildDir: string, objcopy: string): string {
+  const dir = path.join(buildDir, 'binship-tools');
+  mkdirSync(dir, { recursive: true });
+  const link = path.join(dir, 'rust-objcopy');
+  rmSync(link, { force: true });
+  symlinkSync(objcopy, link);
+  return [dir, process.env.PATH ?? ''].join(path.delimiter);
 }
 
 /** The build directories binship remaps in every binary, and to what (verify looks for leftovers). */
@@ -127,19 +181,21 @@ export function remappedPaths(workspaceRoot: string): { path: string; remappedTo
 
 /**
  * Rust embeds source paths (panic locations, debug info) of dependencies as absolute paths.
- * Remapping the workspace and Cargo home makes binaries independent of where they were built.
- * An explicit RUSTFLAGS/CARGO_ENCODED_RUSTFLAGS wins over config files in Cargo, so we extend
- * it; otherwise `--config` adds the flags under the key Cargo will read for this target, which
- * joins them to the project's own rustflags (see rustflagsConfigKey).
+ * Remapping the workspace and Cargo home makes binaries independent of where they were built;
+ * the route adds its own flags (a sysroot, link options). An explicit RUSTFLAGS/
+ * CARGO_ENCODED_RUSTFLAGS wins over config files in Cargo, so we extend it; otherwise
+ * `--config` adds the flags under the key Cargo will read for this target, which joins them to
+ * the project's own rustflags (see rustflagsConfigKey).
  */
-async function remapPathArgs(
+async function rustflagArgs(
   workspaceRoot: string,
   env: Record<string, string>,
-  target: Target,
+  triple: string,
   workspaceDir: string,
-  rustc: string,
+  toolchain: Toolchain,
+  routeFlags: string[],
 ): Promise<string[]> {
-  const flags = remappedPaths(workspaceRoot).map((p) => `--remap-path-prefix=${p.path}=${p.remappedTo}`);
+  const flags = [...remappedPaths(workspaceRoot).map((p) => `--remap-path-prefix=${p.path}=${p.remappedTo}`), ...routeFlags];
   if (process.env.CARGO_ENCODED_RUSTFLAGS !== undefined) {
     env.CARGO_ENCODED_RUSTFLAGS = [process.env.CARGO_ENCODED_RUSTFLAGS, ...flags].filter(Boolean).join('\x1f');
     return [];
@@ -150,7 +206,7 @@ async function remapPathArgs(
     env.RUSTFLAGS = '';
     return [];
   }
-  const key = await rustflagsConfigKey(workspaceDir, target, () => rustcCfg(rustc, target.triple));
+  const key = await rustflagsConfigKey(workspaceDir, { triple }, () => rustcCfg(toolchain.rustc, triple));
   return ['--config', `${key}=${JSON.stringify(flags)}`];
 }
 
@@ -173,13 +229,25 @@ export function cargoFailureReason(stderr: string, fallback: string): string {
 
 /**
  * Each target builds in its own directory below Cargo's target directory: Cargo locks a target
- * directory for the whole build, so targets sharing one would build one after the other.
+ * directory for the whole build, so targets sharing one would build one after the other. A
+ * build against a lower glibc floor has its own (switching floors never reuses the other's).
  */
-export function targetDirFor(targetDir: string, target: Target): string {
-  return path.join(targetDir, 'binship', target.platform);
+export function targetDirFor(targetDir: string, target: Target, glibcFloor: string): string {
+  const floor = lowerGlibcFloor(target, glibcFloor);
+  return path.join(targetDir, 'binship', floor ? `${target.platform}-glibc${floor}` : target.platform);
 }
 
 /** Where Cargo puts the configured binaries of a target. */
 export function shippedBinaries(config: ReleaseConfig, target: Target, targetDir: string): string[] {
-  return config.binaries.map((b) => path.join(targetDirFor(targetDir, target), target.triple, 'release', binaryFileName(b.name, target)));
+  return binariesOf(config, target, target.triple, targetDir);
+}
+
+/** Where Cargo puts the binaries of the target's stand-in, if it has one. */
+export function standInBinaries(config: ReleaseConfig, target: Target, targetDir: string): string[] {
+  return target.standIn ? binariesOf(config, target, target.standIn, targetDir) : [];
+}
+
+function binariesOf(config: ReleaseConfig, target: Target, triple: string, targetDir: string): string[] {
+  const dir = path.join(targetDirFor(targetDir, target, config.verify.glibcFloor), triple, 'release');
+  return config.binaries.map((b) => path.join(dir, binaryFileName(b.name, target)));
 }

@@ -58,7 +58,7 @@ export function cargoConfigLinker(workspaceDir: string | undefined, triple: stri
  */
 export async function rustflagsConfigKey(
   workspaceDir: string | undefined,
-  target: Target,
+  target: Pick<Target, 'triple'>,
   cfgOf: () => Promise<Set<string>>,
 ): Promise<string> {
   const targetKey = `target.${target.triple}.rustflags`;

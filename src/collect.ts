@@ -7,13 +7,14 @@
 // Sources: Cargo's target directory (after `binship build`), or a directory of downloaded CI
 // artifacts (which lost their exec bits and must prove their checksums survived the transfer;
 // what each build job's verify recorded about its files comes along, see src/dist/verified.ts).
+// Stand-ins (src/dist/stand-ins.ts) are collected from the target directory only when asked.
 // Everything is written into a staging directory beside dist/ that then takes its place; the
 // dist/ it replaces must hold nothing binship did not write, and only that is deleted.
 
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { shippedBinaries } from './build.js';
+import { shippedBinaries, standInBinaries } from './build.js';
 import { cargoMetadata, releaseVersion } from './cargo.js';
 import type { ReleaseConfig } from './config/load.js';
 import { isWithin } from './config/paths.js';
@@ -22,6 +23,7 @@ import { MANIFEST_FILE, SUMS_FILE, writeManifest, type DistFile, type DistManife
 import { checkOwned, recordOwned, removeOwned } from './dist/ownership.js';
 import { parseRecord, verifiedStateSchema, type CarriedRecord } from './dist/records.js';
 import { VERIFIED_FILE } from './dist/verified.js';
+import { distPath } from './dist/stand-ins.js';
 import { errorMessage, StepError, UsageError } from './errors.js';
 import { binaryFileName, type Target } from './targets.js';
 import { track, type OnProgress } from './ui/progress.js';
@@ -35,6 +37,8 @@ export interface CollectOptions {
   distDir?: string;
   /** Cargo target directory (default: the workspace's). */
   targetDir?: string;
+  /** Also collect stand-ins of targets built only as one, labelled, for verify (never for pack). */
+  standIns?: boolean;
   /** Problems that do not fail the collect (default: printed to stderr). */
   onWarning?: (message: string) => void;
   /** Each binary as it is copied and hashed (artifacts of large binaries take a while). */
@@ -51,6 +55,8 @@ interface Source {
   buildJob?: CarriedRecord;
   /** Why it must not be packed (the build job's verify recorded it). */
   notForRelease?: string;
+  /** The stand-in triple the file was built for, when it is one. */
+  standIn?: string;
 }
 
 export async function collect(options: CollectOptions): Promise<DistManifest> {
@@ -172,8 +178,8 @@ function checkDistDir(distDir: string, config: ReleaseConfig): string {
 
 async function placeBinary(source: Source, staging: string): Promise<DistFile> {
   const fileName = binaryFileName(source.binary, source.target);
-  const relative = `${source.target.platform}/${fileName}`;
-  const destination = path.join(staging, source.target.platform, fileName);
+  const relative = distPath(source.target, source.binary, source.standIn);
+  const destination = path.join(staging, ...relative.split('/'));
   mkdirSync(path.dirname(destination), { recursive: true });
   copyFileSync(source.file, destination);
   chmodSync(destination, 0o755);
@@ -187,6 +193,7 @@ async function placeBinary(source: Source, staging: string): Promise<DistFile> {
   return {
     platform: source.target.platform, triple: source.target.triple, binary: source.binary, path: relative, size: statSync(destination).size, sha256,
     ...(source.notForRelease ? { notForRelease: source.notForRelease } : {}),
+    ...(source.standIn ? { standIn: source.standIn } : {}),
     ...(source.buildJob ? { buildJob: source.buildJob } : {}),
   };
 }
@@ -194,15 +201,28 @@ async function placeBinary(source: Source, staging: string): Promise<DistFile> {
 async function findCargoBinaries(config: ReleaseConfig, options: CollectOptions): Promise<Source[]> {
   const targetDir = options.targetDir ?? (await cargoMetadata(config.cargo.workspaceDir)).targetDirectory;
   const sources: Source[] = [];
+  const warn = options.onWarning ?? printWarning;
   for (const target of options.targets ?? config.targets) {
-    const files = shippedBinaries(config, target, targetDir);
+    let files = shippedBinaries(config, target, targetDir);
+    let standIn: string | undefined;
+    const standIns = standInBinaries(config, target, targetDir);
+    // The real target wins; a stand-in is taken only when that is all there is, and asked for.
+    if (!files.some((file) => existsSync(file)) && standIns.some((file) => existsSync(file))) {
+      if (!options.standIns) {
+        const note = `${target.platform}: only its stand-in ${target.standIn} is built here, which is not collected (collect --stand-ins to check it with verify; stand-ins are never packed or published)`;
+        if (options.targets) throw new StepError(`${note}; build ${target.platform} itself on the ${target.runner} runner (binship workflow)`);
+        warn(note);
+        continue;
+      }
+      [files, standIn] = [standIns, target.standIn];
+    }
     const present = files.filter((file) => existsSync(file));
     if (present.length === 0 && !options.targets) continue; // not built here; verify --require-all catches it
     const missing = files.find((file) => !existsSync(file));
     if (missing) {
       throw new StepError(`${missing}: not built; run binship build --target ${target.platform} first`);
     }
-    config.binaries.forEach((binary, i) => sources.push({ target, binary: binary.name, file: files[i] as string }));
+    config.binaries.forEach((binary, i) => sources.push({ target, binary: binary.name, file: files[i] as string, ...(standIn ? { standIn } : {}) }));
   }
   if (sources.length === 0) {
     throw new StepError(`no built binaries in ${targetDir}; run binship build --local (or --target T) first`);

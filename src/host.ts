@@ -1,14 +1,15 @@
-// What this machine can do for each target: build it (a Rust toolchain with that target's
-// standard library, and a linker) and run it (natively, under qemu, or Windows x64 under Wine).
-// Used by `doctor`, by `build` to pick a toolchain and linker, and by `verify` to decide where
-// a smoke run is possible.
-// Every "no" comes with the exact command that fixes it, or says where the target is built instead.
+// What this machine can do for each target: build it (the route of src/routes.ts it has the
+// tools for: a Rust toolchain with that target's standard library or the rust-src to build one,
+// and a linker) and run it (natively, under qemu, or Windows x64 under Wine). Used by `doctor`, by `build` to pick a
+// route, toolchain and linker, and by `verify` to decide where a smoke run is possible.
+// Every "no" comes with the one command that fixes it, or says where the target is built instead.
 
 import { accessSync, constants, existsSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
+import { execa, execaSync } from 'execa';
 import { cargoConfigLinker } from './cargo-config.js';
-import { cargoTargetEnvPrefix, targetForNode, type Target } from './targets.js';
+import { describeRoute, linuxRoutes, routeSettings, TOOLS, type RouteCandidate, type RouteKind, type StdSource } from './routes.js';
+import { cargoTargetEnvPrefix, RUNNER_GLIBC_FLOOR, targetForNode, type Target } from './targets.js';
 import type { RunEnv } from './verify/run.js';
 import { MINGW_GCC, prepareWine, WINE_CANDIDATES, wineHasProcessPrng } from './wine.js';
 
@@ -17,20 +18,46 @@ export interface Toolchain {
   cargo: string;
   /** e.g. `1.95.0`. */
   release: string;
+  commitHash: string;
   /** Host triple of the compiler. */
   host: string;
   sysroot: string;
   /** Triples whose standard library is installed in the sysroot. */
   targets: Set<string>;
   managedByRustup: boolean;
+  /** `library/` of the toolchain's own rust-src (same version): binship builds a missing std from it. */
+  rustSrc?: string;
+}
+
+/** How this machine builds a target: the route, the triple it compiles and where its std comes from. */
+export interface BuildRoute {
+  kind: RouteKind;
+  /** The triple compiled: the target's own, or its stand-in. */
+  triple: string;
+  /** `--target` for cargo (zigbuild): the triple, with a glibc version for a lower floor. */
+  cargoTarget: string;
+  /** Set when `triple` stands in for the target: it is then never packed or published. */
+  standIn?: string;
+  std: StdSource;
+  /** e.g. "zigbuild + build-std". */
+  label: string;
+  rustflags: string[];
+  env: Record<string, string>;
+  /** The cargo-zigbuild to run (zigbuild route). */
+  zigbuild?: string;
+  /** LLVM's objcopy, offered to rustc as `rust-objcopy` (macOS targets, when none is on PATH). */
+  objcopy?: string;
 }
 
 export interface BuildCapability {
   ok: boolean;
   toolchain?: Toolchain;
-  /** Linker binship passes for a cross build; undefined means Cargo decides (its config or `cc`). */
+  /** The route this machine takes, or the one it would take once what is missing is installed. */
+  route?: BuildRoute;
+  /** Linker binship passes for a cross build; undefined means Cargo (or cargo-zigbuild) decides. */
   linker?: string;
   problem?: string;
+  /** One command that installs everything missing. */
   fix?: string;
 }
 
@@ -120,24 +147,44 @@ async function probeToolchain(rustc: string, cargo: string): Promise<Toolchain |
   }
   // rustup proxies resolve into ~/.rustup/toolchains/<name>; a distribution rustc lives in /usr.
   const managedByRustup = realpathSync(root).includes(`${path.sep}.rustup${path.sep}`);
-  return { rustc, cargo, release: field('release'), host: field('host'), sysroot: root, targets, managedByRustup };
+  const release = field('release');
+  return { rustc, cargo, release, commitHash: field('commit-hash'), host: field('host'), sysroot: root, targets, managedByRustup, rustSrc: rustSrcOf(root, release) };
+}
+
+/**
+ * The toolchain's rust-src (rustup's component, Debian's rust-src/rust-web-src): its `library/`,
+ * if it is there and, where its directory names a version (Debian: rustc-1.96.0), the same one.
+ */
+function rustSrcOf(sysroot: string, release: string): string | undefined {
+  const src = path.join(sysroot, 'lib', 'rustlib', 'src', 'rust');
+  if (!existsSync(path.join(src, 'library', 'Cargo.lock'))) return undefined;
+  const version = /^rustc-(\d+\.\d+\.\d+)/.exec(path.basename(realpathSync(src)))?.[1];
+  return version === undefined || version === release ? path.join(src, 'library') : undefined;
+}
+
+export interface CapabilityOptions {
+  /** `[verify] glibc_floor`: below RUNNER_GLIBC_FLOOR the glibc targets are built with zig against it. */
+  glibcFloor?: string;
 }
 
 /** Build and run capability for each target, choosing one toolchain for as many targets as possible. */
-export async function targetCapabilities(targets: readonly Target[], workspaceDir?: string): Promise<TargetCapability[]> {
+export async function targetCapabilities(targets: readonly Target[], workspaceDir?: string, options: CapabilityOptions = {}): Promise<TargetCapability[]> {
   const toolchains = await discoverToolchains();
-  // Prefer the toolchain that covers most of the requested targets, so one release is built
+  // Prefer the toolchain that can build most of the requested targets (with an installed std or
+  // from its rust-src), then the one with most of their std installed, so one release is built
   // by one compiler wherever possible.
   const ranked = [...toolchains].sort((a, b) => coverage(b, targets) - coverage(a, targets));
-  return targets.map((target) => ({ target, build: buildCapability(target, ranked, workspaceDir), run: runCapability(target) }));
+  const floor = options.glibcFloor ?? RUNNER_GLIBC_FLOOR;
+  return targets.map((target) => ({ target, build: buildCapability(target, ranked, workspaceDir, floor), run: runCapability(target) }));
 }
 
 function coverage(toolchain: Toolchain, targets: readonly Target[]): number {
-  return targets.filter((t) => toolchain.targets.has(t.triple)).length;
+  const triples = targets.map((t) => t.standIn ?? t.triple);
+  const installed = triples.filter((t) => toolchain.targets.has(t)).length;
+  return (toolchain.rustSrc ? triples.length : installed) * 1000 + installed;
 }
 
-function buildCapability(target: Target, toolchains: Toolchain[], workspaceDir: string | undefined): BuildCapability {
-  const host = hostTarget();
+function buildCapability(target: Target, toolchains: Toolchain[], workspaceDir: string | undefined, glibcFloor: string): BuildCapability {
   if (toolchains.length === 0) {
     return {
       ok: false,
@@ -145,7 +192,11 @@ function buildCapability(target: Target, toolchains: Toolchain[], workspaceDir: 
       fix: 'install Rust (https://rustup.rs) or set RUSTC and CARGO',
     };
   }
-  const toolchain = toolchains.find((t) => t.targets.has(target.triple));
+  if (process.platform === 'linux') {
+    const evaluated = linuxRoutes(target, glibcFloor).map((candidate) => evaluateRoute(candidate, target, toolchains, workspaceDir));
+    const open = evaluated.filter((e) => e.applicable);
+    return (open.find((e) => e.capability.ok) ?? open[0] ?? (evaluated[0] as EvaluatedRoute)).capability;
+  }
   if (target.os !== process.platform) {
     return {
       ok: false,
@@ -153,31 +204,125 @@ function buildCapability(target: Target, toolchains: Toolchain[], workspaceDir: 
       fix: `build on the ${target.runner} runner: the generated workflow does (binship workflow)`,
     };
   }
+  // A machine of the target's own OS builds it as its runner does: installed std, system linker.
+  const native: RouteCandidate = { kind: 'cargo', triple: target.triple, cargoTarget: target.triple, needsInstalledStd: true };
+  return evaluateRoute(native, target, toolchains, workspaceDir).capability;
+}
+
+interface EvaluatedRoute {
+  /** False for a route that needs an installed std which no command here installs. */
+  applicable: boolean;
+  capability: BuildCapability;
+}
+
+interface Missing {
+  problem: string;
+  fix: string;
+}
+
+function evaluateRoute(candidate: RouteCandidate, target: Target, toolchains: Toolchain[], workspaceDir: string | undefined): EvaluatedRoute {
+  const { kind, triple } = candidate;
+  const mayBuildStd = !candidate.needsInstalledStd;
+  const toolchain = toolchains.find((t) => t.targets.has(triple) || (mayBuildStd && t.rustSrc !== undefined));
+  const chosen = toolchain ?? (toolchains[0] as Toolchain);
+  const missing: Missing[] = [];
   if (!toolchain) {
-    return { ok: false, problem: `no Rust standard library for ${target.triple}`, fix: stdFix(target, toolchains) };
+    missing.push({
+      problem: `no Rust standard library for ${triple}${mayBuildStd ? ' and no rust-src to build one' : ''}`,
+      fix: stdFix(target, triple, toolchains, mayBuildStd),
+    });
   }
-  if (host && host.triple === target.triple) return { ok: true, toolchain };
+  const std: StdSource = toolchain && !toolchain.targets.has(triple) ? 'build-std' : stdSource(chosen, triple);
+  const tools = routeTools(candidate, target, workspaceDir);
+  missing.push(...tools.missing);
+  const settings = routeSettings(kind, target, triple);
+  const route: BuildRoute = {
+    kind,
+    triple,
+    cargoTarget: candidate.cargoTarget,
+    ...(triple !== target.triple ? { standIn: triple } : {}),
+    std,
+    label: describeRoute({ ...candidate, std, linker: tools.linker }),
+    rustflags: settings.rustflags,
+    env: settings.env,
+    ...(tools.zigbuild ? { zigbuild: tools.zigbuild } : {}),
+    ...(tools.objcopy ? { objcopy: tools.objcopy } : {}),
+  };
+  // A route that needs an installed std the toolchain lacks is open only where one command
+  // installs that std (rustup); with a distribution's toolchain the next route is taken.
+  const applicable = !candidate.needsInstalledStd || toolchain !== undefined || chosen.managedByRustup;
+  const found = { toolchain: chosen, route, ...(tools.linker ? { linker: tools.linker } : {}) };
+  if (missing.length === 0) return { applicable, capability: { ok: true, ...found } };
+  const fix = [...new Set(missing.map((m) => m.fix))].join(' && ');
+  return { applicable, capability: { ok: false, ...found, problem: missing.map((m) => m.problem).join('; '), fix } };
+}
+
+function stdSource(toolchain: Toolchain, triple: string): StdSource {
+  if (triple === toolchain.host) return 'native';
+  if (toolchain.managedByRustup) return 'rustup std';
+  return toolchain.sysroot === '/usr' ? 'multiarch std' : 'installed std';
+}
+
+interface RouteTools {
+  missing: Missing[];
+  linker?: string;
+  zigbuild?: string;
+  objcopy?: string;
+}
+
+/** The programs a route runs besides the toolchain: found (and the linker binship passes), or missing with their fix. */
+function routeTools(candidate: RouteCandidate, target: Target, workspaceDir: string | undefined): RouteTools {
+  const missing: Missing[] = [];
+  const need = (tool: { command: string; install: string }): string | undefined => {
+    const found = which(tool.command);
+    if (!found) missing.push({ problem: `${tool.command} not found`, fix: tool.install });
+    return found;
+  };
+  if (candidate.kind === 'zigbuild') {
+    const zigbuild = need(TOOLS.cargoZigbuild);
+    if (zigbuild && !zigAvailable()) missing.push({ problem: 'zig not found (cargo-zigbuild runs `python3 -m ziglang`, else `zig`)', fix: TOOLS.cargoZigbuild.install });
+    const objcopy = target.os === 'darwin' && !which('rust-objcopy') ? need(TOOLS.llvmObjcopy) : undefined;
+    return { missing, zigbuild, objcopy };
+  }
   // A linker the user chose (environment, or the project's Cargo config) wins; Cargo reads it
   // itself, so binship only checks that it exists.
-  const envName = `${cargoTargetEnvPrefix(target)}_LINKER`;
+  const envName = `${cargoTargetEnvPrefix(candidate.triple)}_LINKER`;
   const configured = process.env[envName]
     ? { linker: process.env[envName] as string, from: envName, base: workspaceDir ?? process.cwd() }
-    : configLinker(workspaceDir, target.triple);
+    : configLinker(workspaceDir, candidate.triple);
   if (configured) {
     const linker = resolveLinker(configured.linker, configured.base);
     const source = linker === configured.linker ? `from ${configured.from}` : `${configured.linker} from ${configured.from}`;
-    return which(linker)
-      ? { ok: true, toolchain }
-      : { ok: false, toolchain, problem: `linker ${linker} (${source}) not found`, fix: `install it or change ${configured.from}` };
+    if (!which(linker)) missing.push({ problem: `linker ${linker} (${source}) not found`, fix: `install it or change ${configured.from}` });
+    return { missing };
   }
-  if (target.linuxCross && host?.cpu !== target.cpu) {
+  if (candidate.kind === 'mingw') {
+    need(TOOLS.mingwGcc);
+    return { missing, linker: TOOLS.mingwGcc.command };
+  }
+  if (target.linuxCross && target.cpu !== process.arch) {
     const linker = `${target.linuxCross.gnuPrefix}-gcc`;
-    return which(linker)
-      ? { ok: true, toolchain, linker }
-      : { ok: false, toolchain, problem: `cross linker ${linker} not found`, fix: `apt-get install -y gcc-${target.linuxCross.gnuPrefix}` };
+    need({ command: linker, install: `apt-get install -y gcc-${target.linuxCross.gnuPrefix}` });
+    return { missing, linker };
   }
-  return { ok: true, toolchain };
+  return { missing };
 }
+
+/** cargo-zigbuild runs zig as `python3 -m ziglang` (PyPI ziglang) if that works, else `zig` from PATH. */
+function zigAvailable(): boolean {
+  if (which('zig')) return true;
+  const python = process.env.CARGO_ZIGBUILD_PYTHON_PATH || which('python3');
+  if (python === undefined) return false;
+  // One python start per interpreter, not one per target.
+  let found = pythonHasZiglang.get(python);
+  if (found === undefined) {
+    found = !execaSync(python, ['-c', 'import ziglang'], { reject: false, stdio: 'ignore' }).failed;
+    pythonHasZiglang.set(python, found);
+  }
+  return found;
+}
+
+const pythonHasZiglang = new Map<string, boolean>();
 
 /** The linker from the project's Cargo config, with the directory a relative path in it is relative to. */
 function configLinker(workspaceDir: string | undefined, triple: string): { linker: string; from: string; base: string } | undefined {
@@ -196,16 +341,18 @@ function resolveLinker(linker: string, base: string): string {
   return isPath ? path.resolve(base, linker) : linker;
 }
 
-function stdFix(target: Target, toolchains: Toolchain[]): string {
+/** The one command that gives a toolchain the std for `triple`: installed where possible, else the rust-src to build it. */
+function stdFix(target: Target, triple: string, toolchains: Toolchain[], mayBuildStd: boolean): string {
   const rustup = toolchains.find((t) => t.managedByRustup);
   const distro = toolchains.find((t) => !t.managedByRustup && t.sysroot === '/usr');
-  if (distro && target.linuxCross && target.libc === 'glibc') {
-    const pkg = existsSync('/usr/share/doc/rustc-web') ? 'libstd-rust-web-dev' : 'libstd-rust-dev';
+  const web = existsSync('/usr/share/doc/rustc-web');
+  if (distro && target.linuxCross && target.libc === 'glibc' && triple === target.triple) {
     const arch = target.linuxCross.debianArch;
-    return `dpkg --add-architecture ${arch} && apt-get update && apt-get install -y ${pkg}:${arch}`;
+    return `dpkg --add-architecture ${arch} && apt-get update && apt-get install -y ${web ? 'libstd-rust-web-dev' : 'libstd-rust-dev'}:${arch}`;
   }
-  if (rustup) return `rustup target add ${target.triple}`;
-  return `install the ${target.triple} standard library for your Rust toolchain, or build on the ${target.runner} runner`;
+  if (rustup) return `rustup target add ${triple}`;
+  if (distro && mayBuildStd) return `apt-get install -y ${web ? 'rust-web-src' : 'rust-src'}`;
+  return `install the ${triple} standard library for your Rust toolchain, or build on the ${target.runner} runner`;
 }
 
 function runCapability(target: Target): RunCapability {

@@ -73,10 +73,11 @@ export async function releaseLocal(options: ReleaseOptions): Promise<ReleaseRepo
   const built = config.targets.filter((t) => builds.some((b) => b.platform === t.platform && b.status === 'built'));
   if (built.length === 0) throw new StepError('no target can be built on this machine; run binship doctor');
 
-  await phase('collect', (onProgress) => collect({ config, targets: built, onProgress }));
+  await phase('collect', (onProgress) => collect({ config, targets: built, standIns: true, onProgress }));
   const verified = await phase('verify', (onProgress) => verify({ config, onProgress }));
   const problems = [...verified.files.flatMap((f) => f.problems), ...verified.problems];
   if (problems.length > 0) throw new StepError(`verify failed, nothing was published:\n${problems.join('\n')}`);
+  // Stand-ins were verified and run with the rest; pack leaves them out, publish never sees them.
   await phase('pack', (onProgress) => pack({ config, onProgress }));
 
   let registry: LocalRegistry | undefined;
@@ -115,6 +116,11 @@ function reportRows(config: ReleaseConfig, builds: BuildResult[], verified: Veri
       if (!file) {
         const reason = buildResult?.reason?.split(';')[0] ?? 'not built';
         rows.push({ platform: target.platform, binary: binary.name, size: null, sha256: null, verified: `skipped: ${reason}`, published: '-', installed: '-', ran: '-' });
+        continue;
+      }
+      if (file.standIn) {
+        const verifiedAs = `${file.ok ? `ok (${file.ran})` : 'FAILED'}, stand-in ${file.standIn}`;
+        rows.push({ platform: target.platform, binary: binary.name, size: file.size, sha256: file.sha256, verified: verifiedAs, published: 'never (stand-in)', installed: '-', ran: file.version ? `${file.ran} in verify` : '-' });
         continue;
       }
       const platformPackage = platformPackageName(binary, target);

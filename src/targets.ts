@@ -1,9 +1,12 @@
 // The target table: the one place that maps a Rust target triple to everything else binship
 // needs to know about it (npm platform name and os/cpu/libc fields, file suffix, the binary
 // format and CPU a correct build has, the GitHub-hosted runner that builds it natively, and
-// what a Debian/Ubuntu x64 host needs to cross-build and run it). Every other module reads it.
+// how a Linux machine builds it instead: its routes, best first, and for targets no Linux tool
+// can link with a clear licence, the sibling triple built as a stand-in). Every other module
+// reads it; src/routes.ts says what each route needs, src/host.ts which one this machine has.
 
 import { UsageError } from './errors.js';
+import type { RouteKind } from './routes.js';
 
 /** npm `os` values, which are Node's `process.platform` names. */
 export type NpmOs = 'darwin' | 'linux' | 'win32';
@@ -38,44 +41,75 @@ export interface Target {
     /** qemu user-mode emulator that runs the binary. */
     qemu: string;
   };
+  /**
+   * How a Linux machine builds this target (or its stand-in), best first; the first route whose
+   * tools are here is used (src/routes.ts). A machine of the target's own OS builds it natively.
+   */
+  linuxRoutes: RouteKind[];
+  /**
+   * The triple a Linux machine builds when the target itself cannot be linked there (the MSVC
+   * targets need Microsoft's libraries). A stand-in has the same OS, CPU and file format, so it
+   * is built, labelled and run here as a check, and never packed or published.
+   */
+  standIn?: string;
+  /**
+   * macOS only: the oldest macOS Rust supports for the triple (11.0: the first for Apple Silicon),
+   * which builds declare (MACOSX_DEPLOYMENT_TARGET) and below which verify's floor never goes.
+   */
+  macosDeploymentTarget?: string;
 }
+
+/**
+ * The newest glibc symbol version a plain build of a glibc target needs when built on its
+ * runner (ubuntu-22.04, glibc 2.35, links against 2.34 symbols): binship's default floor. A
+ * lower `[verify] glibc_floor` builds the glibc targets against that older glibc (src/routes.ts).
+ */
+export const RUNNER_GLIBC_FLOOR = '2.34';
 
 export const TARGETS: readonly Target[] = [
   {
     triple: 'x86_64-apple-darwin', platform: 'darwin-x64', os: 'darwin', cpu: 'x64',
     exeSuffix: '', format: 'macho', runner: 'macos-15-intel', runnerAptPackages: [],
+    linuxRoutes: ['zigbuild'], macosDeploymentTarget: '10.12',
   },
   {
     triple: 'aarch64-apple-darwin', platform: 'darwin-arm64', os: 'darwin', cpu: 'arm64',
     exeSuffix: '', format: 'macho', runner: 'macos-15', runnerAptPackages: [],
+    linuxRoutes: ['zigbuild'], macosDeploymentTarget: '11.0',
   },
   {
     triple: 'x86_64-unknown-linux-gnu', platform: 'linux-x64', os: 'linux', cpu: 'x64', libc: 'glibc',
     exeSuffix: '', format: 'elf', runner: 'ubuntu-22.04', runnerAptPackages: [],
     linuxCross: { gnuPrefix: 'x86_64-linux-gnu', debianArch: 'amd64', qemu: 'qemu-x86_64' },
+    linuxRoutes: ['cargo'],
   },
   {
     triple: 'aarch64-unknown-linux-gnu', platform: 'linux-arm64', os: 'linux', cpu: 'arm64', libc: 'glibc',
     exeSuffix: '', format: 'elf', runner: 'ubuntu-22.04-arm', runnerAptPackages: [],
     linuxCross: { gnuPrefix: 'aarch64-linux-gnu', debianArch: 'arm64', qemu: 'qemu-aarch64' },
+    linuxRoutes: ['cargo'],
   },
   {
     triple: 'x86_64-unknown-linux-musl', platform: 'linux-x64-musl', os: 'linux', cpu: 'x64', libc: 'musl',
     exeSuffix: '', format: 'elf', runner: 'ubuntu-22.04', runnerAptPackages: ['musl-tools'],
     linuxCross: { gnuPrefix: 'x86_64-linux-gnu', debianArch: 'amd64', qemu: 'qemu-x86_64' },
+    linuxRoutes: ['cargo', 'zigbuild'],
   },
   {
     triple: 'aarch64-unknown-linux-musl', platform: 'linux-arm64-musl', os: 'linux', cpu: 'arm64', libc: 'musl',
     exeSuffix: '', format: 'elf', runner: 'ubuntu-22.04-arm', runnerAptPackages: ['musl-tools'],
     linuxCross: { gnuPrefix: 'aarch64-linux-gnu', debianArch: 'arm64', qemu: 'qemu-aarch64' },
+    linuxRoutes: ['cargo', 'zigbuild'],
   },
   {
     triple: 'x86_64-pc-windows-msvc', platform: 'windows-x64', os: 'win32', cpu: 'x64',
     exeSuffix: '.exe', format: 'pe', runner: 'windows-2022', runnerAptPackages: [],
+    linuxRoutes: ['mingw'], standIn: 'x86_64-pc-windows-gnu',
   },
   {
     triple: 'aarch64-pc-windows-msvc', platform: 'windows-arm64', os: 'win32', cpu: 'arm64',
     exeSuffix: '.exe', format: 'pe', runner: 'windows-11-arm', runnerAptPackages: [],
+    linuxRoutes: ['zigbuild'], standIn: 'aarch64-pc-windows-gnullvm',
   },
 ];
 
@@ -111,6 +145,7 @@ export function binaryFileName(binary: string, target: Target): string {
 }
 
 /** Cargo's per-target environment variable prefix, e.g. `CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU`. */
-export function cargoTargetEnvPrefix(target: Target): string {
-  return `CARGO_TARGET_${target.triple.toUpperCase().replace(/[-.]/g, '_')}`;
+export function cargoTargetEnvPrefix(target: Pick<Target, 'triple'> | string): string {
+  const triple = typeof target === 'string' ? target : target.triple;
+  return `CARGO_TARGET_${triple.toUpperCase().replace(/[-.]/g, '_')}`;
 }

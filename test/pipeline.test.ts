@@ -6,9 +6,9 @@ import { test } from 'node:test';
 import { execa } from 'execa';
 import { swapIntoPlace, type SwapFs } from '../src/collect.js';
 import { isWithin as isInside } from '../src/config/paths.js';
-import { binship, EXAMPLE_ROOT, localDist, scratch, VERSION, WORKSPACE, writeConfig } from './support/project.js';
+import { binship, EXAMPLE_ROOT, localDist, PATH_WITHOUT_ZIGBUILD, scratch, VERSION, WORKSPACE, writeConfig } from './support/project.js';
 
-test('doctor: linux-x64 builds and runs natively, linux-arm64 cross-builds and runs under qemu, the rest say where they build', async () => {
+test('doctor: linux-x64 builds and runs natively, linux-arm64 cross-builds and runs under qemu (the other routes: cross-targets.test.ts)', async () => {
   const result = await binship(['doctor', '--json']);
   assert.equal(result.exitCode, 0, result.stderr);
   const rows = JSON.parse(result.stdout) as { platform: string; build: { ok: boolean; linker: string | null; fix: string | null }; run: { ok: boolean; how: string | null; prefix: string[] } }[];
@@ -17,11 +17,8 @@ test('doctor: linux-x64 builds and runs natively, linux-arm64 cross-builds and r
   assert.deepEqual([row('linux-x64').build.ok, row('linux-x64').run.how], [true, 'native']);
   assert.deepEqual([row('linux-arm64').build.ok, row('linux-arm64').build.linker, row('linux-arm64').run.how], [true, 'aarch64-linux-gnu-gcc', 'qemu']);
   assert.deepEqual(row('linux-arm64').run.prefix.slice(1), ['-L', '/usr/aarch64-linux-gnu']);
-  assert.equal(row('darwin-arm64').build.ok, false);
-  assert.match(row('darwin-arm64').build.fix!, /build on the macos-15 runner/);
-  // rustup's command where a rustup toolchain is on PATH, the general advice otherwise
-  assert.match(row('linux-x64-musl').build.fix!, /^(rustup target add x86_64-unknown-linux-musl|install the x86_64-unknown-linux-musl standard library for your Rust toolchain, or build on the ubuntu-22.04 runner)$/);
 });
+
 
 test('doctor and build respect a linker the project sets in its Cargo config', async () => {
   const dir = scratch();
@@ -88,13 +85,14 @@ test("build keeps the project's target-specific rustflags and still remaps build
   assert.equal(verified.exitCode, 0, verified.stdout + verified.stderr);
 });
 
-test('build --local --jobs 2 builds linux-x64 and linux-arm64 at once and lists every other target as skipped with the reason', async () => {
-  const result = await binship(['build', '--local', '--jobs', '2', '--json']);
+test('build --local --jobs 2 builds what this machine has the tools for, two at once, and lists the rest as skipped with the fix', async () => {
+  // Without cargo-zigbuild: the zig routes (macOS, musl, the Windows arm64 stand-in) are skipped.
+  const result = await binship(['build', '--local', '--jobs', '2', '--json'], { env: { PATH: PATH_WITHOUT_ZIGBUILD } });
   assert.equal(result.exitCode, 0, result.stderr);
   const rows = JSON.parse(result.stdout) as { platform: string; status: string; reason?: string; binaries: string[] }[];
-  assert.deepEqual(rows.filter((r) => r.status === 'built').map((r) => r.platform), ['linux-x64', 'linux-arm64']);
-  assert.equal(rows.filter((r) => r.status === 'skipped').length, 6);
-  for (const r of rows.filter((r) => r.status === 'skipped')) assert.match(r.reason!, /; fix: /);
+  assert.deepEqual(rows.filter((r) => r.status === 'built').map((r) => r.platform), ['linux-x64', 'linux-arm64', 'windows-x64']);
+  assert.deepEqual(rows.filter((r) => r.status === 'skipped').map((r) => r.platform), ['darwin-x64', 'darwin-arm64', 'linux-x64-musl', 'linux-arm64-musl', 'windows-arm64']);
+  for (const r of rows.filter((r) => r.status === 'skipped')) assert.match(r.reason!, /^cargo-zigbuild not found; fix: python3 -m venv .*\/bin\/pip install cargo-zigbuild==/);
   for (const file of rows.flatMap((r) => r.binaries)) assert.ok(existsSync(file), file);
 });
 
@@ -180,11 +178,11 @@ test('verify passes on the collected dist, running x64 natively and arm64 under 
 });
 
 test('build: one failing target does not stop the others, and the run fails naming it', async () => {
-  const result = await binship(['build', '--target', 'darwin-arm64', '--target', 'linux-x64']);
+  const result = await binship(['build', '--target', 'darwin-arm64', '--target', 'linux-x64'], { env: { PATH: PATH_WITHOUT_ZIGBUILD } });
   assert.equal(result.exitCode, 1);
   assert.match(result.stdout, /linux-x64\s+built/);
   assert.match(result.stdout, /darwin-arm64\s+failed/);
-  assert.match(result.stderr, /build of darwin-arm64 failed: macOS binaries cannot be linked on Linux .*; fix: build on the macos-15 runner/);
+  assert.match(result.stderr, /build of darwin-arm64 failed: cargo-zigbuild not found; fix: python3 -m venv /);
 });
 
 test('build: a cargo failure is reported with its first error line and the fix', async () => {
@@ -294,7 +292,10 @@ test('README main job: sha256sum -c dist/SHA256SUMS after a repo-level collect',
   assert.match(result.stdout, /linux-arm64\/lean-spec/);
   const sums = await execa('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dist, reject: false });
   assert.equal(sums.exitCode, 0, sums.stdout + sums.stderr);
-  assert.deepEqual(sums.stdout.split('\n').sort(), ['linux-arm64/lean-spec: OK', 'linux-arm64/leanspec-mcp: OK', 'linux-x64/lean-spec: OK', 'linux-x64/leanspec-mcp: OK']);
+  // Every target built in the workspace so far (other tests build more than these), stand-ins never.
+  const lines = sums.stdout.trim().split('\n');
+  assert.ok(lines.every((line) => line.endsWith(': OK') && !line.includes('.stand-in/')), sums.stdout);
+  for (const line of ['linux-arm64/lean-spec: OK', 'linux-arm64/leanspec-mcp: OK', 'linux-x64/lean-spec: OK', 'linux-x64/leanspec-mcp: OK']) assert.ok(lines.includes(line), line);
 });
 
 test('a Cargo.toml that is not valid TOML is a usage error naming the file, line and column', async () => {

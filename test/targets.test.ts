@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { UsageError } from '../src/errors.js';
-import { binaryFileName, cargoTargetEnvPrefix, resolveTarget, targetForNode, TARGETS } from '../src/targets.js';
+import { linuxRoutes } from '../src/routes.js';
+import { binaryFileName, cargoTargetEnvPrefix, resolveTarget, RUNNER_GLIBC_FLOOR, targetForNode, TARGETS } from '../src/targets.js';
 import { platformBinary } from './support/platform-binaries.js';
 
 // Node's own names: npm's `os` and `cpu` fields are process.platform and process.arch values.
@@ -70,4 +71,30 @@ test('lookups by triple or platform, and a clear error for anything else', () =>
   assert.throws(() => resolveTarget('linux-riscv64'), (error: unknown) => error instanceof UsageError && /unknown target "linux-riscv64": use one of darwin-x64 \(x86_64-apple-darwin\)/.test(error.message));
   assert.equal(binaryFileName('lean-spec', resolveTarget('windows-x64')), 'lean-spec.exe');
   assert.equal(cargoTargetEnvPrefix(resolveTarget('linux-arm64')), 'CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU');
+});
+
+test('how a Linux machine builds each target: routes, and a stand-in only where the target cannot be linked there', () => {
+  for (const t of TARGETS) {
+    assert.ok(t.linuxRoutes.length > 0, `${t.platform}: no route`);
+    // MSVC needs Microsoft's libraries: those targets are built as their GNU-ABI sibling, which
+    // has the same CPU, OS and file format (so it runs and is checked like the target).
+    assert.equal(t.standIn !== undefined, t.triple.endsWith('-msvc'), t.platform);
+    if (t.standIn) assert.equal(t.standIn.split('-').slice(0, 3).join('-'), t.triple.split('-').slice(0, 3).join('-'), t.platform);
+    assert.equal(t.macosDeploymentTarget !== undefined, t.os === 'darwin', t.platform);
+  }
+  // rustc's own defaults: what a Mac build declares without the variable.
+  assert.deepEqual(TARGETS.filter((t) => t.os === 'darwin').map((t) => t.macosDeploymentTarget), ['10.12', '11.0']);
+});
+
+test('a glibc floor below the runners\' takes the glibc targets to zig with a glibc version; other floors change nothing', () => {
+  const linuxX64 = resolveTarget('linux-x64');
+  assert.deepEqual(linuxRoutes(linuxX64, '2.17'), [{ kind: 'zigbuild', triple: 'x86_64-unknown-linux-gnu', cargoTarget: 'x86_64-unknown-linux-gnu.2.17', needsInstalledStd: false }]);
+  assert.deepEqual(linuxRoutes(linuxX64, RUNNER_GLIBC_FLOOR).map((r) => r.kind), ['cargo']);
+  assert.deepEqual(linuxRoutes(linuxX64, '2.39').map((r) => r.kind), ['cargo']);
+  // musl and Windows have no glibc: the floor does not touch them.
+  assert.deepEqual(linuxRoutes(resolveTarget('linux-x64-musl'), '2.17').map((r) => [r.kind, r.cargoTarget, r.needsInstalledStd]), [
+    ['cargo', 'x86_64-unknown-linux-musl', true],
+    ['zigbuild', 'x86_64-unknown-linux-musl', false],
+  ]);
+  assert.deepEqual(linuxRoutes(resolveTarget('windows-x64'), '2.17').map((r) => [r.kind, r.triple]), [['mingw', 'x86_64-pc-windows-gnu']]);
 });

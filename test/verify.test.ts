@@ -142,7 +142,9 @@ test('--require-all refuses a dist/ missing any configured binary x target', asy
 });
 
 test('verify --reproducible: two builds from different directories are byte-identical, each build reported as it goes', async () => {
-  const result = await binship(['verify', '--reproducible', '--json', '--progress']);
+  // The two Linux gnu targets: building every target twice would double the test run's build time.
+  const config = writeConfig(scratch(), (t) => t.replace(/^targets = \[[\s\S]*?\]/m, 'targets = ["linux-x64", "linux-arm64"]'));
+  const result = await binship(['--config', config, 'verify', '--reproducible', '--json', '--progress']);
   assert.equal(result.exitCode, 0, result.stderr);
   // Minutes of cargo: with --progress (a terminal has it by default), each round's targets on stderr.
   for (const round of ['1 of 2', '2 of 2']) {

@@ -37,9 +37,20 @@ export function register(program: Command, context: CliContext): void {
 
 export function renderBuildTable(results: BuildResult[]): string {
   return renderTable(
-    ['target', 'status', 'time', 'detail'],
-    results.map((r) => [r.platform, r.status, r.status === 'built' || r.status === 'failed' ? `${r.seconds}s` : '-', r.reason ?? r.toolchain ?? '']),
+    ['target', 'status', 'time', 'route', 'detail'],
+    results.map((r) => [
+      r.platform,
+      r.standIn && r.status === 'built' ? 'built (stand-in)' : r.status,
+      r.status === 'built' || r.status === 'failed' ? `${r.seconds}s` : '-',
+      `${r.route ?? '-'}${r.standIn ? ` (stand-in ${r.standIn}, never packed)` : ''}`,
+      r.reason ?? [r.toolchain, describeStd(r.std)].filter(Boolean).join('; '),
+    ]),
   );
+}
+
+function describeStd(std: BuildResult['std']): string | undefined {
+  if (std?.cached === undefined) return undefined;
+  return std.cached ? 'std from the cache' : `std built in ${std.seconds}s (cached for next time)`;
 }
 
 export function failOnBuildErrors(results: BuildResult[]): void {

@@ -7,19 +7,26 @@ import type { CliContext } from './context.js';
 export function register(program: Command, context: CliContext): void {
   program
     .command('doctor')
-    .description('show, per target, whether this machine can build and run it, and the command that fixes what is missing')
+    .description('show, per target, how this machine builds it (route), whether it can run it, and the one command that installs what is missing')
     .option('--json', 'print JSON')
     .option('--all', 'every target binship knows, not only the configured ones')
     .action(async (options: { json?: boolean; all?: boolean }) => {
-      const targets = options.all ? TARGETS : context.loadConfig().targets;
-      const capabilities = await targetCapabilities(targets, options.all ? undefined : context.loadConfig().cargo.workspaceDir);
+      const config = options.all ? undefined : context.loadConfig();
+      const capabilities = await targetCapabilities(config?.targets ?? TARGETS, config?.cargo.workspaceDir, { glibcFloor: config?.verify.glibcFloor });
       if (options.json) {
         context.print(
           JSON.stringify(
             capabilities.map(({ target, build, run }) => ({
               platform: target.platform,
               triple: target.triple,
-              build: { ok: build.ok, toolchain: build.toolchain && { rustc: build.toolchain.rustc, release: build.toolchain.release }, linker: build.linker ?? null, problem: build.problem ?? null, fix: build.fix ?? null },
+              build: {
+                ok: build.ok,
+                route: build.route ? { kind: build.route.kind, label: build.route.label, triple: build.route.triple, cargoTarget: build.route.cargoTarget, standIn: build.route.standIn ?? null, std: build.route.std } : null,
+                toolchain: build.toolchain && { rustc: build.toolchain.rustc, release: build.toolchain.release },
+                linker: build.linker ?? null,
+                problem: build.problem ?? null,
+                fix: build.fix ?? null,
+              },
               run: { ok: run.ok, how: run.how ?? null, prefix: run.prefix, problem: run.problem ?? null, fix: run.fix ?? null },
             })),
             null,
@@ -30,10 +37,11 @@ export function register(program: Command, context: CliContext): void {
       }
       const rows = capabilities.map(({ target, build, run }) => [
         target.platform,
-        build.ok ? `yes (rustc ${build.toolchain?.release}${build.linker ? `, ${build.linker}` : ''})` : `no: ${build.problem}`,
+        build.route ? `${build.route.label}${build.route.standIn ? ` (stand-in ${build.route.standIn})` : ''}` : '-',
+        build.ok ? `yes (rustc ${build.toolchain?.release})` : `no: ${build.problem}`,
         run.ok ? `yes (${run.how})` : `no: ${run.problem}`,
         [!build.ok && build.fix, !run.ok && run.fix].filter(Boolean).join('; '),
       ]);
-      context.print(renderTable(['target', 'build here', 'run here', 'fix'], rows));
+      context.print(renderTable(['target', 'route', 'build here', 'run here', 'fix'], rows));
     });
 }

@@ -48,14 +48,14 @@ function renderVerifyTable(report: VerifyReport, markdown: boolean): string {
     return renderMarkdownTable(
       ['file', 'target', 'found', 'size', 'glibc', 'version', 'checked', 'sha256', 'result'],
       report.files.map((f) => [
-        f.path, f.platform, f.found, formatBytes(f.size), f.glibc ?? '-', f.version ?? '-',
+        f.path, f.standIn ? `${f.platform} (stand-in ${f.standIn})` : f.platform, f.found, formatBytes(f.size), f.glibc ?? '-', f.version ?? '-',
         [checked(f), f.checked.why].filter(Boolean).join(': '), `\`${f.sha256}\``, f.ok ? 'ok' : 'FAILED',
       ]),
     );
   }
   return renderTable(
     ['file', 'found', 'size', 'glibc', 'version', 'checked', 'result'],
-    report.files.map((f) => [f.path, f.found, formatBytes(f.size), f.glibc ?? '-', f.version ?? '-', checked(f), f.ok ? 'ok' : 'FAILED']),
+    report.files.map((f) => [f.path, f.found, formatBytes(f.size), f.glibc ?? '-', f.version ?? '-', checked(f), f.ok ? (f.standIn ? 'ok, stand-in' : 'ok') : 'FAILED']),
   );
 }
 

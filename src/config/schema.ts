@@ -4,7 +4,7 @@
 import semver from 'semver';
 import { z } from 'zod';
 import { npmNameProblem } from '../npm/package-name.js';
-import { TARGETS } from '../targets.js';
+import { RUNNER_GLIBC_FLOOR, TARGETS } from '../targets.js';
 import { projectPathProblem, type PathRule } from './paths.js';
 
 const targetNames = TARGETS.flatMap((t) => [t.triple, t.platform]);
@@ -169,7 +169,7 @@ export const configSchema = z
       .strictObject({
         max_size: size.default('10MB').describe('Largest allowed binary.'),
         glibc_floor: glibcFloor
-          .default('2.34')
+          .default(RUNNER_GLIBC_FLOOR)
           .describe('Highest GLIBC_x.y symbol version a Linux glibc binary may require.'),
         macos_floor: z
           .string()
@@ -177,7 +177,7 @@ export const configSchema = z
           .default('10.12')
           .describe('Oldest macOS the binaries must start on (arm64: at least 11.0, the first Apple Silicon macOS).'),
       })
-      .default({ max_size: '10MB', glibc_floor: '2.34', macos_floor: '10.12' }),
+      .default({ max_size: '10MB', glibc_floor: RUNNER_GLIBC_FLOOR, macos_floor: '10.12' }),
     dist: projectPathField().default('dist').describe('Output directory for collected binaries and packages, inside the project.'),
     npm: z
       .strictObject({

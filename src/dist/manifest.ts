@@ -15,7 +15,7 @@ const distFileSchema = z.strictObject({
   platform: z.string(),
   triple: z.string(),
   binary: z.string(),
-  /** Path relative to dist/, with `/`: `linux-x64/widget`. */
+  /** Path relative to dist/, with `/`: `linux-x64/widget` (a stand-in: `windows-x64.stand-in/widget.exe`). */
   path: z.string(),
   size: z.number().int().nonnegative(),
   sha256: SHA256,
@@ -25,6 +25,8 @@ const distFileSchema = z.strictObject({
    * verified state's `mustNotShip`.
    */
   notForRelease: z.string().optional(),
+  /** Set for a stand-in: the sibling triple built in place of `triple` (src/dist/stand-ins.ts). */
+  standIn: z.string().optional(),
   /** What the verify of the CI build job that built this file recorded (collect --from). */
   buildJob: carriedRecordSchema.optional(),
 });

@@ -50,6 +50,8 @@ export const fileRecordSchema = z.strictObject({
   run: runRecordSchema,
   /** Reasons this file must never be packed though it verified (e.g. a stand-in build); empty when it may ship. */
   mustNotShip: z.array(z.string()),
+  /** A stand-in: the sibling triple built in place of `triple` (src/dist/stand-ins.ts); it never ships. */
+  standIn: z.string().optional(),
 });
 
 /** The parts of the config verify's verdict depends on; pack and publish require them unchanged. */

@@ -15,10 +15,10 @@ import { binshipVersion } from '../binship-version.js';
 import { releaseVersion } from '../cargo.js';
 import type { ReleaseConfig, SmokeSpec } from '../config/load.js';
 import { StepError, UsageError } from '../errors.js';
-import { binaryFileName } from '../targets.js';
 import { renderSums, sha256File } from './checksums.js';
 import { MANIFEST_FILE, readManifest, SUMS_FILE } from './manifest.js';
 import { readOwned, recordOwned } from './ownership.js';
+import { distPath } from './stand-ins.js';
 import { canonicalJson, parseRecord, verifiedStateSchema, type FileRecord, type SmokeRecord, type VerifiedState, type VerifyConfigRecord } from './records.js';
 
 export const VERIFIED_FILE = 'verified.json';
@@ -99,8 +99,10 @@ export async function requireVerifiedState(distDir: string, config: ReleaseConfi
   for (const record of state.files) {
     // A record names only a file collect writes, once: `<platform>/<binary>[.exe]` of the config.
     const target = config.targets.find((t) => t.platform === record.platform);
-    const expected = target && config.binaries.some((b) => b.name === record.binary) ? `${target.platform}/${binaryFileName(record.binary, target)}` : undefined;
-    if (record.path !== expected || (target?.triple !== record.triple && record.mustNotShip.length === 0) || seen.has(record.path)) {
+    // (a stand-in's: `<platform>.stand-in/...`, and it never ships).
+    const expected = target && config.binaries.some((b) => b.name === record.binary) ? distPath(target, record.binary, record.standIn) : undefined;
+    const shipsStandIn = record.standIn !== undefined && (record.standIn !== target?.standIn || record.mustNotShip.length === 0);
+    if (record.path !== expected || target?.triple !== record.triple || shipsStandIn || seen.has(record.path)) {
       problems.push(`${file}: ${JSON.stringify(record.path.slice(0, 80))} is not a file binship collects for this config; ${again}`);
       continue;
     }

@@ -13,12 +13,9 @@ import { formatBytes } from '../ui/table.js';
 export interface StaticLimits {
   maxSizeBytes: number;
   glibcFloor: string;
-  /** Oldest macOS the binaries must start on; arm64 binaries are held to at least ARM64_MACOS. */
+  /** Oldest macOS the binaries must start on; never below the oldest Rust supports for the target (src/targets.ts). */
   macosFloor: string;
 }
-
-/** The first macOS for Apple Silicon: no arm64 binary can ask for less. */
-const ARM64_MACOS = '11.0';
 
 /** "ELF arm64 glibc", "Mach-O universal (x64, arm64)", "PE x64 console": what was found. */
 export function describeBinary(info: BinaryInfo): string {
@@ -72,7 +69,8 @@ export function checkIdentity(file: string, info: BinaryInfo, target: Target, li
  */
 function checkMacOs(file: string, macho: MachOInfo, target: Target, configuredFloor: string): string[] {
   const problems: string[] = [];
-  const floor = target.cpu === 'arm64' && compareVersions(configuredFloor, ARM64_MACOS) < 0 ? ARM64_MACOS : configuredFloor;
+  const oldest = target.macosDeploymentTarget ?? configuredFloor;
+  const floor = compareVersions(configuredFloor, oldest) < 0 ? oldest : configuredFloor;
   if (!macho.minOs) {
     problems.push(`${file}: records no minimum macOS version (no LC_BUILD_VERSION or LC_VERSION_MIN_MACOSX), so which macOS it runs on is unknown; link it with Apple's ld or cargo zigbuild and MACOSX_DEPLOYMENT_TARGET=${floor}`);
   } else if (compareVersions(macho.minOs, floor) > 0) {

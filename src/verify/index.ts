@@ -16,6 +16,7 @@ import { MANIFEST_FILE, readManifest, SUMS_FILE, type DistFile } from '../dist/m
 import { canonicalJson, NOT_RUN, type FileRecord, type RunRecord } from '../dist/records.js';
 import { removeVerifiedState, smokeRecord, verifyConfigOf, writeVerifiedState } from '../dist/verified.js';
 import { hostTarget, targetCapabilities, type RunCapability } from '../host.js';
+import { distPath, standInDirPlatform } from '../dist/stand-ins.js';
 import { inspectFile, InspectError } from '../inspect/index.js';
 import { binaryFileName, findTarget } from '../targets.js';
 import { displayPath } from '../ui/paths.js';
@@ -43,6 +44,8 @@ export interface VerifiedFile {
   run: RunRecord;
   /** Why it must not be packed although it verified (from the manifest, e.g. a stand-in build). */
   mustNotShip: string[];
+  /** Set for a stand-in: the sibling triple it was built for (checked here, never shipped). */
+  standIn?: string;
   ok: boolean;
   problems: string[];
 }
@@ -106,8 +109,15 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
 }
 
 function fileRecord(file: VerifiedFile): FileRecord {
-  const { path: relative, platform, binary, size, sha256, run, mustNotShip } = file;
-  return { path: relative, platform, triple: file.triple, binary, sha256, size, run, mustNotShip };
+  const { path: relative, platform, binary, size, sha256, run, mustNotShip, standIn } = file;
+  return { path: relative, platform, triple: file.triple, binary, sha256, size, run, mustNotShip, ...(standIn ? { standIn } : {}) };
+}
+
+/** Why a file must never be packed, whatever else verify finds: a stand-in build, or what its build job recorded. */
+function mustNotShip(entry: DistFile): string[] {
+  const reasons = entry.notForRelease ? [entry.notForRelease] : [];
+  if (entry.standIn) reasons.push(`a stand-in (${entry.standIn} built in place of ${entry.triple}); build ${entry.platform} itself in CI (binship workflow)`);
+  return reasons;
 }
 
 interface FileContext {
@@ -124,7 +134,8 @@ async function verifyFile(entry: DistFile, context: FileContext): Promise<Verifi
   const result: VerifiedFile = {
     path: entry.path, platform: entry.platform, triple: entry.triple, binary: entry.binary, size: entry.size, sha256: entry.sha256,
     found: '-', glibc: null, version: null, checked: { how: 'static', why: 'a static check failed' }, ran: 'no', run: notRun('not checked'),
-    mustNotShip: entry.notForRelease ? [entry.notForRelease] : [], ok: false, problems: [],
+    mustNotShip: mustNotShip(entry), ok: false, problems: [],
+    ...(entry.standIn ? { standIn: entry.standIn } : {}),
   };
   const problems = result.problems;
   if (!context.config.targets.some((t) => t.platform === entry.platform) && findTarget(entry.platform)) {
@@ -135,7 +146,8 @@ async function verifyFile(entry: DistFile, context: FileContext): Promise<Verifi
   }
   const target = context.config.targets.find((t) => t.platform === entry.platform);
   const binaryConfig = context.config.binaries.find((b) => b.name === entry.binary);
-  if (!target || target.triple !== entry.triple || !binaryConfig || entry.path !== `${target.platform}/${binaryFileName(entry.binary, target)}`) {
+  const standInMismatch = entry.standIn !== undefined && entry.standIn !== target?.standIn;
+  if (!target || target.triple !== entry.triple || !binaryConfig || standInMismatch || entry.path !== distPath(target, entry.binary, entry.standIn)) {
     problems.push(`${shown}: the manifest entry (${entry.platform}, ${entry.binary}) does not match a configured target and binary; run binship collect again`);
     return result;
   }
@@ -261,7 +273,7 @@ function findUnlistedFiles(distDir: string, listed: DistFile[]): string[] {
   const known = new Set(listed.flatMap((f) => [f.path, `${f.path}.sha256`]));
   const problems: string[] = [];
   for (const entry of readdirSync(distDir, { withFileTypes: true })) {
-    if (!entry.isDirectory() || !findTarget(entry.name)) continue;
+    if (!entry.isDirectory() || !findTarget(standInDirPlatform(entry.name) ?? entry.name)) continue;
     for (const name of readdirSync(path.join(distDir, entry.name))) {
       if (!known.has(`${entry.name}/${name}`)) {
         problems.push(`${path.join(distDir, entry.name, name)}: not in the manifest; remove it or run binship collect again`);

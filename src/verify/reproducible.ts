@@ -6,11 +6,10 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { build, shippedBinaries, type BuildResult } from '../build.js';
+import { build, type BuildResult } from '../build.js';
 import type { ReleaseConfig } from '../config/load.js';
 import { sha256File } from '../dist/checksums.js';
 import { StepError } from '../errors.js';
-import { resolveTarget } from '../targets.js';
 import { buildProgress, scoped, type OnProgress } from '../ui/progress.js';
 
 export interface ReproducibleRow {
@@ -53,9 +52,9 @@ export async function verifyReproducible(options: ReproducibleOptions): Promise<
     const rows: ReproducibleRow[] = [];
     for (const result of first) {
       if (result.status !== 'built') continue;
-      const target = resolveTarget(result.platform);
-      const a = shippedBinaries(config, target, path.join(copies[0] as string, 'target'));
-      const b = shippedBinaries(config, target, path.join(copies[1] as string, 'target'));
+      // What each round built (a stand-in's binaries, where the target is built as one).
+      const a = result.binaries;
+      const b = second.find((r) => r.platform === result.platform)?.binaries ?? [];
       for (const [i, binary] of config.binaries.entries()) {
         const [hashA, hashB] = await Promise.all([sha256File(a[i] as string), sha256File(b[i] as string)]);
         rows.push({ platform: result.platform, binary: binary.name, first: hashA, second: hashB, identical: hashA === hashB });

@@ -1,7 +1,8 @@
 // `binship matrix`: what the workflow's plan job hands to the other jobs, as `key=value` lines
 // for `>> "$GITHUB_OUTPUT"`:
 //   matrix=<json>     one include entry per configured target, runner and packages from the
-//                     target table (src/targets.ts), so the workflow never repeats them
+//                     target table (src/targets.ts) and its routes (src/routes.ts), so the
+//                     workflow never repeats them
 //   version=<x.y.z>   the release version
 //   dist-tag=<tag>    the npm dist-tag the publish job uses
 // The dist-tag of a tag push comes from the version, by the rule `binship publish` uses:
@@ -14,6 +15,7 @@ import semver from 'semver';
 import type { ReleaseConfig } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import { defaultTag, validateTag } from '../npm/dist-tag.js';
+import { lowerGlibcFloor, ZIGBUILD_PIP_PACKAGES } from '../routes.js';
 
 export interface MatrixEntry {
   /** Rust target triple. */
@@ -24,6 +26,11 @@ export interface MatrixEntry {
   runner: string;
   /** Debian/Ubuntu packages to install first, space-separated; empty when none. */
   apt: string;
+  /**
+   * PyPI packages the build needs, pinned and space-separated: cargo-zigbuild and zig for a glibc
+   * target whose configured floor is below the runner's glibc; empty when none.
+   */
+  pip: string;
 }
 
 export interface BuildMatrix {
@@ -37,6 +44,7 @@ export function buildMatrix(config: ReleaseConfig): BuildMatrix {
       platform: t.platform,
       runner: t.runner,
       apt: t.runnerAptPackages.join(' '),
+      pip: lowerGlibcFloor(t, config.verify.glibcFloor) ? ZIGBUILD_PIP_PACKAGES.join(' ') : '',
     })),
   };
 }

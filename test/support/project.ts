@@ -25,9 +25,22 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * Project-local tools scripts/setup.sh installs (cargo-zigbuild and zig among them), first on
+ * PATH for every binship run, as `npm run release:local` has them.
+ */
+export const TOOLS_BIN = path.join(REPO_ROOT, '.cache', 'tools', 'bin');
+export const PATH_WITH_TOOLS = [TOOLS_BIN, process.env.PATH ?? ''].join(path.delimiter);
+/** PATH without them (and without any other cargo-zigbuild): the zig routes are then missing. */
+export const PATH_WITHOUT_ZIGBUILD = (process.env.PATH ?? '')
+  .split(path.delimiter)
+  .filter((dir) => dir !== TOOLS_BIN && !existsSync(path.join(dir, 'cargo-zigbuild')))
+  .join(path.delimiter);
+
 /** Runs `node bin/binship.js ...args` (the compiled CLI, as users run it), by default in the LeanSpec example. */
 export async function binship(args: string[], options: Options = {}): Promise<CliResult> {
-  const result = await execa(process.execPath, [BINSHIP, ...args], { cwd: EXAMPLE_ROOT, reject: false, stdin: 'ignore', ...options });
+  const env = { PATH: PATH_WITH_TOOLS, ...options.env };
+  const result = await execa(process.execPath, [BINSHIP, ...args], { cwd: EXAMPLE_ROOT, reject: false, stdin: 'ignore', ...options, env });
   return { exitCode: result.exitCode ?? 1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
@@ -58,17 +71,34 @@ export function writeConfig(dir: string, edit: (text: string) => string = (t) =>
 
 let builtDist: string | undefined;
 
-/** Builds every local target of LeanSpec, collects and verifies them into a dist/ kept for this process. */
+/** The two Linux glibc targets of LeanSpec (native and qemu), built and collected into a dist/ kept for this process. */
 export async function localDist(): Promise<string> {
-  if (builtDist) return builtDist;
-  const built = await binship(['build', '--local', '--json']);
-  if (built.exitCode !== 0) throw new Error(`binship build --local failed: ${built.stderr}`);
+  builtDist ??= await buildAndCollect(['--target', 'linux-x64', '--target', 'linux-arm64'], ['--target', 'linux-x64', '--target', 'linux-arm64']);
+  return builtDist;
+}
+
+let allTargets: string | undefined;
+
+/**
+ * Every target this machine can build (`build --local`: the Linux ones, macOS, and the Windows
+ * stand-ins), collected with the stand-ins into a dist/ kept for this process. Each extra target
+ * is compiled once per test run however many test files ask: the builds go to the workspace's
+ * own target directory (later `build --local` runs are Cargo no-ops) and std for the targets
+ * without one is built once into binship's sysroot cache.
+ */
+export async function allTargetsDist(): Promise<string> {
+  allTargets ??= await buildAndCollect(['--local'], ['--stand-ins']);
+  return allTargets;
+}
+
+async function buildAndCollect(buildArgs: string[], collectArgs: string[]): Promise<string> {
+  const built = await binship(['build', ...buildArgs, '--json']);
+  if (built.exitCode !== 0) throw new Error(`binship build ${buildArgs.join(' ')} failed: ${built.stderr}`);
   const dist = path.join(scratch('binship-dist-'), 'dist');
-  const collected = await binship(['collect', '--dist', dist]);
+  const collected = await binship(['collect', ...collectArgs, '--dist', dist]);
   if (collected.exitCode !== 0) throw new Error(`binship collect failed: ${collected.stderr}`);
   const verified = await binship(['verify', dist]);
   if (verified.exitCode !== 0) throw new Error(`binship verify failed: ${verified.stderr}`);
-  builtDist = dist;
   return dist;
 }
 

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { platformPackageName, type ReleaseConfig } from '../../config/load.js';
 import { readManifest } from '../../dist/manifest.js';
+import { distPath } from '../../dist/stand-ins.js';
 import { StepError } from '../../errors.js';
 import { binaryFileName } from '../../targets.js';
 import { verify } from '../../verify/index.js';
@@ -101,9 +102,10 @@ function missingPackages(roles: Map<string, PackageRole>, packed: Set<string>, l
     .filter(([name]) => !packed.has(name))
     .map(([name, { binary, target }]) => {
       const file = target && `${target.platform}/${binaryFileName(binary.name, target)}`;
-      const left = leftOut.find((f) => f.path === file);
+      const standIn = target?.standIn && distPath(target, binary.name, target.standIn);
+      const left = leftOut.find((f) => f.path === file || f.path === standIn);
       const fix = target && left
-        ? `pack left ${file} out (${left.reasons.join('; ')}); build ${target.platform} for real (binship build --target ${target.platform} where it can be built, or the workflow's build job on ${target.runner}), then collect, verify --require-all and pack`
+        ? `pack left ${left.path} out (${left.reasons.join('; ')}); build ${target.platform} for real (binship build --target ${target.platform} where it can be built, or the workflow's build job on ${target.runner}), then collect, verify --require-all and pack`
         : 'run binship pack again';
       return `${indexDir}: ${name} is missing from packages.json: ${fix} (or pass --allow-partial for a test release)`;
     });

@@ -4,7 +4,8 @@
 
 import { SUMS_FILE } from '../../dist/manifest.js';
 import { ACTIONS } from '../actions.js';
-import { checkout, installBinship, note, setupNode, TIMEOUTS, type Job, type WorkflowContext } from '../steps.js';
+import { buildMatrix } from '../matrix.js';
+import { checkout, installBinship, note, setupNode, TIMEOUTS, type Job, type Step, type WorkflowContext } from '../steps.js';
 
 /** When the build may use the Cargo cache: only manual runs that do not publish. */
 export const CACHE_CONDITION = "github.event_name == 'workflow_dispatch' && !inputs.publish";
@@ -39,6 +40,7 @@ export function buildJob(context: WorkflowContext): Job {
           '',
         ].join('\n'),
       },
+      ...zigbuildStep(context),
       {
         name: `Install Rust ${config.cargo.toolchain}`,
         uses: ACTIONS.rustToolchain,
@@ -79,4 +81,25 @@ export function buildJob(context: WorkflowContext): Job {
       },
     ],
   };
+}
+
+/**
+ * cargo-zigbuild and zig (pinned, from PyPI, in a virtualenv put on PATH) for the entries whose
+ * matrix `pip` lists them: glibc targets with a floor below the runner's. Only configs that
+ * need it get the step.
+ */
+function zigbuildStep({ config }: WorkflowContext): Step[] {
+  if (!buildMatrix(config).include.some((entry) => entry.pip)) return [];
+  return [{
+    name: 'Install cargo-zigbuild and zig (to link against the configured glibc floor)',
+    if: "matrix.pip != ''",
+    env: { PIP_PACKAGES: '${{ matrix.pip }}' },
+    run: [
+      'read -r -a packages <<< "$PIP_PACKAGES"',
+      'python3 -m venv "$RUNNER_TEMP/zigbuild"',
+      '"$RUNNER_TEMP/zigbuild/bin/pip" install --disable-pip-version-check "${packages[@]}"',
+      'echo "$RUNNER_TEMP/zigbuild/bin" >> "$GITHUB_PATH"',
+      '',
+    ].join('\n'),
+  }];
 }
