@@ -13,10 +13,11 @@ import { execa } from 'execa';
 import { cargoHome, checkWorkspace, releaseVersion } from './cargo.js';
 import { rustcCfg, rustflagsConfigKey } from './cargo-config.js';
 import type { ReleaseConfig } from './config/load.js';
-import { targetCapabilities, type BuildRoute, type TargetCapability, type Toolchain } from './host.js';
+import { targetCapabilities, toolchainMismatch, type BuildRoute, type TargetCapability, type Toolchain } from './host.js';
 import { lowerGlibcFloor, type StdSource } from './routes.js';
 import { ensureSysroot } from './sysroot.js';
 import { binaryFileName, cargoTargetEnvPrefix, type Target } from './targets.js';
+import { printWarning } from './ui/warning.js';
 
 export type BuildStatus = 'built' | 'failed' | 'skipped';
 
@@ -52,6 +53,8 @@ export interface BuildOptions {
   /** Stream cargo's output to stderr (otherwise it is kept in a log file per target). */
   streamOutput?: boolean;
   onEvent?: (event: { platform: string; phase: 'start' | BuildStatus; seconds?: number }) => void;
+  /** Problems that do not fail the build, such as a compiler other than CI's (default: stderr). */
+  onWarning?: (message: string) => void;
 }
 
 /** Default concurrency: cargo already uses every core for one target, so only large machines build several. */
@@ -66,6 +69,8 @@ export async function build(options: BuildOptions): Promise<BuildResult[]> {
   const targetDir = options.targetDir ?? metadata.targetDirectory;
   const wanted = options.targets ?? config.targets;
   const capabilities = await targetCapabilities(wanted, config.cargo.workspaceDir, { glibcFloor: config.verify.glibcFloor });
+  const mismatch = toolchainMismatch(capabilities, config.cargo.toolchain);
+  if (mismatch) (options.onWarning ?? printWarning)(mismatch);
   const results: BuildResult[] = new Array(capabilities.length);
   const queue = capabilities.map((capability, index) => ({ capability, index }));
   const jobs = Math.max(1, options.jobs ?? defaultBuildJobs());

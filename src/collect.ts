@@ -26,6 +26,7 @@ import { VERIFIED_FILE } from './dist/verified.js';
 import { distPath } from './dist/stand-ins.js';
 import { errorMessage, StepError, UsageError } from './errors.js';
 import { binaryFileName, type Target } from './targets.js';
+import { printWarning } from './ui/warning.js';
 import { track, type OnProgress } from './ui/progress.js';
 
 export interface CollectOptions {
@@ -149,10 +150,6 @@ function restorePrevious(previous: string, distDir: string, cause: unknown, fs: 
       `${distDir}: the new dist could not be put in place (${errorMessage(cause)}) and the previous one could not be restored (${errorMessage(error)}); rename ${previous} back to ${distDir} by hand`,
     );
   }
-}
-
-function printWarning(message: string): void {
-  process.stderr.write(`binship: warning: ${message}\n`);
 }
 
 /**

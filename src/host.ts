@@ -393,3 +393,16 @@ function wineCapability(target: Target): RunCapability {
 function osName(platform: string): string {
   return ({ darwin: 'macOS', linux: 'Linux', win32: 'Windows' } as Record<string, string>)[platform] ?? platform;
 }
+
+/**
+ * The compilers that would build `capabilities` here when they are not the exact Rust release
+ * binship.toml pins for CI: one line saying so and how to match it, or undefined. A local
+ * release built by another compiler than CI's may behave or measure differently.
+ */
+export function toolchainMismatch(capabilities: readonly TargetCapability[], pinned: string): string | undefined {
+  const used = new Map(capabilities.flatMap(({ build }) => (build.ok && build.toolchain && build.toolchain.release !== pinned ? [[build.toolchain.rustc, build.toolchain]] : [])));
+  if (used.size === 0) return undefined;
+  const compilers = [...used.values()].map((t) => `rustc ${t.release} (${t.rustc})`).join(', ');
+  const rustup = `RUSTC="$(rustup which --toolchain ${pinned} rustc)" CARGO="$(rustup which --toolchain ${pinned} cargo)"`;
+  return `builds here use ${compilers}, not the Rust ${pinned} that [cargo] toolchain pins for CI; to build with CI's compiler: rustup toolchain install ${pinned} --profile minimal, then run binship with ${rustup} (or pin [cargo] toolchain to the compiler you want everywhere)`;
+}

@@ -69,6 +69,26 @@ test('doctor: a toolchain without the std or rust-src for a target is told how t
   assert.equal(rows.get('windows-x64')?.fix, 'rustup target add x86_64-pc-windows-gnu');
 });
 
+test('doctor and build warn when the compiler that builds here is not the Rust release binship.toml pins for CI, and say how to match it', async () => {
+  const rows = JSON.parse((await binship(['doctor', '--json'])).stdout) as { build: { toolchain: { rustc: string; release: string } | null } }[];
+  const used = rows.find((r) => r.build.toolchain)?.build.toolchain;
+  if (!used) return assert.fail('no toolchain builds anything here');
+  const pin = (release: string) => writeConfig(scratch(), (t) => t.replace(/^toolchain = "[^"]*"/m, `toolchain = "${release}"`));
+  const other = used.release === '1.99.0' ? '1.98.0' : '1.99.0';
+  const warned = await binship(['--config', pin(other), 'doctor']);
+  assert.equal(warned.exitCode, 0, warned.stderr);
+  const line = warned.stderr.split('\n').find((l) => l.startsWith('binship: warning: ')) ?? '';
+  assert.ok(line.includes(`builds here use rustc ${used.release} (${used.rustc}), not the Rust ${other} that [cargo] toolchain pins for CI`), warned.stderr);
+  assert.ok(line.includes(`rustup toolchain install ${other} --profile minimal, then run binship with RUSTC="$(rustup which --toolchain ${other} rustc)"`), line);
+  // build says the same before it builds anything (a target that is already built: a Cargo no-op).
+  const built = await binship(['--config', pin(other), 'build', '--target', 'linux-x64', '--json']);
+  assert.equal(built.exitCode, 0, built.stderr);
+  assert.ok(built.stderr.includes(line), built.stderr);
+  // Pinned to the compiler in use: nothing to say.
+  const matched = await binship(['--config', pin(used.release), 'doctor']);
+  assert.doesNotMatch(matched.stderr, /warning/);
+});
+
 interface BuildRow {
   platform: string;
   status: string;
@@ -100,7 +120,7 @@ test('build --local builds all eight targets: six for real, the two Windows targ
   // The std binship builds comes from its cache the second time: no std is compiled again.
   for (const row of rows.filter((r) => r.std?.source === 'build-std')) assert.equal(row.std?.cached, true, row.platform);
   const table = await binship(['build', '--local']);
-  assert.match(table.stdout, /windows-x64\s+built \(stand-in\)\s+\S+\s+mingw \+ build-std \(stand-in x86_64-pc-windows-gnu, never packed\)/);
+  assert.match(table.stdout, /^windows-x64\s+built \(stand-in\)\s+\S+\s+mingw \+ build-std \(stand-in/m);
 });
 
 test('collect --stand-ins files stand-ins under <platform>.stand-in/ and flags them in the manifest; plain collect leaves them out', async () => {
@@ -134,7 +154,11 @@ test('verify checks every target: musl natively and under qemu, macOS by format 
   assert.equal(result.exitCode, 0, result.stdout + result.stderr);
   const report = JSON.parse(result.stdout) as { ok: boolean; files: { path: string; found: string; version: string | null; ran: string; standIn?: string; glibc: string | null }[] };
   const file = (p: string) => report.files.find((f) => f.path === p)!;
-  assert.deepEqual([file('darwin-x64/lean-spec').found, file('darwin-arm64/lean-spec').found], ['Mach-O x64', 'Mach-O arm64']);
+  // macOS: format, CPU, the minimum macOS each declares and the code signature arm64 needs.
+  assert.deepEqual([file('darwin-x64/lean-spec').found, file('darwin-arm64/lean-spec').found], ['Mach-O x64 macOS 10.12+, unsigned', 'Mach-O arm64 macOS 11.0+, signed (ad hoc)']);
+  // The Windows x64 stand-in runs under Wine: it reports the version and passes its smoke run.
+  assert.deepEqual([file('windows-x64.stand-in/lean-spec.exe').version, file('windows-x64.stand-in/leanspec-mcp.exe').version], [VERSION, VERSION]);
+  assert.match(file('windows-x64.stand-in/lean-spec.exe').ran, /wine/i);
   assert.deepEqual([file('windows-x64.stand-in/lean-spec.exe').found, file('windows-arm64.stand-in/lean-spec.exe').found], ['PE x64 console', 'PE arm64 console']);
   assert.deepEqual([file('windows-x64.stand-in/lean-spec.exe').standIn, file('linux-x64/lean-spec').standIn], ['x86_64-pc-windows-gnu', undefined]);
   for (const [p, ran] of [['linux-x64-musl/lean-spec', 'native'], ['linux-arm64-musl/leanspec-mcp', 'qemu']] as const) {
@@ -142,7 +166,7 @@ test('verify checks every target: musl natively and under qemu, macOS by format 
     assert.match(file(p).found, /^ELF (x64|arm64) (static|musl)$/, p);
   }
   const table = await binship(['verify', dist]);
-  assert.match(table.stdout, /windows-x64\.stand-in\/lean-spec\.exe\s+windows-x64 \(stand-in x86_64-pc-windows-gnu\)\s+PE x64 console/);
+  assert.match(table.stdout, /^windows-x64\.stand-in\/lean-spec\.exe\s+PE x64 console.*ok, stand-in$/m);
 });
 
 /** Rewrites a dist's manifest and SHA256SUMS after its files were moved (what collect would have written). */
@@ -152,25 +176,28 @@ function rewriteDist(dist: string, manifest: DistManifest): void {
 }
 
 test('a stand-in is never packed or published as the real target: pack leaves it out, publish refuses the release, relabelling is caught', async () => {
+  await allTargetsDist();
+  // A release of the two targets that run here, one of them a stand-in run under Wine, so that
+  // verify --require-all (what a full release needs) passes and only the stand-in stands in the way.
+  const config = writeConfig(scratch(), (t) => t.replace(/^targets = \[[\s\S]*?\]/m, 'targets = ["linux-x64", "windows-x64"]'));
   const dist = path.join(scratch(), 'dist');
-  cpSync(await allTargetsDist(), dist, { recursive: true });
-  const packed = await binship(['pack', dist, '--json']);
+  for (const args of [['collect', '--stand-ins', '--dist', dist], ['verify', dist, '--require-all']]) {
+    const step = await binship(['--config', config, ...args]);
+    assert.equal(step.exitCode, 0, `${args[0]}: ${step.stderr}`);
+  }
+  const packed = await binship(['--config', config, 'pack', dist, '--json']);
   assert.equal(packed.exitCode, 0, packed.stderr);
   const index = JSON.parse(packed.stdout) as { packages: { name: string; tarball: string }[]; leftOut: { path: string; reasons: string[] }[] };
-  assert.deepEqual(index.leftOut.map((f) => f.path).sort(), [
-    'windows-arm64.stand-in/lean-spec.exe', 'windows-arm64.stand-in/leanspec-mcp.exe',
-    'windows-x64.stand-in/lean-spec.exe', 'windows-x64.stand-in/leanspec-mcp.exe',
-  ]);
+  assert.deepEqual(index.leftOut.map((f) => f.path).sort(), ['windows-x64.stand-in/lean-spec.exe', 'windows-x64.stand-in/leanspec-mcp.exe']);
   const reason = index.leftOut.find((f) => f.path === 'windows-x64.stand-in/lean-spec.exe')?.reasons.join('; ') ?? '';
   assert.match(reason, /^a stand-in \(x86_64-pc-windows-gnu built in place of x86_64-pc-windows-msvc\); build windows-x64 itself in CI/);
-  // Six real targets, two binaries each, and the two main packages: no Windows package at all.
-  assert.equal(index.packages.length, 14);
-  assert.deepEqual(index.packages.filter((p) => /windows/.test(`${p.name} ${p.tarball}`)), []);
+  // linux-x64's two platform packages and the two main packages: no Windows package at all.
+  assert.deepEqual(index.packages.map((p) => p.name).sort(), ['@leanspec/cli-linux-x64', '@leanspec/mcp', '@leanspec/mcp-linux-x64', 'lean-spec']);
   const main = JSON.parse(readFileSync(path.join(dist, 'npm', 'lean-spec', 'package.json'), 'utf8')) as { optionalDependencies: Record<string, string> };
-  assert.deepEqual(Object.keys(main.optionalDependencies).filter((name) => name.includes('windows')), []);
+  assert.deepEqual(Object.keys(main.optionalDependencies), ['@leanspec/cli-linux-x64']);
 
   // A full release is refused before any registry is asked, naming the stand-in and the fix.
-  const published = await binship(['publish', dist, '--registry', 'http://127.0.0.1:9/', '--dry-run']);
+  const published = await binship(['--config', config, 'publish', dist, '--registry', 'http://127.0.0.1:9/', '--dry-run']);
   assert.equal(published.exitCode, 1, published.stdout);
   assert.match(published.stderr, /@leanspec\/cli-windows-x64 is missing from packages\.json: pack left windows-x64\.stand-in\/lean-spec\.exe out \(a stand-in \(x86_64-pc-windows-gnu built in place of x86_64-pc-windows-msvc\)/);
   assert.doesNotMatch(published.stderr, /ECONNREFUSED|127\.0\.0\.1:9/);
@@ -178,19 +205,19 @@ test('a stand-in is never packed or published as the real target: pack leaves it
   // Relabelled by hand as the real target (label dropped, files moved), it no longer matches
   // what verify accepted: pack refuses until verify runs again.
   const labelled = JSON.parse(readFileSync(path.join(dist, 'manifest.json'), 'utf8')) as DistManifest;
-  for (const platform of ['windows-x64', 'windows-arm64']) renameSync(path.join(dist, `${platform}.stand-in`), path.join(dist, platform));
+  renameSync(path.join(dist, 'windows-x64.stand-in'), path.join(dist, 'windows-x64'));
   rewriteDist(dist, { ...labelled, files: labelled.files.map(({ standIn: _, ...f }) => ({ ...f, path: f.path.replace('.stand-in/', '/') })) });
-  const relabelled = await binship(['pack', dist]);
+  const relabelled = await binship(['--config', config, 'pack', dist]);
   assert.equal(relabelled.exitCode, 1, relabelled.stdout);
   assert.match(relabelled.stderr, /nothing was packed: .* is not as binship verify accepted it/);
   // And a verified.json edited to let a stand-in ship is refused as not binship's own record.
-  for (const platform of ['windows-x64', 'windows-arm64']) renameSync(path.join(dist, platform), path.join(dist, `${platform}.stand-in`));
+  renameSync(path.join(dist, 'windows-x64'), path.join(dist, 'windows-x64.stand-in'));
   rewriteDist(dist, labelled);
   const stateFile = path.join(dist, 'verified.json');
   const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { files: { standIn?: string; mustNotShip: string[] }[] };
   for (const file of state.files) file.mustNotShip = [];
   writeFileSync(stateFile, JSON.stringify(state));
-  const forged = await binship(['pack', dist]);
+  const forged = await binship(['--config', config, 'pack', dist]);
   assert.equal(forged.exitCode, 1, forged.stdout);
   assert.match(forged.stderr, /"windows-x64\.stand-in\/lean-spec\.exe" is not a file binship collects for this config/);
 });

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { targetCapabilities } from '../host.js';
+import { targetCapabilities, toolchainMismatch } from '../host.js';
 import { TARGETS } from '../targets.js';
 import { renderTable } from '../ui/table.js';
+import { printWarning } from '../ui/warning.js';
 import type { CliContext } from './context.js';
 
 export function register(program: Command, context: CliContext): void {
@@ -13,6 +14,8 @@ export function register(program: Command, context: CliContext): void {
     .action(async (options: { json?: boolean; all?: boolean }) => {
       const config = options.all ? undefined : context.loadConfig();
       const capabilities = await targetCapabilities(config?.targets ?? TARGETS, config?.cargo.workspaceDir, { glibcFloor: config?.verify.glibcFloor });
+      const mismatch = config && toolchainMismatch(capabilities, config.cargo.toolchain);
+      if (mismatch) printWarning(mismatch);
       if (options.json) {
         context.print(
           JSON.stringify(
