@@ -77,6 +77,9 @@ const badConfigs: [string, (text: string) => string, RegExp][] = [
   ['install that runs install scripts', (t) => t.replace('npm install --global --ignore-scripts binship@0.1.0', 'npm ci && npm run build'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts .*add --ignore-scripts/],
   ['install scripts switched back on', (t) => t.replace('npm install --global --ignore-scripts binship@0.1.0', 'npm ci --ignore-scripts=false'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts/],
   ['a second install that runs scripts', (t) => t.replace('npm install --global --ignore-scripts binship@0.1.0', 'npm ci --ignore-scripts && npm i left-pad'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts/],
+  ['install scripts switched back on by a value', (t) => t.replace('npm install --global --ignore-scripts binship@0.1.0', 'npm install --global --ignore-scripts false binship@0.1.0'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts/],
+  ['install scripts switched off only in a comment', (t) => t.replace('npm install --global --ignore-scripts binship@0.1.0', 'npm install --global binship@0.1.0 # --ignore-scripts'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts/],
+  ['install scripts switched off, then on again', (t) => t.replace('npm install --global --ignore-scripts binship@0.1.0', 'npm install --ignore-scripts --global binship@0.1.0 --no-ignore-scripts'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts/],
   ['a bare yarn install', (t) => t.replace('npm install --global --ignore-scripts binship@0.1.0', 'yarn'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts/],
 ];
 
