@@ -67,6 +67,8 @@ const badConfigs: [string, (text: string) => string, RegExp][] = [
   ['default override variable that is not a variable name', (t) => t.replace(/override_env = .*\n/, '').replace('name = "lean-spec"', 'name = "7z"').replace('crate = "leanspec-cli"', 'crate = "leanspec-cli"'), /^binship\.toml: binaries\[0\]\.override_env: the default "7Z_BINARY_PATH" \(from the binary name\) is not usable \(not UPPER_SNAKE_CASE\); set override_env/],
   ['wrong type', (t) => t.replace(/targets = \[[^\]]*\]/, 'targets = "linux-x64"'), /^binship\.toml: targets: expected array, got string "linux-x64"; change it to a array/],
   ['zero size budget', (t) => t.replace('max_size = "10MB"', 'max_size = "0MB"'), /^binship\.toml: verify\.max_size: must be at least 1 byte/],
+  ['engines.node that no Node.js satisfies', (t) => t.replace('node_engine = ">=18"', 'node_engine = ">=18 <0"'), /^binship\.toml: npm\.node_engine: must admit a Node\.js version the launcher runs on/],
+  ['engines.node only below the launcher\'s Node.js', (t) => t.replace('node_engine = ">=18"', 'node_engine = "<18"'), /^binship\.toml: npm\.node_engine: must admit a Node\.js version the launcher runs on/],
   ['engines.node not a range', (t) => t.replace('node_engine = ">=18"', 'node_engine = "banana"'), /^binship\.toml: npm\.node_engine: must be a semver range such as ">=18"/],
   ['shared override variable', (t) => t.replace('LEANSPEC_MCP_BINARY_PATH', 'LEANSPEC_BINARY_PATH'), /^binship\.toml: binaries\[1\]\.override_env: "LEANSPEC_BINARY_PATH" is already used by binaries\[0\]\.override_env/],
   ['repository URL with .git', (t) => t.replace('codervisor/lean-spec"', 'codervisor/lean-spec.git"'), /^binship\.toml: project\.repository: must be the GitHub URL of the repository without "\.git"/],

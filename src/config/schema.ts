@@ -184,6 +184,8 @@ export const configSchema = z
         node_engine: z
           .string()
           .refine((value) => semver.validRange(value) !== null, { error: 'must be a semver range such as ">=18"' })
+          // The launcher runs on Node.js 18 and newer: a range without any such version is a typo.
+          .refine((value) => semver.validRange(value) === null || semver.intersects(value, '>=18.0.0'), { error: 'must admit a Node.js version the launcher runs on (18 or newer), such as ">=18"' })
           .default('>=18')
           .describe('engines.node of the main packages.'),
         access: z.enum(['public', 'restricted']).default('public'),
