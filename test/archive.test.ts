@@ -2,20 +2,30 @@
 // targets this machine builds), read back with the tools users have (tar, unzip, sha256sum).
 
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { execa } from 'execa';
 import { loadConfig } from '../src/config/load.js';
 import { writeArchive } from '../src/archive/formats.js';
 import { writeReleaseFiles } from '../src/archive/index.js';
-import { binship, EXAMPLE_ROOT, localDist, scratch, VERSION, writeConfig } from './support/project.js';
+import { plant } from './support/dist.js';
+import { platformBinary } from './support/platform-binaries.js';
+import { binship, distCopy, EXAMPLE_ROOT, scratch, VERSION, writeConfig } from './support/project.js';
 
-/** LeanSpec's config with only the targets this machine builds (what localDist() holds). */
+/** LeanSpec's config with only the targets this machine builds (what distCopy() holds). */
 function localConfigFile(dir: string): string {
   const file = writeConfig(dir, (text) => text.replace(/^targets = \[[^\]]*\]/m, 'targets = ["linux-x64", "linux-arm64"]'));
   cpSync(path.join(EXAMPLE_ROOT, 'LICENSE'), path.join(dir, 'LICENSE'));
   return file;
+}
+
+/** A copy of the local dist/ that verify --require-all accepted under `configFile`. */
+async function verifiedDist(configFile: string): Promise<string> {
+  const dist = await distCopy();
+  const verified = await binship(['--config', configFile, 'verify', dist, '--require-all']);
+  assert.equal(verified.exitCode, 0, verified.stderr);
+  return dist;
 }
 
 describe('archive formats', () => {
@@ -25,8 +35,8 @@ describe('archive formats', () => {
     writeFileSync(path.join(dir, 'LICENSE'), 'MIT\n', { mode: 0o600 });
     for (const name of ['tool', 'LICENSE']) utimesSync(path.join(dir, name), mtime, mtime);
     return [
-      { name: 'tool', source: path.join(dir, 'tool'), mode: 0o755 as const },
-      { name: 'LICENSE', source: path.join(dir, 'LICENSE'), mode: 0o644 as const },
+      { name: 'tool', data: readFileSync(path.join(dir, 'tool')), mode: 0o755 as const },
+      { name: 'LICENSE', data: readFileSync(path.join(dir, 'LICENSE')), mode: 0o644 as const },
     ];
   };
 
@@ -38,7 +48,7 @@ describe('archive formats', () => {
       assert.ok(readFileSync(path.join(dir, `a.${format}`)).equals(readFileSync(path.join(dir, `b.${format}`))));
       // Control: other contents, other bytes.
       writeFileSync(path.join(dir, 'one', 'tool'), 'changed');
-      await writeArchive(format, path.join(dir, `c.${format}`), 'pkg-1.0.0', [{ name: 'tool', source: path.join(dir, 'one', 'tool'), mode: 0o755 }]);
+      await writeArchive(format, path.join(dir, `c.${format}`), 'pkg-1.0.0', [{ name: 'tool', data: readFileSync(path.join(dir, 'one', 'tool')), mode: 0o755 }]);
       assert.ok(!readFileSync(path.join(dir, `a.${format}`)).equals(readFileSync(path.join(dir, `c.${format}`))));
     });
   }
@@ -68,8 +78,9 @@ describe('archive formats', () => {
 describe('binship archive', () => {
   test('one archive per target with its binaries and the licence, SHA256SUMS, notes; the same bytes twice', async () => {
     const dir = scratch();
-    const config = loadConfig(localConfigFile(dir));
-    const distDir = await localDist();
+    const configFile = localConfigFile(dir);
+    const config = loadConfig(configFile);
+    const distDir = await verifiedDist(configFile);
     const first = await writeReleaseFiles({ config, distDir, outDir: path.join(dir, 'release') });
     const assets = path.join(dir, 'release', 'assets');
     const names = config.targets.map((t) => `lean-spec-${VERSION}-${t.triple}.tar.gz`);
@@ -104,22 +115,81 @@ describe('binship archive', () => {
   test('refuses a dist/ without every configured target (exit 1), and an output directory it did not write (exit 2)', async () => {
     const dir = scratch();
     const configFile = localConfigFile(dir);
-    const distDir = await localDist();
+    const distDir = await verifiedDist(configFile);
     const full = await binship(['--config', writeConfig(scratch()), 'archive', distDir, '--out', path.join(dir, 'out-a')]);
     assert.equal(full.exitCode, 1, full.stderr);
-    assert.match(full.stderr, /does not verify, nothing was archived/);
-    assert.match(full.stderr, /darwin-arm64\/lean-spec: missing \(--require-all\)/);
+    assert.match(full.stderr, /nothing was archived: .* is not as binship verify accepted it/);
+    assert.match(full.stderr, /binship\.toml changed since verify \(targets\)/);
 
     const occupied = path.join(dir, 'occupied');
     mkdirSync(occupied);
     writeFileSync(path.join(occupied, 'keep.txt'), 'mine');
     const refused = await binship(['--config', configFile, 'archive', distDir, '--out', occupied]);
     assert.equal(refused.exitCode, 2, refused.stderr);
-    assert.match(refused.stderr, /occupied holds other files \(keep\.txt\); pass --out with a new or empty directory/);
+    assert.match(refused.stderr, /occupied is not empty and binship has no record of writing it/);
     assert.equal(readFileSync(path.join(occupied, 'keep.txt'), 'utf8'), 'mine');
 
     const ok = await binship(['--config', configFile, 'archive', distDir, '--out', path.join(dir, 'out-b')]);
     assert.equal(ok.exitCode, 0, ok.stderr);
     assert.match(ok.stdout, /linux-arm64 +lean-spec-[^ ]+-aarch64-unknown-linux-gnu\.tar\.gz/);
+  });
+
+  test('a binary verify rejects never reaches an archive, nor one verified without --require-all', async () => {
+    const dir = scratch();
+    const configFile = localConfigFile(dir);
+    const distDir = await verifiedDist(configFile);
+    // Swapped after verify for a binary that reports another version, every checksum made to agree.
+    await plant(distDir, 'linux-x64/lean-spec', await platformBinary('esbuild-linux-x64'));
+    const out = path.join(dir, 'out');
+    const swapped = await binship(['--config', configFile, 'archive', distDir, '--out', out]);
+    assert.equal(swapped.exitCode, 1, swapped.stdout);
+    assert.match(swapped.stderr, /nothing was archived: .* is not as binship verify accepted it/);
+    assert.match(swapped.stderr, /linux-x64\/lean-spec: changed since verify accepted it/);
+    assert.equal(existsSync(out), false);
+
+    const partial = await distCopy();
+    assert.equal((await binship(['--config', configFile, 'verify', partial])).exitCode, 0);
+    const unchecked = await binship(['--config', configFile, 'archive', partial, '--out', out]);
+    assert.equal(unchecked.exitCode, 1, unchecked.stdout);
+    assert.match(unchecked.stderr, /verified\.json: a GitHub Release carries every target; run binship verify --require-all/);
+    assert.equal(existsSync(out), false);
+  });
+
+  test('removes only what it wrote: a directory with only assets/ of its own is kept, dist/ stays collectable', async () => {
+    const dir = scratch();
+    const configFile = localConfigFile(dir);
+    const distDir = await verifiedDist(configFile);
+    const web = path.join(dir, 'web');
+    mkdirSync(path.join(web, 'assets'), { recursive: true });
+    writeFileSync(path.join(web, 'assets', 'logo.svg'), 'mine');
+    const refused = await binship(['--config', configFile, 'archive', distDir, '--out', web]);
+    assert.equal(refused.exitCode, 2, refused.stdout);
+    assert.match(refused.stderr, /web is not empty and binship has no record of writing it/);
+    assert.equal(readFileSync(path.join(web, 'assets', 'logo.svg'), 'utf8'), 'mine');
+
+    for (const inside of ['npm', 'linux-x64', '.']) {
+      const result = await binship(['--config', configFile, 'archive', distDir, '--out', path.join(distDir, inside)]);
+      assert.equal(result.exitCode, 2, `${inside}: ${result.stdout}`);
+      assert.match(result.stderr, /^binship: error: --out \S+: (binship collect or pack writes|holds the dist directory)/);
+    }
+    // The default output, dist/github-release/, twice; then collect replaces dist/ as its own.
+    for (let run = 0; run < 2; run++) assert.equal((await binship(['--config', configFile, 'archive', distDir])).exitCode, 0);
+    assert.ok(existsSync(path.join(distDir, 'github-release', 'notes.md')));
+    const collected = await binship(['--config', configFile, 'collect', '--dist', distDir]);
+    assert.equal(collected.exitCode, 0, collected.stderr);
+    assert.equal(existsSync(path.join(distDir, 'github-release')), false);
+  });
+
+  test('a LICENSE that leads out of the project through a symbolic link is refused, as for npm packages', async () => {
+    const dir = scratch();
+    const configFile = localConfigFile(dir);
+    const distDir = await verifiedDist(configFile);
+    rmSync(path.join(dir, 'LICENSE'));
+    symlinkSync('/etc/passwd', path.join(dir, 'LICENSE'));
+    const out = path.join(dir, 'out');
+    const result = await binship(['--config', configFile, 'archive', distDir, '--out', out]);
+    assert.equal(result.exitCode, 2, result.stdout);
+    assert.match(result.stderr, /^binship: error: LICENSE: "LICENSE" leads out of the project through a symbolic link/);
+    assert.equal(existsSync(path.join(out, 'assets')), false);
   });
 });

@@ -67,6 +67,8 @@ const badConfigs: [string, (text: string) => string, RegExp][] = [
   ['default override variable that is not a variable name', (t) => t.replace(/override_env = .*\n/, '').replace('name = "lean-spec"', 'name = "7z"').replace('crate = "leanspec-cli"', 'crate = "leanspec-cli"'), /^binship\.toml: binaries\[0\]\.override_env: the default "7Z_BINARY_PATH" \(from the binary name\) is not usable \(not UPPER_SNAKE_CASE\); set override_env/],
   ['wrong type', (t) => t.replace(/targets = \[[^\]]*\]/, 'targets = "linux-x64"'), /^binship\.toml: targets: expected array, got string "linux-x64"; change it to a array/],
   ['zero size budget', (t) => t.replace('max_size = "10MB"', 'max_size = "0MB"'), /^binship\.toml: verify\.max_size: must be at least 1 byte/],
+  ['engines.node that no Node.js satisfies', (t) => t.replace('node_engine = ">=18"', 'node_engine = ">=18 <0"'), /^binship\.toml: npm\.node_engine: must admit a Node\.js version the launcher runs on/],
+  ['engines.node only below the launcher\'s Node.js', (t) => t.replace('node_engine = ">=18"', 'node_engine = "<18"'), /^binship\.toml: npm\.node_engine: must admit a Node\.js version the launcher runs on/],
   ['engines.node not a range', (t) => t.replace('node_engine = ">=18"', 'node_engine = "banana"'), /^binship\.toml: npm\.node_engine: must be a semver range such as ">=18"/],
   ['shared override variable', (t) => t.replace('LEANSPEC_MCP_BINARY_PATH', 'LEANSPEC_BINARY_PATH'), /^binship\.toml: binaries\[1\]\.override_env: "LEANSPEC_BINARY_PATH" is already used by binaries\[0\]\.override_env/],
   ['repository URL with .git', (t) => t.replace('codervisor/lean-spec"', 'codervisor/lean-spec.git"'), /^binship\.toml: project\.repository: must be the GitHub URL of the repository without "\.git"/],
@@ -77,6 +79,9 @@ const badConfigs: [string, (text: string) => string, RegExp][] = [
   ['install that runs install scripts', (t) => t.replace('npm install --global --ignore-scripts binship@0.1.0', 'npm ci && npm run build'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts .*add --ignore-scripts/],
   ['install scripts switched back on', (t) => t.replace('npm install --global --ignore-scripts binship@0.1.0', 'npm ci --ignore-scripts=false'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts/],
   ['a second install that runs scripts', (t) => t.replace('npm install --global --ignore-scripts binship@0.1.0', 'npm ci --ignore-scripts && npm i left-pad'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts/],
+  ['install scripts switched back on by a value', (t) => t.replace('npm install --global --ignore-scripts binship@0.1.0', 'npm install --global --ignore-scripts false binship@0.1.0'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts/],
+  ['install scripts switched off only in a comment', (t) => t.replace('npm install --global --ignore-scripts binship@0.1.0', 'npm install --global binship@0.1.0 # --ignore-scripts'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts/],
+  ['install scripts switched off, then on again', (t) => t.replace('npm install --global --ignore-scripts binship@0.1.0', 'npm install --ignore-scripts --global binship@0.1.0 --no-ignore-scripts'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts/],
   ['a bare yarn install', (t) => t.replace('npm install --global --ignore-scripts binship@0.1.0', 'yarn'), /^binship\.toml: workflow\.install: must not run dependencies' install scripts/],
 ];
 

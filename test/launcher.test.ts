@@ -451,6 +451,16 @@ setTimeout(() => process.stdout.write('SIGINT x' + n + '\\n'), 1500);
     assert.equal(fs.statSync(notExecutable).mode & 0o777, 0o644);
   });
 
+  test('override set to the command itself (`$(which lean-spec)`): one clear line, not a launcher starting itself without end', () => {
+    const fx = makeFixture();
+    for (const value of [fx.binLink, fx.launcher]) {
+      for (const runPath of RUN_PATHS) {
+        const r = runLauncher(fx, [], { env: { [ENV]: value, FAKE_MODE: 'whoami' }, path: runPath });
+        assertOneLineError(r, new RegExp(`^${BIN}: ${ENV} is set to "${escapeRe(value)}", but .* is the ${BIN} command that binship installs \\(a launcher\\)`));
+      }
+    }
+  });
+
   test('override that cannot be started: clear error, no crash', () => {
     const fx = makeFixture();
     const broken = path.join(fx.root, 'broken');

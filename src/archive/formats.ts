@@ -4,7 +4,7 @@
 //   .tar.gz  node-tar (portable headers), gzip level 9 — Linux and macOS
 //   .zip     fflate, deflate level 9, Unix modes recorded — Windows
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { zipSync, type Zippable } from 'fflate';
@@ -15,8 +15,8 @@ export type ArchiveFormat = 'tar.gz' | 'zip';
 export interface ArchiveEntry {
   /** Name inside the archive's top directory. */
   name: string;
-  /** Where the file is now. */
-  source: string;
+  /** The file's contents. */
+  data: Buffer;
   mode: 0o755 | 0o644;
 }
 
@@ -40,7 +40,7 @@ export async function writeArchive(format: ArchiveFormat, file: string, top: str
 function writeZip(file: string, top: string, entries: ArchiveEntry[]): void {
   const files: Zippable = {};
   for (const entry of entries) {
-    files[`${top}/${entry.name}`] = [readFileSync(entry.source), { level: 9, mtime: ZIP_MTIME, os: ZIP_OS_UNIX, attrs: (0o100000 | entry.mode) << 16 }];
+    files[`${top}/${entry.name}`] = [entry.data, { level: 9, mtime: ZIP_MTIME, os: ZIP_OS_UNIX, attrs: (0o100000 | entry.mode) << 16 }];
   }
   writeFileSync(file, zipSync(files));
 }
@@ -50,7 +50,7 @@ async function writeTarGz(file: string, top: string, entries: ArchiveEntry[]): P
   const staging = mkdtempSync(path.join(os.tmpdir(), 'binship-archive-'));
   try {
     mkdirSync(path.join(staging, top));
-    for (const entry of entries) writeFileSync(path.join(staging, top, entry.name), readFileSync(entry.source));
+    for (const entry of entries) writeFileSync(path.join(staging, top, entry.name), entry.data);
     const modes = new Map<string, number>([[top, 0o755], ...entries.map((e): [string, number] => [`${top}/${e.name}`, e.mode])]);
     await tar.create(
       {

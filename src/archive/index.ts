@@ -8,17 +8,20 @@
 // The workflow's release job uploads assets/* with `gh release create --notes-file notes.md`.
 // Archives are deterministic (./formats.ts): the same dist/ gives the same SHA256SUMS.
 
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { releaseVersion } from '../cargo.js';
 import type { ReleaseConfig } from '../config/load.js';
+import { isWithin, readProjectFile } from '../config/paths.js';
 import { checksumLine, sha256File } from '../dist/checksums.js';
-import { readManifest, SUMS_FILE } from '../dist/manifest.js';
+import { SUMS_FILE } from '../dist/manifest.js';
+import { checkOwned, listEntries, recordOwned, removeOwned } from '../dist/ownership.js';
+import { requireVerifiedState, VERIFIED_FILE } from '../dist/verified.js';
 import { StepError, UsageError } from '../errors.js';
 import { repositorySlug } from '../github.js';
+import { NPM_DIR } from '../npm/pack.js';
 import type { Target } from '../targets.js';
 import { track, type OnProgress } from '../ui/progress.js';
-import { verify } from '../verify/index.js';
 import { writeArchive, type ArchiveEntry, type ArchiveFormat } from './formats.js';
 import { renderReleaseNotes } from './notes.js';
 
@@ -66,24 +69,33 @@ export async function writeReleaseFiles(options: ArchiveOptions): Promise<Releas
   const { config } = options;
   const distDir = path.resolve(options.distDir ?? config.distDir);
   const dir = path.resolve(options.outDir ?? path.join(distDir, DEFAULT_OUT_DIR));
-  const version = await releaseVersion(config);
-  // A release carries every configured target, each exactly as verify accepts it.
-  const report = await verify({ config, distDir, requireAll: true, run: false });
-  const problems = [...report.files.flatMap((f) => f.problems), ...report.problems];
-  if (problems.length > 0) throw new StepError(`${distDir} does not verify, nothing was archived:\n${problems.join('\n')}`);
+  // A release carries every configured target, each exactly as the last verify --require-all
+  // accepted it (and ran it on its target): what verify rejects never reaches an archive.
+  const refuse = (problem: string) => new StepError(`nothing was archived: ${problem}`);
+  const verified = await requireVerifiedState(distDir, config).catch((error: Error) => {
+    throw refuse(`${distDir} is not as binship verify accepted it:\n${error.message}`);
+  });
+  if (!verified.state.requireAll || verified.leftOut.length > 0) {
+    const leftOut = verified.leftOut.map((f) => `${path.join(distDir, f.path)}: ${f.mustNotShip.join('; ')}`);
+    throw refuse([`${path.join(distDir, VERIFIED_FILE)}: a GitHub Release carries every target; run binship verify --require-all`, ...leftOut].join('\n'));
+  }
+  const version = verified.state.version;
 
-  prepareOutDir(dir);
-  const assetsDir = path.join(dir, ASSETS_DIR);
-  const manifest = readManifest(distDir);
   const base = repositorySlug(config).split('/')[1] as string;
-  const license = path.join(config.root, 'LICENSE');
+  // From inside the project, as for the npm packages (src/config/paths.ts).
+  const license = readProjectFile(config.root, 'LICENSE', 'LICENSE', true);
+  const owner = outputOwner(dir, distDir, config);
+  checkOwned(owner.dir, 'binship archive', owner.under);
+  if (existsSync(dir)) removeOwned(owner.dir, owner.under);
+  const assetsDir = path.join(dir, ASSETS_DIR);
+  mkdirSync(assetsDir, { recursive: true });
   const archives: ReleaseArchive[] = [];
   for (const target of config.targets) {
-    const files = manifest.files.filter((f) => f.platform === target.platform);
+    const files = verified.shippable.filter((f) => f.platform === target.platform);
     const top = `${base}-${version}-${target.triple}`;
     const format = archiveFormat(target);
-    const entries: ArchiveEntry[] = files.map((f) => ({ name: path.posix.basename(f.path), source: path.join(distDir, f.path), mode: 0o755 }));
-    if (existsSync(license)) entries.push({ name: 'LICENSE', source: license, mode: 0o644 });
+    const entries: ArchiveEntry[] = files.map((f) => ({ name: path.posix.basename(f.path), data: verifiedBytes(distDir, f), mode: 0o755 }));
+    if (license) entries.push({ name: 'LICENSE', data: license, mode: 0o644 });
     const file = `${top}.${format}`;
     await track(options.onProgress, file, () => writeArchive(format, path.join(assetsDir, file), top, entries));
     archives.push({
@@ -100,6 +112,7 @@ export async function writeReleaseFiles(options: ArchiveOptions): Promise<Releas
   writeFileSync(sumsFile, [...archives].sort((a, b) => (a.file < b.file ? -1 : 1)).map((a) => checksumLine(a.sha256, a.file)).join(''));
   const notesFile = path.join(dir, NOTES_FILE);
   writeFileSync(notesFile, renderReleaseNotes({ config, version, archives }));
+  recordOwned(owner.dir, owner.under ? listEntries(owner.dir, owner.under) : listEntries(owner.dir));
   return { version, dir, archives, assets: [...archives.map((a) => path.join(assetsDir, a.file)), sumsFile], notesFile };
 }
 
@@ -108,19 +121,28 @@ export function archiveFormat(target: Target): ArchiveFormat {
   return target.os === 'win32' ? 'zip' : 'tar.gz';
 }
 
+/** The bytes of a verified binary, read once: the bytes archived are the bytes verified. */
+function verifiedBytes(distDir: string, file: { path: string; sha256: string }): Buffer {
+  const bytes = readFileSync(path.join(distDir, file.path));
+  if (createHash('sha256').update(bytes).digest('hex') !== file.sha256) {
+    throw new StepError(`nothing was archived: ${path.join(distDir, file.path)} changed while being archived; run binship verify --require-all and binship archive again`);
+  }
+  return bytes;
+}
+
 /**
  * The output directory is rebuilt from scratch, so a file of an earlier run can never be
- * uploaded by mistake. Only an empty directory or an earlier output is removed: anything else
- * was not written by binship.
+ * uploaded by mistake; binship removes only what it recorded writing there (src/dist/ownership.ts).
+ * Inside dist/ the record is dist/'s own, and the output may not be a directory that collect or
+ * pack write; elsewhere the output directory keeps its own record.
  */
-function prepareOutDir(dir: string): void {
-  if (existsSync(dir)) {
-    const names = readdirSync(dir);
-    const earlierOutput = names.every((n) => n === ASSETS_DIR || n === NOTES_FILE);
-    if (!earlierOutput) {
-      throw new UsageError(`${dir} holds other files (${names.filter((n) => n !== ASSETS_DIR && n !== NOTES_FILE).slice(0, 3).join(', ')}); pass --out with a new or empty directory`);
-    }
-    rmSync(dir, { recursive: true, force: true });
+function outputOwner(dir: string, distDir: string, config: ReleaseConfig): { dir: string; under: string } {
+  if (isWithin(distDir, dir)) throw new UsageError(`--out ${dir}: holds the dist directory ${distDir}; pass --out with a new or empty directory`);
+  if (!isWithin(dir, distDir)) return { dir, under: '' };
+  const relative = path.relative(distDir, dir).split(path.sep);
+  const first = relative[0] as string;
+  if (first === NPM_DIR || config.targets.some((t) => t.platform === first)) {
+    throw new UsageError(`--out ${dir}: binship collect or pack writes ${path.join(distDir, first)}; pass --out with another directory`);
   }
-  mkdirSync(path.join(dir, ASSETS_DIR), { recursive: true });
+  return { dir: distDir, under: `${relative.join('/')}/` };
 }

@@ -184,6 +184,8 @@ export const configSchema = z
         node_engine: z
           .string()
           .refine((value) => semver.validRange(value) !== null, { error: 'must be a semver range such as ">=18"' })
+          // The launcher runs on Node.js 18 and newer: a range without any such version is a typo.
+          .refine((value) => semver.validRange(value) === null || semver.intersects(value, '>=18.0.0'), { error: 'must admit a Node.js version the launcher runs on (18 or newer), such as ">=18"' })
           .default('>=18')
           .describe('engines.node of the main packages.'),
         access: z.enum(['public', 'restricted']).default('public'),
@@ -263,7 +265,9 @@ export type RawConfig = z.output<typeof configSchema>;
  * (`a && b; c` are checked one by one) must switch scripts off; other commands are the project's call.
  */
 function blocksInstallScripts(command: string): boolean {
-  return command.split(/&&|\|\||[;|\n]/).every((segment) => !installsWithScripts(segment));
+  // A `#` that starts a word starts a shell comment: a flag after it is never passed.
+  const code = command.replace(/(^|\s)#.*$/gm, '$1');
+  return code.split(/&&|\|\||[;|\n]/).every((segment) => !installsWithScripts(segment));
 }
 
 const INSTALL_SUBCOMMANDS = { npm: ['ci', 'install', 'i', 'in', 'isntall', 'add'], pnpm: ['install', 'i', 'add'], yarn: ['install', 'add'] };
@@ -278,7 +282,14 @@ function installsWithScripts(segment: string): boolean {
   // A bare `yarn` installs.
   const installs = subcommand === undefined ? tool === 'yarn' : INSTALL_SUBCOMMANDS[tool].includes(subcommand);
   if (!installs) return false;
-  const scriptsOff = args.some((word, i) => ['--ignore-scripts', '--ignore-scripts=true', '--mode=skip-build'].includes(word) || (word === '--mode' && args[i + 1] === 'skip-build'));
+  // The last word on the matter wins; npm's option parser takes a `true` or `false` after a
+  // boolean flag as its value (`--ignore-scripts false` runs scripts).
+  let scriptsOff = false;
+  args.forEach((word, i) => {
+    if (word === '--ignore-scripts') scriptsOff = args[i + 1] !== 'false';
+    else if (word === '--ignore-scripts=true' || word === '--mode=skip-build' || (word === '--mode' && args[i + 1] === 'skip-build')) scriptsOff = true;
+    else if (word === '--ignore-scripts=false' || word === '--no-ignore-scripts') scriptsOff = false;
+  });
   return !scriptsOff;
 }
 

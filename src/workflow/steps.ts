@@ -101,3 +101,8 @@ export function downloadBinaries(): Step {
 export function collectDownloaded({ binship }: WorkflowContext): Step {
   return { name: 'Collect (restores exec bits, checks checksums)', run: binship('collect --from artifacts') };
 }
+
+/** verify --require-all over the collected binaries: what publish and the release ship from. */
+export function verifyEveryTarget({ binship }: WorkflowContext): Step {
+  return { name: 'Verify every target is there', run: binship('verify --require-all') };
+}

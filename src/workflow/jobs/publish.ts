@@ -3,7 +3,7 @@
 // present), packs the npm packages and publishes them: platform packages first, then the main
 // packages.
 
-import { checkout, collectDownloaded, downloadBinaries, HOST_RUNNER, installBinship, note, setupNode, TIMEOUTS, type Job, type WorkflowContext } from '../steps.js';
+import { checkout, collectDownloaded, downloadBinaries, HOST_RUNNER, installBinship, note, setupNode, TIMEOUTS, verifyEveryTarget, type Job, type WorkflowContext } from '../steps.js';
 
 /** When publishing happens: tag pushes, and manual runs that ask for it. */
 export const PUBLISH_EVENTS = "github.event_name == 'push' || (github.event_name == 'workflow_dispatch' && inputs.publish)";
@@ -34,7 +34,7 @@ export function publishJob(context: WorkflowContext): Job {
       },
       downloadBinaries(),
       collectDownloaded(context),
-      { name: 'Verify every target is there', run: binship('verify --require-all') },
+      verifyEveryTarget(context),
       { name: 'Pack', run: binship('pack') },
       {
         name: 'Publish (platform packages first, then the main packages)',

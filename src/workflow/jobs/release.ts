@@ -2,7 +2,7 @@
 // who do not install through npm. binship writes the archives (one per target), SHA256SUMS and
 // the release notes; `gh release create` (preinstalled on GitHub's runners) uploads them.
 
-import { checkout, collectDownloaded, downloadBinaries, HOST_RUNNER, installBinship, note, setupNode, TIMEOUTS, type Job, type WorkflowContext } from '../steps.js';
+import { checkout, collectDownloaded, downloadBinaries, HOST_RUNNER, installBinship, note, setupNode, TIMEOUTS, verifyEveryTarget, type Job, type WorkflowContext } from '../steps.js';
 
 /** Where `binship archive` writes: assets/ (attached to the release) and notes.md. */
 export const RELEASE_DIR = 'github-release';
@@ -22,6 +22,7 @@ export function releaseJob(context: WorkflowContext): Job {
       installBinship(context),
       downloadBinaries(),
       collectDownloaded(context),
+      verifyEveryTarget(context),
       { name: 'Archive each target, write SHA256SUMS and the release notes', run: binship(`archive --out ${RELEASE_DIR}`) },
       {
         name: 'Create the GitHub Release',
