@@ -13,7 +13,7 @@ import { execa } from 'execa';
 import { cargoHome, checkWorkspace, releaseVersion } from './cargo.js';
 import { rustcCfg, rustflagsConfigKey } from './cargo-config.js';
 import type { ReleaseConfig } from './config/load.js';
-import { targetCapabilities, toolchainMismatch, type BuildRoute, type TargetCapability, type Toolchain } from './host.js';
+import { capabilityOptions, targetCapabilities, toolchainMismatch, type BuildRoute, type TargetCapability, type Toolchain } from './host.js';
 import { lowerGlibcFloor, type StdSource } from './routes.js';
 import { ensureSysroot } from './sysroot.js';
 import { binaryFileName, cargoTargetEnvPrefix, type Target } from './targets.js';
@@ -68,7 +68,7 @@ export async function build(options: BuildOptions): Promise<BuildResult[]> {
   const metadata = await checkWorkspace(config, version);
   const targetDir = options.targetDir ?? metadata.targetDirectory;
   const wanted = options.targets ?? config.targets;
-  const capabilities = await targetCapabilities(wanted, config.cargo.workspaceDir, { glibcFloor: config.verify.glibcFloor });
+  const capabilities = await targetCapabilities(wanted, config.cargo.workspaceDir, capabilityOptions(config));
   const mismatch = toolchainMismatch(capabilities, config.cargo.toolchain);
   if (mismatch) (options.onWarning ?? printWarning)(mismatch);
   const results: BuildResult[] = new Array(capabilities.length);

@@ -165,6 +165,13 @@ function rustSrcOf(sysroot: string, release: string): string | undefined {
 export interface CapabilityOptions {
   /** `[verify] glibc_floor`: below RUNNER_GLIBC_FLOOR the glibc targets are built with zig against it. */
   glibcFloor?: string;
+  /** `[cargo] toolchain`: preferred among toolchains that can build as many of the targets. */
+  pinnedRelease?: string;
+}
+
+/** The capability options binship.toml sets. */
+export function capabilityOptions(config: { verify: { glibcFloor: string }; cargo: { toolchain: string } }): CapabilityOptions {
+  return { glibcFloor: config.verify.glibcFloor, pinnedRelease: config.cargo.toolchain };
 }
 
 /** Build and run capability for each target, choosing one toolchain for as many targets as possible. */
@@ -172,8 +179,9 @@ export async function targetCapabilities(targets: readonly Target[], workspaceDi
   const toolchains = await discoverToolchains();
   // Prefer the toolchain that can build most of the requested targets (with an installed std or
   // from its rust-src), then the one with most of their std installed, so one release is built
-  // by one compiler wherever possible.
-  const ranked = [...toolchains].sort((a, b) => coverage(b, targets) - coverage(a, targets));
+  // by one compiler wherever possible; between equals, the release binship.toml pins for CI.
+  const pinned = (t: Toolchain) => (t.release === options.pinnedRelease ? 1 : 0);
+  const ranked = [...toolchains].sort((a, b) => coverage(b, targets) - coverage(a, targets) || pinned(b) - pinned(a));
   const floor = options.glibcFloor ?? RUNNER_GLIBC_FLOOR;
   return targets.map((target) => ({ target, build: buildCapability(target, ranked, workspaceDir, floor), run: runCapability(target) }));
 }

@@ -80,8 +80,8 @@ test('doctor and build warn when the compiler that builds here is not the Rust r
   const line = warned.stderr.split('\n').find((l) => l.startsWith('binship: warning: ')) ?? '';
   assert.ok(line.includes(`builds here use rustc ${used.release} (${used.rustc}), not the Rust ${other} that [cargo] toolchain pins for CI`), warned.stderr);
   assert.ok(line.includes(`rustup toolchain install ${other} --profile minimal, then run binship with RUSTC="$(rustup which --toolchain ${other} rustc)"`), line);
-  // build says the same before it builds anything (a target that is already built: a Cargo no-op).
-  const built = await binship(['--config', pin(other), 'build', '--target', 'linux-x64', '--json']);
+  // build says the same before it builds anything (the same targets as doctor's, built already: Cargo no-ops).
+  const built = await binship(['--config', pin(other), 'build', '--local', '--json']);
   assert.equal(built.exitCode, 0, built.stderr);
   assert.ok(built.stderr.includes(line), built.stderr);
   // Pinned to the compiler in use: nothing to say.
@@ -165,8 +165,9 @@ test('verify checks every target: musl natively and under qemu, macOS by format 
     assert.deepEqual([file(p).ran, file(p).version, file(p).glibc], [ran, VERSION, null], p);
     assert.match(file(p).found, /^ELF (x64|arm64) (static|musl)$/, p);
   }
+  // The table labels each stand-in's result (its path already says so).
   const table = await binship(['verify', dist]);
-  assert.match(table.stdout, /^windows-x64\.stand-in\/lean-spec\.exe\s+PE x64 console.*ok, stand-in$/m);
+  assert.equal((table.stdout.match(/ok, stand-in$/gm) ?? []).length, 4, table.stdout);
 });
 
 /** Rewrites a dist's manifest and SHA256SUMS after its files were moved (what collect would have written). */
@@ -177,14 +178,19 @@ function rewriteDist(dist: string, manifest: DistManifest): void {
 
 test('a stand-in is never packed or published as the real target: pack leaves it out, publish refuses the release, relabelling is caught', async () => {
   await allTargetsDist();
-  // A release of the two targets that run here, one of them a stand-in run under Wine, so that
-  // verify --require-all (what a full release needs) passes and only the stand-in stands in the way.
+  // A release of two targets that run here, one of them a stand-in run under Wine.
   const config = writeConfig(scratch(), (t) => t.replace(/^targets = \[[\s\S]*?\]/m, 'targets = ["linux-x64", "windows-x64"]'));
   const dist = path.join(scratch(), 'dist');
-  for (const args of [['collect', '--stand-ins', '--dist', dist], ['verify', dist, '--require-all']]) {
+  for (const args of [['collect', '--stand-ins', '--dist', dist], ['verify', dist]]) {
     const step = await binship(['--config', config, ...args]);
     assert.equal(step.exitCode, 0, `${args[0]}: ${step.stderr}`);
   }
+  // A full release needs the real windows-x64 binaries: the stand-in does not count, and says so.
+  const whole = await binship(['--config', config, 'verify', dist, '--require-all']);
+  assert.equal(whole.exitCode, 1, whole.stdout);
+  assert.match(whole.stderr, /windows-x64\/lean-spec\.exe: missing \(--require-all\) \(windows-x64\.stand-in\/lean-spec\.exe is a stand-in, which never ships\); build windows-x64 \(runner windows-2022\)/);
+  const again = await binship(['--config', config, 'verify', dist]);
+  assert.equal(again.exitCode, 0, again.stderr);
   const packed = await binship(['--config', config, 'pack', dist, '--json']);
   assert.equal(packed.exitCode, 0, packed.stderr);
   const index = JSON.parse(packed.stdout) as { packages: { name: string; tarball: string }[]; leftOut: { path: string; reasons: string[] }[] };
@@ -196,10 +202,11 @@ test('a stand-in is never packed or published as the real target: pack leaves it
   const main = JSON.parse(readFileSync(path.join(dist, 'npm', 'lean-spec', 'package.json'), 'utf8')) as { optionalDependencies: Record<string, string> };
   assert.deepEqual(Object.keys(main.optionalDependencies), ['@leanspec/cli-linux-x64']);
 
-  // A full release is refused before any registry is asked, naming the stand-in and the fix.
+  // A full release is refused before any registry is asked (npm.test.ts: the message when pack
+  // left a target out of a dist verified whole).
   const published = await binship(['--config', config, 'publish', dist, '--registry', 'http://127.0.0.1:9/', '--dry-run']);
   assert.equal(published.exitCode, 1, published.stdout);
-  assert.match(published.stderr, /@leanspec\/cli-windows-x64 is missing from packages\.json: pack left windows-x64\.stand-in\/lean-spec\.exe out \(a stand-in \(x86_64-pc-windows-gnu built in place of x86_64-pc-windows-msvc\)/);
+  assert.match(published.stderr, /^binship: error: nothing was uploaded: .*verified\.json: verified without --require-all/m);
   assert.doesNotMatch(published.stderr, /ECONNREFUSED|127\.0\.0\.1:9/);
 
   // Relabelled by hand as the real target (label dropped, files moved), it no longer matches

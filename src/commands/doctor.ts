@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { targetCapabilities, toolchainMismatch } from '../host.js';
+import { capabilityOptions, targetCapabilities, toolchainMismatch } from '../host.js';
 import { TARGETS } from '../targets.js';
 import { renderTable } from '../ui/table.js';
 import { printWarning } from '../ui/warning.js';
@@ -13,7 +13,7 @@ export function register(program: Command, context: CliContext): void {
     .option('--all', 'every target binship knows, not only the configured ones')
     .action(async (options: { json?: boolean; all?: boolean }) => {
       const config = options.all ? undefined : context.loadConfig();
-      const capabilities = await targetCapabilities(config?.targets ?? TARGETS, config?.cargo.workspaceDir, { glibcFloor: config?.verify.glibcFloor });
+      const capabilities = await targetCapabilities(config?.targets ?? TARGETS, config?.cargo.workspaceDir, config && capabilityOptions(config));
       const mismatch = config && toolchainMismatch(capabilities, config.cargo.toolchain);
       if (mismatch) printWarning(mismatch);
       if (options.json) {

@@ -18,7 +18,7 @@ import { removeVerifiedState, smokeRecord, verifyConfigOf, writeVerifiedState } 
 import { hostTarget, targetCapabilities, type RunCapability } from '../host.js';
 import { distPath, standInDirPlatform } from '../dist/stand-ins.js';
 import { inspectFile, InspectError } from '../inspect/index.js';
-import { binaryFileName, findTarget } from '../targets.js';
+import { findTarget } from '../targets.js';
 import { displayPath } from '../ui/paths.js';
 import { track, type OnProgress } from '../ui/progress.js';
 import { checkExecutable, checkIdentity, checkNoBuildPaths, checkSize, describeBinary, describeUnreadable } from './checks.js';
@@ -287,9 +287,12 @@ function findMissing(config: ReleaseConfig, listed: DistFile[], distDir: string)
   const present = new Set(listed.map((f) => f.path));
   return config.targets.flatMap((target) =>
     config.binaries
-      .map((b) => `${target.platform}/${binaryFileName(b.name, target)}`)
-      .filter((p) => !present.has(p))
-      .map((p) => `${path.join(distDir, p)}: missing (--require-all); build ${target.platform} (runner ${target.runner}) and collect it, e.g. binship collect --from <downloaded artifacts>`),
+      .filter((b) => !present.has(distPath(target, b.name)))
+      .map((b) => {
+        // A stand-in in its place is checked, never shipped: it does not make a release whole.
+        const standIn = present.has(distPath(target, b.name, target.standIn)) ? ` (${distPath(target, b.name, target.standIn)} is a stand-in, which never ships)` : '';
+        return `${path.join(distDir, distPath(target, b.name))}: missing (--require-all)${standIn}; build ${target.platform} (runner ${target.runner}) and collect it, e.g. binship collect --from <downloaded artifacts>`;
+      }),
   );
 }
 

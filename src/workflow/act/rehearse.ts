@@ -19,7 +19,7 @@ import { releaseVersion } from '../../cargo.js';
 import { loadConfig, type ReleaseConfig } from '../../config/load.js';
 import { StepError } from '../../errors.js';
 import { repositorySlug } from '../../github.js';
-import { targetCapabilities } from '../../host.js';
+import { capabilityOptions, targetCapabilities } from '../../host.js';
 import { readTarball } from '../../npm/tarball.js';
 import { startLocalRegistry, type LocalRegistry, type PackageRule } from '../../rehearsal/verdaccio.js';
 import type { Target } from '../../targets.js';
@@ -44,7 +44,7 @@ export interface TargetChoice {
  * installs system packages would install them here.
  */
 export async function rehearsalTargets(config: ReleaseConfig): Promise<TargetChoice[]> {
-  const capabilities = await targetCapabilities(config.targets, config.cargo.workspaceDir);
+  const capabilities = await targetCapabilities(config.targets, config.cargo.workspaceDir, capabilityOptions(config));
   return capabilities.map(({ target, build }) => {
     if (target.os !== 'linux') return { target, excluded: `its runner ${target.runner} is not Linux: act runs jobs on this Linux machine` };
     if (target.runnerAptPackages.length > 0) return { target, excluded: `its runner installs ${target.runnerAptPackages.join(' ')}: in host mode that would install them on this machine` };
