@@ -18,7 +18,7 @@ import { lowerGlibcFloor, type StdSource } from './routes.js';
 import { ensureSysroot } from './sysroot.js';
 import { binaryFileName, cargoTargetEnvPrefix, type Target } from './targets.js';
 
-export type BuildStatus = 'built' | 'failed' | 'skipped';
+type BuildStatus = 'built' | 'failed' | 'skipped';
 
 export interface BuildResult {
   platform: string;
@@ -216,7 +216,7 @@ async function commitEpoch(root: string): Promise<string | undefined> {
 }
 
 /** The first error Cargo reported, with a hint for the failures we know how to fix. */
-export function cargoFailureReason(stderr: string, fallback: string): string {
+function cargoFailureReason(stderr: string, fallback: string): string {
   const lines = stderr.split('\n');
   const first = lines.find((line) => /^error(\[E\d+\])?:/.test(line))?.trim() ?? lines.filter(Boolean).at(-1)?.trim() ?? fallback;
   if (/lock file .* needs to be updated|--locked was passed/.test(stderr)) {
@@ -232,7 +232,7 @@ export function cargoFailureReason(stderr: string, fallback: string): string {
  * directory for the whole build, so targets sharing one would build one after the other. A
  * build against a lower glibc floor has its own (switching floors never reuses the other's).
  */
-export function targetDirFor(targetDir: string, target: Target, glibcFloor: string): string {
+function targetDirFor(targetDir: string, target: Target, glibcFloor: string): string {
   const floor = lowerGlibcFloor(target, glibcFloor);
   return path.join(targetDir, 'binship', floor ? `${target.platform}-glibc${floor}` : target.platform);
 }

@@ -19,7 +19,7 @@ interface CargoConfigFile {
  * `.cargo/config.toml` (or the older `config`) there and in every parent, then Cargo home.
  * A file that does not parse is left out: Cargo reports it itself, with a better message.
  */
-export function cargoConfigFiles(workspaceDir: string | undefined): CargoConfigFile[] {
+function cargoConfigFiles(workspaceDir: string | undefined): CargoConfigFile[] {
   const dirs: string[] = [];
   for (let dir = workspaceDir && path.resolve(workspaceDir); dir; dir = path.dirname(dir) === dir ? undefined : path.dirname(dir)) {
     dirs.push(path.join(dir, '.cargo'));

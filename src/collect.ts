@@ -222,7 +222,9 @@ async function findCargoBinaries(config: ReleaseConfig, options: CollectOptions)
     if (missing) {
       throw new StepError(`${missing}: not built; run binship build --target ${target.platform} first`);
     }
-    config.binaries.forEach((binary, i) => sources.push({ target, binary: binary.name, file: files[i] as string, ...(standIn ? { standIn } : {}) }));
+    config.binaries.forEach((binary, i) => {
+      sources.push({ target, binary: binary.name, file: files[i] as string, ...(standIn ? { standIn } : {}) });
+    });
   }
   if (sources.length === 0) {
     throw new StepError(`no built binaries in ${targetDir}; run binship build --local (or --target T) first`);

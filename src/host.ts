@@ -49,7 +49,7 @@ export interface BuildRoute {
   objcopy?: string;
 }
 
-export interface BuildCapability {
+interface BuildCapability {
   ok: boolean;
   toolchain?: Toolchain;
   /** The route this machine takes, or the one it would take once what is missing is installed. */

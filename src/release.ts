@@ -33,7 +33,7 @@ export interface ReleaseOptions {
   onProgress?: OnProgress;
 }
 
-export interface ReleaseRow {
+interface ReleaseRow {
   platform: string;
   binary: string;
   size: number | null;

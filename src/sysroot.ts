@@ -43,7 +43,7 @@ export interface SysrootOptions {
   logFile: string;
 }
 
-export function binshipCacheDir(): string {
+function binshipCacheDir(): string {
   if (process.env.BINSHIP_CACHE_DIR) return path.resolve(process.env.BINSHIP_CACHE_DIR);
   return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'binship');
 }

@@ -9,11 +9,11 @@ import { UsageError } from './errors.js';
 import type { RouteKind } from './routes.js';
 
 /** npm `os` values, which are Node's `process.platform` names. */
-export type NpmOs = 'darwin' | 'linux' | 'win32';
+type NpmOs = 'darwin' | 'linux' | 'win32';
 /** npm `cpu` values, which are Node's `process.arch` names. */
-export type NpmCpu = 'x64' | 'arm64';
+type NpmCpu = 'x64' | 'arm64';
 export type Libc = 'glibc' | 'musl';
-export type BinaryFormat = 'elf' | 'macho' | 'pe';
+type BinaryFormat = 'elf' | 'macho' | 'pe';
 
 export interface Target {
   /** Rust target triple, e.g. `aarch64-unknown-linux-gnu`. */
@@ -117,7 +117,7 @@ const byTriple = new Map(TARGETS.map((t) => [t.triple, t]));
 const byPlatform = new Map(TARGETS.map((t) => [t.platform, t]));
 
 /** The list printed in errors, so a typo is answered with the valid choices. */
-export function describeTargets(): string {
+function describeTargets(): string {
   return TARGETS.map((t) => `${t.platform} (${t.triple})`).join(', ');
 }
 

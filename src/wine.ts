@@ -18,7 +18,7 @@ import { StepError } from './errors.js';
 import type { RunEnv } from './verify/run.js';
 
 /** The C source of the ProcessPrng DLL (src/ and lib/ both sit one level below the package root). */
-export const WINE_SHIM_SOURCE = fileURLToPath(new URL('../wine/bcryptprimitives.c', import.meta.url));
+const WINE_SHIM_SOURCE = fileURLToPath(new URL('../wine/bcryptprimitives.c', import.meta.url));
 /** The MinGW compiler that builds it (Debian: gcc-mingw-w64-x86-64-win32). */
 export const MINGW_GCC = 'x86_64-w64-mingw32-gcc';
 /** Bump when preparePrefix changes what a prefix holds, so existing prefixes are made again. */

@@ -264,7 +264,7 @@ describe('binship workflow lints what it writes', () => {
   });
 
   test('without actionlint: written, and the report says it was not linted and where actionlint comes from', async () => {
-    const result = await binship(['-c', writeConfig(scratch()), 'workflow'], { env: { PATH: path.dirname(process.execPath) + ':/usr/bin:/bin' } });
+    const result = await binship(['-c', writeConfig(scratch()), 'workflow'], { env: { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin` } });
     assert.equal(result.exitCode, 0, result.stderr);
     assert.match(result.stdout, /not linted: actionlint is not on PATH \(https:\/\/github\.com\/rhysd\/actionlint/);
   });

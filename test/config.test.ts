@@ -109,7 +109,7 @@ test('CLI: config errors exit 2 with the message; a missing config says how to c
   const bad = await binship(['--config', writeConfig(dir, (t) => t.replace('glibc_floor = "2.34"', 'glibc_floor = "x"')), 'version']);
   assert.equal(bad.exitCode, 2);
   assert.match(bad.stderr, /^binship: error: binship\.toml: verify\.glibc_floor: must be a glibc version/m);
-  const missing = await binship(['version'], { cwd: dir + '/..' });
+  const missing = await binship(['version'], { cwd: `${dir}/..` });
   assert.equal(missing.exitCode, 2);
   assert.match(missing.stderr, /no release config found; create binship\.toml \(see docs\/config\.md\) or pass --config PATH/);
 });

@@ -237,7 +237,7 @@ function buildElf(spec: ElfSpec): BuiltElf {
   b.reserve(ehsize);
   const phdrs = b.reserve(phTypes.length * phentsize);
 
-  const interpAt = spec.interp === undefined ? 0 : b.append(new TextEncoder().encode(spec.interp + '\0'));
+  const interpAt = spec.interp === undefined ? 0 : b.append(new TextEncoder().encode(`${spec.interp}\0`));
   const dynstr = b.append(Uint8Array.from(strings));
   const verneedAt = b.reserve(verneed.reduce((n, v) => n + 16 + 16 * v.names.length, 0), 4);
   let off = verneedAt;
@@ -301,7 +301,7 @@ function buildElf(spec: ElfSpec): BuiltElf {
   });
 
   // ELF header.
-  [0x7f, 0x45, 0x4c, 0x46, is64 ? 2 : 1, le ? 1 : 2, 1].forEach((v, i) => b.u8(i, v));
+  for (const [i, v] of [0x7f, 0x45, 0x4c, 0x46, is64 ? 2 : 1, le ? 1 : 2, 1].entries()) b.u8(i, v);
   b.u16(16, spec.type ?? 3);
   b.u16(18, spec.machine ?? 62);
   b.u32(20, 1);
@@ -517,7 +517,7 @@ function loadCommand(le: boolean, cmd: number, words: number[]): Uint8Array {
   const b = new Bytes(le);
   b.u32(0, cmd);
   b.u32(4, 8 + 4 * words.length);
-  words.forEach((w, i) => b.u32(8 + 4 * i, w));
+  for (const [i, w] of words.entries()) b.u32(8 + 4 * i, w);
   return b.done();
 }
 
@@ -823,7 +823,7 @@ describe('robustness on real binaries', () => {
       const lastRead = Math.max(...ranges.map(([, end]) => end));
       const random = prng(seedOf(label));
       const cuts = new Set<number>([0, 1, 3, 4, 15, 16, 63, 64]);
-      for (const [start, end] of ranges) [start, start + 1, (start + end) >> 1, end - 1].forEach((c) => cuts.add(c));
+      for (const [start, end] of ranges) for (const c of [start, start + 1, (start + end) >> 1, end - 1]) cuts.add(c);
       for (let i = 1; i < 64; i++) {
         cuts.add(Math.floor((lastRead * i) / 64));
         cuts.add(Math.floor((buf.length * i) / 64));

@@ -66,7 +66,7 @@ describe('leanspec-mcp through the official MCP SDK client', () => {
     assert.deepEqual(tools.map((tool) => tool.name), ['list', 'view', 'validate']);
     for (const tool of tools) {
       assert.equal(tool.inputSchema.type, 'object');
-      assert.equal((tool.inputSchema.properties?.['specs_dir'] as { type?: string } | undefined)?.type, 'string');
+      assert.equal((tool.inputSchema.properties?.specs_dir as { type?: string } | undefined)?.type, 'string');
       assert.equal(tool.annotations?.readOnlyHint, true);
     }
     const view = tools.find((tool) => tool.name === 'view');
@@ -179,6 +179,7 @@ describe('leanspec-mcp on hostile spec folders, through the official MCP SDK cli
   test('list shows control characters escaped in its text and keeps them in its structured content', { timeout: 20_000 }, async () => {
     const result = (await client.callTool({ name: 'list', arguments: {} })) as CallToolResult;
     const text = firstText(result);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must not reach the text
     assert.doesNotMatch(text, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     assert.match(text, /^004\s+escapes\s+planned\s+-\s+\\u\{1b\}\]0;PWNED\\u\{7\}, \\u\{9b\}2J$/m);
     const specs = (result.structuredContent as { specs: Array<{ dir: string; tags: string[]; title: string }> }).specs;

@@ -172,16 +172,16 @@ test('a verdict naming a file outside dist/ packs nothing, and verify replaces n
   const outside = path.join(scratch('binship-outside-'), 'secret');
   writeFileSync(outside, 'token=abc');
   // Manifest, SHA256SUMS and verdict all made to agree on ../<outside> in place of a binary.
-  const escape = path.relative(dist, outside);
+  const escaping = path.relative(dist, outside);
   const sha = await sha256File(outside);
   for (const name of ['manifest.json', 'verified.json']) {
     const file = path.join(dist, name);
     const data = JSON.parse(readFileSync(file, 'utf8')) as { files: { path: string; sha256: string }[] };
-    Object.assign(data.files.find((f) => f.path === 'linux-x64/lean-spec')!, { path: escape, sha256: sha });
+    Object.assign(data.files.find((f) => f.path === 'linux-x64/lean-spec')!, { path: escaping, sha256: sha });
     writeFileSync(file, JSON.stringify(data));
   }
   const sums = path.join(dist, 'SHA256SUMS');
-  writeFileSync(sums, readFileSync(sums, 'utf8').replace(/^[0-9a-f]{64}  linux-x64\/lean-spec$/m, `${sha}  ${escape}`));
+  writeFileSync(sums, readFileSync(sums, 'utf8').replace(/^[0-9a-f]{64}  linux-x64\/lean-spec$/m, `${sha}  ${escaping}`));
   const packed = await binship(['pack', dist]);
   assert.equal(packed.exitCode, 1);
   assert.match(packed.stderr, /verified\.json: ".*secret" is not a file binship collects for this config; run binship verify again/);

@@ -405,7 +405,7 @@ describe('generator', () => {
 
   test('binship workflow --rehearse says what it lacks (usage error, exit 2)', async () => {
     if (!HAVE_CLI) return;
-    const env = { PATH: path.dirname(process.execPath) + ':/usr/bin:/bin', BINSHIP_ACT: '', BINSHIP_ACT_ACTIONS: '' };
+    const env = { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, BINSHIP_ACT: '', BINSHIP_ACT_ACTIONS: '' };
     const noAct = await execa(process.execPath, [CLI, 'workflow', '--rehearse'], { cwd: EXAMPLE, reject: false, env, extendEnv: false });
     assert.equal(noAct.exitCode, 2, noAct.stderr);
     assert.match(noAct.stderr, /act is not on PATH: build it with binship's scripts\/install-act\.sh/);

@@ -22,12 +22,12 @@ import { verify } from '../verify/index.js';
 import { writeArchive, type ArchiveEntry, type ArchiveFormat } from './formats.js';
 import { renderReleaseNotes } from './notes.js';
 
-export const ASSETS_DIR = 'assets';
-export const NOTES_FILE = 'notes.md';
+const ASSETS_DIR = 'assets';
+const NOTES_FILE = 'notes.md';
 /** Default output directory, inside dist/ like dist/npm/. */
-export const DEFAULT_OUT_DIR = 'github-release';
+const DEFAULT_OUT_DIR = 'github-release';
 
-export interface ArchivedBinary {
+interface ArchivedBinary {
   name: string;
   sha256: string;
 }
@@ -104,7 +104,7 @@ export async function writeReleaseFiles(options: ArchiveOptions): Promise<Releas
 }
 
 /** `.zip` is what Windows opens without extra tools; `.tar.gz` keeps the exec bit elsewhere. */
-export function archiveFormat(target: Target): ArchiveFormat {
+function archiveFormat(target: Target): ArchiveFormat {
   return target.os === 'win32' ? 'zip' : 'tar.gz';
 }
 

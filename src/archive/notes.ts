@@ -29,7 +29,7 @@ export function renderReleaseNotes({ config, version, archives }: NotesInput): s
   lines.push('');
 
   lines.push('## Binaries', '');
-  lines.push('For use without npm: one archive per platform, each with ' + config.binaries.map((b) => `\`${b.name}\``).join(' and ') + '.', '');
+  lines.push(`For use without npm: one archive per platform, each with ${config.binaries.map((b) => `\`${b.name}\``).join(' and ')}.`, '');
   lines.push('| platform | Rust target | archive | SHA-256 |', '| --- | --- | --- | --- |');
   for (const archive of archives) lines.push(`| ${archive.platform} | \`${archive.triple}\` | \`${archive.file}\` | \`${archive.sha256}\` |`);
   lines.push('');

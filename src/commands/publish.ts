@@ -94,7 +94,7 @@ function print(context: CliContext, result: PublishResult, json: boolean | undef
 function footer(result: PublishResult): string {
   const who = result.user ? ` as ${result.user}` : '';
   const versions = [...new Set(result.rows.map((r) => r.version))].join(', ');
-  return [`version ${versions}; credentials: ${result.auth}${who}; dist-tag ${result.tag}; registry ${result.registry}`, ...result.notes.map((n) => `note: ${n}`)].join('\n') + '\n';
+  return [`version ${versions}; credentials: ${result.auth}${who}; dist-tag ${result.tag}; registry ${result.registry}`, ...result.notes.map((n) => `note: ${n}`), ''].join('\n');
 }
 
 /** One row per package; the details below the table when they do not fit beside it. */

@@ -67,7 +67,7 @@ function checked(file: VerifyReport['files'][number]): string {
 /** Why a file was checked the way it was, one line each below the table, and where dist/ is. */
 function verifyNotes(report: VerifyReport, sumsFile: string): string {
   const notes = report.files.filter((f) => f.checked.why).map((f) => `${f.path}: ${checked(f)}: ${f.checked.why}`);
-  return `${[...notes, `checksums: ${displayPath(sumsFile)} (and --json)`].join('\n')}\n`;
+  return [...notes, `checksums: ${displayPath(sumsFile)} (and --json)`, ''].join('\n');
 }
 
 function renderReproducibleReport(report: ReproducibleReport): string {

@@ -20,7 +20,7 @@ function checked(problem: (value: string) => string | undefined, must: string) {
 const npmName = checked(npmNameProblem, 'must be a name npm accepts for a new package, e.g. "@acme/widget"');
 
 /** Every platform package name the pattern gives, for every target binship knows (not only those listed). */
-export function platformPackageNames(pattern: string): string[] {
+function platformPackageNames(pattern: string): string[] {
   return TARGETS.map((t) => pattern.replace('{platform}', t.platform));
 }
 
@@ -35,7 +35,7 @@ const platformPattern = checked(
  * PATH, HOME, LD_PRELOAD, NODE_OPTIONS... does), outside the prefixes npm and Yarn read
  * wholesale as their configuration (Windows matches names without regard to case).
  */
-export function overrideEnvProblem(name: string): string | undefined {
+function overrideEnvProblem(name: string): string | undefined {
   if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) return 'not UPPER_SNAKE_CASE';
   if (!/_BINARY(_PATH)?$/.test(name)) return 'it does not end in _BINARY_PATH or _BINARY, so it could be a variable users already set for something else';
   if (/^(NPM_CONFIG_|YARN_)/.test(name)) return 'npm or Yarn read every variable with that prefix as their configuration';

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { UsageError } from '../errors.js';
 
 /** Hidden: bookkeeping, and CI artifact uploads leave it out (each job writes its own). */
-export const OWNED_FILE = '.binship-owned.json';
+const OWNED_FILE = '.binship-owned.json';
 
 const ownedSchema = z.strictObject({
   schema: z.literal(1),
@@ -45,7 +45,7 @@ export function recordOwned(dir: string, written: string[]): void {
   const owned = readOwned(dir) ?? new Set<string>();
   for (const entry of written) {
     const parts = entry.replace(/\/$/, '').split('/');
-    parts.slice(0, -1).forEach((_, i) => owned.add(`${parts.slice(0, i + 1).join('/')}/`));
+    for (let i = 1; i < parts.length; i++) owned.add(`${parts.slice(0, i).join('/')}/`);
     owned.add(entry);
   }
   writeOwned(dir, owned);

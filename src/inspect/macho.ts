@@ -10,8 +10,8 @@ import { type ByteSource, readStruct, StructView, subSource } from './reader.js'
 import { type BinaryInfo, type Bits, type InspectOptions, type MachOInfo, hex, unknownCpu } from './types.js';
 
 /** Fat headers are always big-endian. */
-export const FAT_MAGIC = 0xcafebabe;
-export const FAT_MAGIC_64 = 0xcafebabf;
+const FAT_MAGIC = 0xcafebabe;
+const FAT_MAGIC_64 = 0xcafebabf;
 /** Thin magics as the first four bytes read big-endian: native BE, then byte-swapped (LE) files. */
 const THIN_MAGICS: Record<number, { le: boolean; is64: boolean }> = {
   0xfeedface: { le: false, is64: false },

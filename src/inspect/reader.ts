@@ -17,7 +17,7 @@ import { InspectError } from './errors.js';
  * are the dynamic string table and Mach-O load commands: kilobytes to a few
  * megabytes in real binaries.
  */
-export const MAX_READ_BYTES = 64 * 1024 * 1024;
+const MAX_READ_BYTES = 64 * 1024 * 1024;
 
 export interface ByteSource {
   readonly size: number;

@@ -3,7 +3,7 @@
  * with the `cpu` field of an npm package. CPUs Node has no name for are
  * reported as `unknown(0x…)` with the format's raw machine number.
  */
-export type Cpu =
+type Cpu =
   | 'x64'
   | 'arm64'
   | 'ia32'
@@ -91,7 +91,7 @@ export interface BinaryInfo {
 
 /** Hex form used in messages and in `unknown(0x…)` names. */
 export function hex(n: number): string {
-  return '0x' + n.toString(16);
+  return `0x${n.toString(16)}`;
 }
 
 export function unknownCpu(machine: number): string {

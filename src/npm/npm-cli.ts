@@ -12,7 +12,7 @@
 import { execa, type Result } from 'execa';
 import { parseRegistryUrl } from './registry-url.js';
 
-export const TOKEN_VARIABLE = 'BINSHIP_NPM_TOKEN';
+const TOKEN_VARIABLE = 'BINSHIP_NPM_TOKEN';
 export const DEFAULT_REGISTRY = 'https://registry.npmjs.org/';
 
 export function normalizeRegistry(url: string): string {
@@ -40,7 +40,7 @@ export function authKey(registry: string): string {
  * `@scope:registry` line of any .npmrc beat `--registry`, which would send a scoped package to
  * another registry than the one binship checked.
  */
-export function npmRegistryArgs(registry: string, names: string[]): string[] {
+function npmRegistryArgs(registry: string, names: string[]): string[] {
   const scopes = new Set(names.filter((name) => name.startsWith('@')).map((name) => name.split('/')[0]));
   return ['--registry', registry, ...[...scopes].map((scope) => `--${scope}:registry=${registry}`)];
 }

@@ -27,7 +27,7 @@ import { checkManifest, mainManifest, npmLibc, platformManifest, type PackageMan
 import { tarballIntegrity } from './tarball.js';
 
 export const NPM_DIR = 'npm';
-export const PACKAGES_INDEX = 'packages.json';
+const PACKAGES_INDEX = 'packages.json';
 
 const packedPackageSchema = z.strictObject({
   name: z.string(),

@@ -30,7 +30,7 @@ import { resultOf, type PublishResult } from './publish/result.js';
 import { displayRegistry, registryClient } from './registry.js';
 import { track, type OnProgress } from '../ui/progress.js';
 
-export type { PublishResult, PublishRow, PublishStatus } from './publish/result.js';
+export type { PublishResult } from './publish/result.js';
 
 export interface PublishOptions {
   config: ReleaseConfig;
@@ -76,7 +76,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
 }
 
 /** A package whose tarball was checked already: what it is, and the file with its integrity. */
-export interface CheckedTarball extends LocalPackage {
+interface CheckedTarball extends LocalPackage {
   tarball: string;
   integrity: string;
 }

@@ -15,7 +15,7 @@ import npmFetch from 'npm-registry-fetch';
 import { StepError } from '../errors.js';
 import { authKey, normalizeRegistry, npmError, runNpm } from './npm-cli.js';
 
-export interface PublishedVersion {
+interface PublishedVersion {
   integrity: string | null;
   tarball: string | null;
 }
@@ -47,7 +47,7 @@ export type WriteAccess = 'allowed' | 'denied' | 'otp' | 'unknown';
  * package: a registry checks write access before it looks at the tag, so it answers 401/403 for
  * a package the token may not write, and removing a tag that does not exist changes nothing.
  */
-export const WRITE_CHECK_TAG = 'binship-write-check';
+const WRITE_CHECK_TAG = 'binship-write-check';
 
 /** The registry would not let us read: no retry helps, the user must fix the credentials. */
 export class RegistryAuthError extends StepError {}

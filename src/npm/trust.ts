@@ -21,9 +21,9 @@ import { displayRegistry, registryClient } from './registry.js';
 import { releasePackages } from './release-packages.js';
 import { NPM_TRUST_MIN } from './trusted-publishing.js';
 
-export type TrustStatus = 'ready' | 'not-on-registry' | 'trusted' | 'configured' | 'other-publisher' | 'failed';
+type TrustStatus = 'ready' | 'not-on-registry' | 'trusted' | 'configured' | 'other-publisher' | 'failed';
 
-export interface TrustEntry {
+interface TrustEntry {
   package: string;
   kind: 'platform' | 'main';
   /** The command that sets up the trusted publisher (argv, starting with npm). */
@@ -51,7 +51,7 @@ export interface TrustOptions {
 }
 
 /** The publisher every package gets: this repository's release workflow, in its environment. */
-export function trustedPublisher(config: ReleaseConfig): { repository: string; file: string; environment: string } {
+function trustedPublisher(config: ReleaseConfig): { repository: string; file: string; environment: string } {
   const repository = githubSlug(config.project.repository);
   if (!repository) {
     throw new UsageError(`${path.basename(config.configPath)}: [project] repository ${config.project.repository} is not a GitHub repository; npm trusted publishing from GitHub Actions needs one (https://github.com/OWNER/REPO)`);

@@ -27,7 +27,7 @@ export interface ReleasedPackage {
   smoke?: SmokeSpec;
 }
 
-export interface RunCheck {
+interface RunCheck {
   binary: string;
   ok: boolean;
   detail: string;
@@ -61,7 +61,7 @@ export interface InstallOptions {
 }
 
 /** A command line: `command ...args`, run with `env` on top of this process's environment. */
-export interface Command {
+interface Command {
   command: string;
   args: string[];
   env: Record<string, string>;
@@ -104,7 +104,7 @@ export async function installAndRun(options: InstallOptions): Promise<ClientChec
 }
 
 /** Why `client` cannot run on `host` (default: this machine), or undefined. */
-export function clientUnavailable(client: ClientName, host = toolHost()): string | undefined {
+function clientUnavailable(client: ClientName, host = toolHost()): string | undefined {
   return SPECS[client].tools.map((tool) => toolUnavailable(tool, host)).find(Boolean);
 }
 
@@ -379,6 +379,6 @@ function installWarnings(output: string): string[] {
 }
 
 function stripAnsi(text: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes start with ESC
   return text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
 }

@@ -104,7 +104,7 @@ export interface ToolCommand {
   nodeDir: string;
 }
 
-export function toolsDir(): string {
+function toolsDir(): string {
   if (process.env.BINSHIP_TOOLS_DIR) return path.resolve(process.env.BINSHIP_TOOLS_DIR);
   const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   return path.join(cache, 'binship', 'tools');
@@ -202,7 +202,10 @@ function removeAbandonedStaging(root: string): void {
   }
 }
 
-/** Fetches every tool this host can run (what `scripts/setup.sh` does ahead of the tests). */
+/**
+ * Fetches every tool this host can run (what `scripts/setup.sh` does ahead of the tests).
+ * @public scripts/fetch-rehearsal-tools.js imports it from the compiled lib/, where knip cannot follow.
+ */
 export async function fetchAllTools(progress: Progress = toStderr): Promise<void> {
   for (const name of TOOL_NAMES) {
     const reason = toolUnavailable(name);

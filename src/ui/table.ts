@@ -21,7 +21,7 @@ export function renderTable(headers: string[], rows: string[][], width = MAX_COL
   const body = rows.map(block);
   // Where a cell wrapped, a blank line between rows shows which lines belong together.
   const spaced = body.some((lines) => lines.length > 1) ? body.flatMap((lines, i) => (i === 0 ? lines : ['', ...lines])) : body.flat();
-  return [...block(headers), line(widths.map((w) => '-'.repeat(w))), ...spaced].join('\n') + '\n';
+  return [...block(headers), line(widths.map((w) => '-'.repeat(w))), ...spaced, ''].join('\n');
 }
 
 /**
@@ -55,9 +55,9 @@ function fitWidths(natural: number[], floors: number[], width: number): number[]
 
 /** The same table as GitHub-flavoured markdown, for job summaries (no width limit there). */
 export function renderMarkdownTable(headers: string[], rows: string[][]): string {
-  const escape = (cell: string) => cell.replace(/\|/g, '\\|');
-  const line = (cells: string[]) => `| ${cells.map(escape).join(' | ')} |`;
-  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n') + '\n';
+  const escapePipes = (cell: string) => cell.replace(/\|/g, '\\|');
+  const line = (cells: string[]) => `| ${cells.map(escapePipes).join(' | ')} |`;
+  return [line(headers), line(headers.map(() => '---')), ...rows.map(line), ''].join('\n');
 }
 
 export function formatBytes(bytes: number): string {

@@ -32,7 +32,7 @@ function describeMacOs(macho: MachOInfo): string {
   return `${minOs}, ${signature}`;
 }
 
-export const FORMAT_WITH_ARTICLE = { elf: 'an ELF', macho: 'a Mach-O', pe: 'a PE' } as const;
+const FORMAT_WITH_ARTICLE = { elf: 'an ELF', macho: 'a Mach-O', pe: 'a PE' } as const;
 
 /** Problems with what the binary is, compared with the target whose package it will ship in. */
 export function checkIdentity(file: string, info: BinaryInfo, target: Target, limits: StaticLimits): string[] {

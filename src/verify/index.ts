@@ -24,7 +24,7 @@ import { track, type OnProgress } from '../ui/progress.js';
 import { checkExecutable, checkIdentity, checkNoBuildPaths, checkSize, describeBinary, describeUnreadable } from './checks.js';
 import { checkReportedVersion, runSmoke, type RunEnv } from './run.js';
 
-export interface VerifiedFile {
+interface VerifiedFile {
   path: string;
   platform: string;
   binary: string;

@@ -12,7 +12,7 @@ import { sha256File } from '../dist/checksums.js';
 import { StepError } from '../errors.js';
 import { buildProgress, scoped, type OnProgress } from '../ui/progress.js';
 
-export interface ReproducibleRow {
+interface ReproducibleRow {
   platform: string;
   binary: string;
   first: string;

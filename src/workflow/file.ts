@@ -6,7 +6,7 @@ import type { ReleaseConfig } from '../config/load.js';
 import { StepError } from '../errors.js';
 import { generateWorkflow } from './generate.js';
 
-export function workflowFile(config: ReleaseConfig): string {
+function workflowFile(config: ReleaseConfig): string {
   return path.resolve(config.root, config.workflow.path);
 }
 

@@ -28,7 +28,7 @@ export const NPM_REGISTRY = 'https://registry.npmjs.org';
 /** The repository variable that points every npm of the workflow at another registry. */
 export const REGISTRY_VARIABLE = 'NPM_REGISTRY';
 /** Default dist-tag offered for manual runs. */
-export const MANUAL_DIST_TAG = 'dev';
+const MANUAL_DIST_TAG = 'dev';
 /** npm releases that must not be pinned, and why. */
 export const BROKEN_NPM: { range: string; why: string }[] = [
   { range: '>=11.6.1 <11.6.4', why: 'crashes on registry manifests with directories.bin (npm/cli#8722, fixed in 11.6.4)' },

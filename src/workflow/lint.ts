@@ -8,7 +8,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { errorMessage, StepError } from '../errors.js';
 
-export interface LintFinding {
+interface LintFinding {
   line: number;
   column: number;
   kind: string;
@@ -19,7 +19,7 @@ export type LintResult =
   | { linted: true; tool: 'actionlint'; findings: LintFinding[] }
   | { linted: false; reason: string };
 
-export const ACTIONLINT_MISSING = 'actionlint is not on PATH (https://github.com/rhysd/actionlint; with shellcheck on PATH it checks the run: scripts too)';
+const ACTIONLINT_MISSING = 'actionlint is not on PATH (https://github.com/rhysd/actionlint; with shellcheck on PATH it checks the run: scripts too)';
 
 export async function lintWorkflow(file: string, actionlint = 'actionlint'): Promise<LintResult> {
   const result = await execa(actionlint, ['-no-color', '-format', '{{json .}}', path.basename(file)], { cwd: path.dirname(file), reject: false });

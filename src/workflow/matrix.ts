@@ -17,7 +17,7 @@ import { UsageError } from '../errors.js';
 import { defaultTag, validateTag } from '../npm/dist-tag.js';
 import { lowerGlibcFloor, ZIGBUILD_PIP_PACKAGES } from '../routes.js';
 
-export interface MatrixEntry {
+interface MatrixEntry {
   /** Rust target triple. */
   target: string;
   /** Platform key, e.g. `linux-arm64`: the artifact and dist/ directory name. */
@@ -85,7 +85,7 @@ export interface PlanOutputs {
  * the version's own tag (`ref` refs/tags/v1.2.3) it is allowed: the tag was pushed, and this is
  * how a backport is published under its own dist-tag instead of `latest`.
  */
-export function checkManualPublish(version: string, distTag: string, ref?: string): void {
+function checkManualPublish(version: string, distTag: string, ref?: string): void {
   if (ref === `refs/tags/v${version}`) return;
   if (semver.prerelease(version) === null) {
     const next = `${semver.inc(version, 'patch') ?? version}-${distTag}.1`;
@@ -112,5 +112,6 @@ export function formatPlanOutputs(outputs: PlanOutputs): string {
     `matrix=${JSON.stringify(outputs.matrix)}`,
     `version=${outputs.version}`,
     `dist-tag=${outputs.distTag}`,
-  ].join('\n') + '\n';
+    '',
+  ].join('\n');
 }

@@ -74,8 +74,8 @@ export interface PublishPlan {
 }
 
 /** The issues behind the two trusted-publishing limits, for messages. */
-export const OIDC_CANNOT_CREATE = 'npm/cli#8544';
-export const OIDC_CANNOT_TAG = 'npm/cli#8547';
+const OIDC_CANNOT_CREATE = 'npm/cli#8544';
+const OIDC_CANNOT_TAG = 'npm/cli#8547';
 
 export function planPublish(local: LocalPackage[], remote: ReadonlyMap<string, RegistryPackage>, options: PlanOptions): PublishPlan {
   const ordered = [...local.filter((p) => p.kind === 'platform'), ...local.filter((p) => p.kind === 'main')];

@@ -51,7 +51,7 @@ function sameFiles(theirs: Map<string, Buffer>, ours: Map<string, Buffer>): bool
   if (theirs.size !== ours.size) return false;
   for (const [name, content] of ours) {
     const other = theirs.get(name);
-    if (!other || !other.equals(content)) return false;
+    if (!other?.equals(content)) return false;
   }
   return true;
 }

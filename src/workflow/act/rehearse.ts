@@ -30,9 +30,9 @@ import { prepareActEnvironment } from './environment.js';
 import { buildReport, type JobReport } from './report.js';
 import { actionTrees, runAct, type ActLogEntry } from './run.js';
 
-export type RehearsalEvent = 'tag' | 'dispatch';
+type RehearsalEvent = 'tag' | 'dispatch';
 
-export interface TargetChoice {
+interface TargetChoice {
   target: Target;
   /** Why act cannot run it here; undefined when it is rehearsed. */
   excluded?: string;
@@ -43,7 +43,7 @@ export interface TargetChoice {
  * for Linux runners, and host mode runs every step on this machine: a target whose runner
  * installs system packages would install them here.
  */
-export async function rehearsalTargets(config: ReleaseConfig): Promise<TargetChoice[]> {
+async function rehearsalTargets(config: ReleaseConfig): Promise<TargetChoice[]> {
   const capabilities = await targetCapabilities(config.targets, config.cargo.workspaceDir);
   return capabilities.map(({ target, build }) => {
     if (target.os !== 'linux') return { target, excluded: `its runner ${target.runner} is not Linux: act runs jobs on this Linux machine` };
@@ -81,7 +81,7 @@ export interface RehearsalRepo extends ActRepo {
  * its binship.toml limited to `targets`, one commit on `main`, the release tag, and the
  * project's GitHub repository as `origin` (act reads github.repository from it).
  */
-export async function prepareRehearsalRepo(config: ReleaseConfig, targets: Target[], dir: string): Promise<RehearsalRepo> {
+async function prepareRehearsalRepo(config: ReleaseConfig, targets: Target[], dir: string): Promise<RehearsalRepo> {
   if (targets.length === 0) throw new StepError('no target of the config can be rehearsed here (see the reasons above)');
   await copyProjectFiles(config.root, dir);
   const configFile = path.join(dir, path.relative(config.root, config.configPath));
@@ -137,7 +137,7 @@ const GIT_ENV = {
  * tool under test, published there first) exist only there; everything else (binship's
  * dependencies, npm) comes through the uplink.
  */
-export function rehearsalPackageRules(config: ReleaseConfig, local: string[] = []): Record<string, PackageRule> {
+function rehearsalPackageRules(config: ReleaseConfig, local: string[] = []): Record<string, PackageRule> {
   const own = { access: '$all', publish: '$authenticated' };
   const names = new Set([...local, ...config.binaries.flatMap((b) => [b.package, b.platformPackage.replace('{platform}', '*')])]);
   return { ...Object.fromEntries([...names].map((name) => [name, own])), '**': { ...own, proxy: true } };

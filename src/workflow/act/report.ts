@@ -8,9 +8,9 @@ import { renderTable } from '../../ui/table.js';
 import type { ActLogEntry } from './run.js';
 import { REPLACED } from './stand-ins.js';
 
-export type StepStatus = 'ran' | 'replaced' | 'skipped' | 'failed' | 'not run';
+type StepStatus = 'ran' | 'replaced' | 'skipped' | 'failed' | 'not run';
 
-export interface StepReport {
+interface StepReport {
   name: string;
   status: StepStatus;
   /** Why it was replaced, skipped or not run. */

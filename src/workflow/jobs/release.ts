@@ -5,7 +5,7 @@
 import { checkout, collectDownloaded, downloadBinaries, HOST_RUNNER, installBinship, note, setupNode, TIMEOUTS, type Job, type WorkflowContext } from '../steps.js';
 
 /** Where `binship archive` writes: assets/ (attached to the release) and notes.md. */
-export const RELEASE_DIR = 'github-release';
+const RELEASE_DIR = 'github-release';
 
 export function releaseJob(context: WorkflowContext): Job {
   const { binship } = context;
