@@ -14,7 +14,7 @@
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { shippedBinaries, standInBinaries } from './build.js';
+import { shippedBinaries, standInBinaries } from './build-layout.js';
 import { cargoMetadata, releaseVersion } from './cargo.js';
 import type { ReleaseConfig } from './config/load.js';
 import { isWithin } from './config/paths.js';

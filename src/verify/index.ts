@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { binshipVersion } from '../binship-version.js';
-import { remappedPaths } from '../build.js';
+import { remappedPaths } from '../build-layout.js';
 import { errorMessage } from '../errors.js';
 import { releaseVersion, versionLocation } from '../cargo.js';
 import type { ReleaseConfig, SmokeSpec } from '../config/load.js';
