@@ -64,7 +64,9 @@ async function main(): Promise<void> {
     if (row?.status !== 'built') throw new Error(`${platform}: ${row?.status}: ${row?.reason}`);
     const route = `${row.route}${row.standIn ? ` (stand-in ${row.standIn})` : ''}`;
     const std = row.std?.seconds !== undefined ? seconds(row.std.seconds) : '-';
-    console.log(`| ${platform} | ${route} | ${seconds(cold.wall)} | ${seconds(cold.cpu)} | ${std} | ${seconds(warm.wall)} | ${seconds(warm.cpu)} | ${seconds(noop.wall)} |`);
+    console.log(
+      `| ${platform} | ${route} | ${seconds(cold.wall)} | ${seconds(cold.cpu)} | ${std} | ${seconds(warm.wall)} | ${seconds(warm.cpu)} | ${seconds(noop.wall)} |`,
+    );
     rmSync(coldDir, { recursive: true, force: true });
   }
   if (args.includes('--no-parallel')) return;

@@ -11,12 +11,12 @@
 // Run: node --import tsx bench/footprint.ts (FOOTPRINT_RUNS=N, default 7). Prints figures; asserts nothing.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import * as tar from 'tar';
-import { startLocalRegistry, type LocalRegistry } from '../src/rehearsal/verdaccio.js';
+import { type LocalRegistry, startLocalRegistry } from '../src/rehearsal/verdaccio.js';
 import { REPO_ROOT, scratch } from '../test/support/project.js';
 import { median } from './timing.js';
 
@@ -34,13 +34,17 @@ interface Variant {
 
 async function main(): Promise<void> {
   const variants = await packVariants();
-  console.log(`binship install footprint (Node ${process.versions.node}, npm ${execFileSync('npm', ['--version']).toString().trim()}, ${process.platform}-${process.arch})\n`);
+  console.log(
+    `binship install footprint (Node ${process.versions.node}, npm ${execFileSync('npm', ['--version']).toString().trim()}, ${process.platform}-${process.arch})\n`,
+  );
   console.log('fresh project, `npm install <binship tarball>`:');
   const footprints = [];
   for (const variant of variants) {
     const footprint = await projectFootprint(variant);
     footprints.push(footprint);
-    console.log(`  ${variant.name.padEnd(6)} ${String(footprint.packages).padStart(4)} packages  ${footprint.megabytes.toFixed(1).padStart(6)} MB${variant.overrides ? '  (with the override added by hand)' : ''}`);
+    console.log(
+      `  ${variant.name.padEnd(6)} ${String(footprint.packages).padStart(4)} packages  ${footprint.megabytes.toFixed(1).padStart(6)} MB${variant.overrides ? '  (with the override added by hand)' : ''}`,
+    );
   }
   const [before, after] = footprints as [Footprint, Footprint];
   console.log(`  after/before: ${(after.packages / before.packages).toFixed(3)}x packages, ${(after.megabytes / before.megabytes).toFixed(3)}x MB`);
@@ -53,7 +57,9 @@ async function main(): Promise<void> {
   try {
     await publishVariants(registry, variants);
     const medians = await timeInstalls(registry, variants);
-    console.log(`\nthe generated workflow's install line, \`npm install --global --ignore-scripts binship@X\`, from a local registry, empty npm cache (median of ${RUNS} interleaved runs):`);
+    console.log(
+      `\nthe generated workflow's install line, \`npm install --global --ignore-scripts binship@X\`, from a local registry, empty npm cache (median of ${RUNS} interleaved runs):`,
+    );
     for (const variant of variants) console.log(`  ${variant.name.padEnd(6)} ${((medians[variant.name] as number) / 1000).toFixed(2).padStart(6)} s`);
     console.log(`  after/before: ${((medians.after as number) / (medians.before as number)).toFixed(3)}x`);
     if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ footprints, medians, runs: RUNS }, null, 2));
@@ -72,7 +78,9 @@ async function packVariants(): Promise<Variant[]> {
   await tar.x({ file: afterTarball, cwd: unpacked });
   const manifestFile = path.join(unpacked, 'package', 'package.json');
   const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { version: string; dependencies: Record<string, string> };
-  const old = JSON.parse(execFileSync('git', ['show', `${BEFORE_COMMIT}:package.json`], { cwd: REPO_ROOT }).toString()) as { dependencies: Record<string, string> };
+  const old = JSON.parse(execFileSync('git', ['show', `${BEFORE_COMMIT}:package.json`], { cwd: REPO_ROOT }).toString()) as {
+    dependencies: Record<string, string>;
+  };
   const after = { name: 'after' as const, tarball: afterTarball, version: manifest.version };
   // A prerelease of the same version, so both can sit in one registry.
   const before = { name: 'before' as const, tarball: path.join(dir, 'before.tgz'), version: `${manifest.version}-before.0`, overrides: BEFORE_OVERRIDES };
@@ -89,7 +97,10 @@ interface Footprint {
 
 async function projectFootprint(variant: Variant): Promise<Footprint> {
   const project = scratch(`binship-footprint-${variant.name}-`);
-  writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'adopter', private: true, ...(variant.overrides ? { overrides: variant.overrides } : {}) }));
+  writeFileSync(
+    path.join(project, 'package.json'),
+    JSON.stringify({ name: 'adopter', private: true, ...(variant.overrides ? { overrides: variant.overrides } : {}) }),
+  );
   await execa('npm', ['install', '--save-dev', '--no-audit', '--no-fund', '--ignore-scripts', variant.tarball], { cwd: project });
   const lock = JSON.parse(readFileSync(path.join(project, 'node_modules', '.package-lock.json'), 'utf8')) as { packages: Record<string, { link?: boolean }> };
   const packages = Object.entries(lock.packages).filter(([key, entry]) => key !== '' && !entry.link).length;
@@ -112,7 +123,10 @@ async function publishVariants(registry: LocalRegistry, variants: Variant[]): Pr
   }
   // The npm registry has node-fetch's `cjs` dist-tag, which verdaccio-audit (in `before`) asks for;
   // a mirror may lack it. Where it does, the local registry adds it, as the npm registry has it.
-  const tags = JSON.parse((await execa('npm', ['view', 'node-fetch', 'dist-tags', '--json', '--registry', registry.url], { env })).stdout) as Record<string, string>;
+  const tags = JSON.parse((await execa('npm', ['view', 'node-fetch', 'dist-tags', '--json', '--registry', registry.url], { env })).stdout) as Record<
+    string,
+    string
+  >;
   if (!tags.cjs) await execa('npm', ['dist-tag', 'add', 'node-fetch@2.7.0', 'cjs', '--registry', registry.url], { env });
 }
 
@@ -125,9 +139,24 @@ async function timeInstalls(registry: LocalRegistry, variants: Variant[]): Promi
       const npmrc = path.join(prefix, 'npmrc');
       writeFileSync(npmrc, '');
       const started = performance.now();
-      await execa('npm', ['install', '--global', '--ignore-scripts', `binship@${variant.version}`, '--prefix', prefix, '--cache', path.join(prefix, 'cache'), '--registry', registry.url], {
-        env: { npm_config_userconfig: npmrc, npm_config_update_notifier: 'false' },
-      });
+      await execa(
+        'npm',
+        [
+          'install',
+          '--global',
+          '--ignore-scripts',
+          `binship@${variant.version}`,
+          '--prefix',
+          prefix,
+          '--cache',
+          path.join(prefix, 'cache'),
+          '--registry',
+          registry.url,
+        ],
+        {
+          env: { npm_config_userconfig: npmrc, npm_config_update_notifier: 'false' },
+        },
+      );
       if (run >= 0) samples[variant.name]?.push(performance.now() - started);
     }
   }

@@ -11,9 +11,9 @@ import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { execa } from 'execa';
-import { loadConfig } from '../src/config/load.js';
-import { collect } from '../src/collect.js';
 import { build } from '../src/build.js';
+import { collect } from '../src/collect.js';
+import { loadConfig } from '../src/config/load.js';
 import { pack } from '../src/npm/pack.js';
 import { publish } from '../src/npm/publish.js';
 import { startLocalRegistry } from '../src/rehearsal/verdaccio.js';
@@ -62,7 +62,9 @@ async function main(): Promise<void> {
     const tarballBytes = tarballs.reduce((sum, [, bytes]) => sum + bytes, 0);
     console.log('\ndownload of `npm install -g lean-spec`:');
     for (const [url, bytes] of tarballs) console.log(`  ${bytes.toString().padStart(8)} B  ${decodeURIComponent(url)}`);
-    console.log(`  tarballs fetched: ${tarballBytes} B; all ${platformTarballs.length} lean-spec platform tarballs: ${allPlatforms} B (${(tarballBytes / allPlatforms).toFixed(2)}x)`);
+    console.log(
+      `  tarballs fetched: ${tarballBytes} B; all ${platformTarballs.length} lean-spec platform tarballs: ${allPlatforms} B (${(tarballBytes / allPlatforms).toFixed(2)}x)`,
+    );
     const fetchedPlatforms = tarballs.filter(([url]) => /cli-linux/.test(url)).map(([url]) => url);
     console.log(`  platform packages fetched: ${fetchedPlatforms.length} of ${platformTarballs.length}`);
     if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ medians, tarballBytes, allPlatforms, runs: RUNS }, null, 2));
@@ -77,7 +79,24 @@ async function install(registryUrl: string, version: string, flags: string[]): P
   const prefix = scratch('binship-bench-prefix-');
   const npmrc = path.join(prefix, '.npmrc');
   writeFileSync(npmrc, '');
-  await execa('npm', ['install', '--global', '--prefix', prefix, '--cache', path.join(prefix, 'cache'), '--registry', registryUrl, '--no-audit', '--no-fund', ...flags, `lean-spec@${version}`], { env: { npm_config_userconfig: npmrc } });
+  await execa(
+    'npm',
+    [
+      'install',
+      '--global',
+      '--prefix',
+      prefix,
+      '--cache',
+      path.join(prefix, 'cache'),
+      '--registry',
+      registryUrl,
+      '--no-audit',
+      '--no-fund',
+      ...flags,
+      `lean-spec@${version}`,
+    ],
+    { env: { npm_config_userconfig: npmrc } },
+  );
   return prefix;
 }
 

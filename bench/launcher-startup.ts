@@ -32,7 +32,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { writeLauncherFiles, type LauncherSpec } from '../src/npm/launcher.js';
+import { type LauncherSpec, writeLauncherFiles } from '../src/npm/launcher.js';
 import { ensureTool } from '../src/rehearsal/tools.js';
 import { startLocalRegistry } from '../src/rehearsal/verdaccio.js';
 import { binship, distCopy, REPO_ROOT, scratch } from '../test/support/project.js';
@@ -81,7 +81,9 @@ function measure(commands: Command[], env: NodeJS.ProcessEnv): Map<string, Figur
       if (order.some((c) => c.prepare)) for (const c of order) args.push('--prepare', (c.prepare ?? ['true']).join(' '));
       for (const c of order) args.push('-n', c.name, c.argv.join(' '));
       execFileSync('hyperfine', args, { stdio: ['ignore', 'ignore', 'pipe'], env });
-      const { results } = JSON.parse(fs.readFileSync(exportFile, 'utf8')) as { results: Array<{ command: string; times: number[]; user: number; system: number }> };
+      const { results } = JSON.parse(fs.readFileSync(exportFile, 'utf8')) as {
+        results: Array<{ command: string; times: number[]; user: number; system: number }>;
+      };
       for (const r of results) {
         const s = samples.get(r.command);
         s?.wall.push(...r.times.map((t) => t * 1000));
@@ -91,7 +93,9 @@ function measure(commands: Command[], env: NodeJS.ProcessEnv): Map<string, Figur
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
-  return new Map([...samples].map(([name, s]) => [name, { wall: quantile(s.wall, 0.5), cpu: quantile(s.cpu, 0.5), p25: quantile(s.wall, 0.25), n: s.wall.length }]));
+  return new Map(
+    [...samples].map(([name, s]) => [name, { wall: quantile(s.wall, 0.5), cpu: quantile(s.cpu, 0.5), p25: quantile(s.wall, 0.25), n: s.wall.length }]),
+  );
 }
 
 function quantile(xs: number[], q: number): number {
@@ -104,7 +108,8 @@ function quantile(xs: number[], q: number): number {
 function print(title: string, results: Map<string, Figures>, ratios: Array<[string, string, string[], number]>): void {
   console.log(`\n${title}`);
   console.log(`${'command'.padEnd(34)} ${'median wall'.padStart(12)} ${'p25 wall'.padStart(11)} ${'median cpu'.padStart(11)}  runs`);
-  for (const [name, r] of results) console.log(`${name.padEnd(34)} ${r.wall.toFixed(2).padStart(9)} ms ${r.p25.toFixed(2).padStart(8)} ms ${r.cpu.toFixed(2).padStart(8)} ms  ${r.n}`);
+  for (const [name, r] of results)
+    console.log(`${name.padEnd(34)} ${r.wall.toFixed(2).padStart(9)} ms ${r.p25.toFixed(2).padStart(8)} ms ${r.cpu.toFixed(2).padStart(8)} ms  ${r.n}`);
   for (const [label, over, under, goal] of ratios) {
     const get = (name: string) => results.get(name) ?? { wall: NaN, cpu: NaN, p25: NaN };
     const ratio = (key: 'wall' | 'cpu' | 'p25') => (get(over)[key] / under.reduce((total, name) => total + get(name)[key], 0)).toFixed(3);
@@ -124,7 +129,13 @@ async function launcherPath(): Promise<void> {
   try {
     const nm = path.join(root, 'node_modules');
     const entry = (os_: string, cpu: string, libc: 'glibc' | 'musl' | undefined, pkg: string, file = 'lean-spec') => ({
-      os: os_, cpu, ...(libc ? { libc } : {}), packageName: pkg, binaryFile: file, size: binary.length, sha256: sha256(binary),
+      os: os_,
+      cpu,
+      ...(libc ? { libc } : {}),
+      packageName: pkg,
+      binaryFile: file,
+      size: binary.length,
+      sha256: sha256(binary),
     });
     const spec: LauncherSpec = {
       packageName: 'lean-spec',
@@ -189,7 +200,16 @@ require('child_process').spawn(file, args, { stdio: 'inherit' }).on('exit', (cod
         ['launcher / (node -e 0 + native)', `[${i}] node launcher --version`, [`[${i}] node -e 0`, 'native --version'], 1.03],
         ['floor / (node -e 0 + native)', `[${i}] node floor --version`, [`[${i}] node -e 0`, 'native --version'], 1.03],
         ['first start, hashing / (node -e 0 + native)', `[${i}] node launcher, hashing`, [`[${i}] node -e 0`, 'native --version'], 1.03],
-        ...(i === 0 ? [['shebang launcher / (node -e 0 + native)', '[0] launcher --version (shebang)', ['[0] node -e 0', 'native --version'], 1.03] as [string, string, string[], number]] : []),
+        ...(i === 0
+          ? [
+              ['shebang launcher / (node -e 0 + native)', '[0] launcher --version (shebang)', ['[0] node -e 0', 'native --version'], 1.03] as [
+                string,
+                string,
+                string[],
+                number,
+              ],
+            ]
+          : []),
       ]);
       const get = (name: string, key: 'wall' | 'cpu' | 'p25') => mine.get(`[${i}] ${name}`)?.[key] ?? NaN;
       const delta = (a: string, b: string) =>
@@ -217,18 +237,27 @@ async function installedWithNpm12(): Promise<void> {
     fs.writeFileSync(npmrc, '');
     const env = { ...process.env, PATH: `${path.dirname(node26)}${path.delimiter}${process.env.PATH ?? ''}`, npm_config_userconfig: npmrc };
     const version = JSON.parse(fs.readFileSync(path.join(dist, 'manifest.json'), 'utf8')).version as string;
-    const output = execFileSync(node26, [npm12, 'install', '--global', '--prefix', prefix, '--registry', registry.url, '--no-audit', '--no-fund', `lean-spec@${version}`], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const output = execFileSync(
+      node26,
+      [npm12, 'install', '--global', '--prefix', prefix, '--registry', registry.url, '--no-audit', '--no-fund', `lean-spec@${version}`],
+      { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const command = path.join(prefix, 'bin', 'lean-spec');
     const bin = path.join(prefix, 'lib', 'node_modules', 'lean-spec', 'bin', 'lean-spec');
     const first = execFileSync(command, ['--version'], { env, encoding: 'utf8' }).trim();
     const promoted = fs.readFileSync(bin).subarray(0, 4).toString('latin1') === '\x7fELF';
     const npmVersion = execFileSync(node26, [npm12, '--version'], { env, encoding: 'utf8' }).trim();
-    console.log(`\nnpm ${npmVersion} on Node ${execFileSync(node26, ['--version'], { encoding: 'utf8' }).trim()}: install output ${JSON.stringify(output.trim())}; first run printed ${first}; bin/lean-spec is ${promoted ? 'the native binary' : 'still the launcher'}`);
+    console.log(
+      `\nnpm ${npmVersion} on Node ${execFileSync(node26, ['--version'], { encoding: 'utf8' }).trim()}: install output ${JSON.stringify(output.trim())}; first run printed ${first}; bin/lean-spec is ${promoted ? 'the native binary' : 'still the launcher'}`,
+    );
     const native = path.join(dist, `${process.platform}-${process.arch}`, 'lean-spec');
-    const results = measure([
-      { name: 'native --version', argv: [native, '--version'] },
-      { name: 'installed lean-spec --version', argv: [command, '--version'] },
-    ], env);
+    const results = measure(
+      [
+        { name: 'native --version', argv: [native, '--version'] },
+        { name: 'installed lean-spec --version', argv: [command, '--version'] },
+      ],
+      env,
+    );
     print('later starts of the npm 12 global install', results, [['installed / native', 'installed lean-spec --version', ['native --version'], 1.1]]);
   } finally {
     await registry.stop();

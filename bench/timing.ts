@@ -1,7 +1,7 @@
 // Timing helpers the benchmarks share: interleaved runs (so a change in the machine's load hits
 // every command alike) and medians.
 
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 
 /** Runs each command `runs` times, round-robin, after one warm-up each; returns medians in ms. */

@@ -6,4 +6,6 @@ import module from 'node:module';
 module.enableCompileCache?.();
 const { main } = await import('../lib/cli.js');
 
-main(process.argv).then((code) => { process.exitCode = code; });
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -14,8 +14,8 @@
 
 const SPEC = /* binship:spec */ null /* binship:spec-end */;
 
-const path = require('path');
-const fs = require('fs');
+const path = require('node:path');
+const fs = require('node:fs');
 
 // Signals forwarded to the child when it runs as a separate process.
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -64,7 +64,7 @@ function detectLibc() {
 
 function hasMuslLoader() {
   const names = MUSL_LOADER_ARCH[process.arch] || [];
-  return names.some((name) => fs.existsSync('/lib/ld-musl-' + name + '.so.1'));
+  return names.some((name) => fs.existsSync(`/lib/ld-musl-${name}.so.1`));
 }
 
 function libcFromLdd() {
@@ -138,7 +138,7 @@ function packageDir(name) {
     }
   }
   try {
-    return path.dirname(require.resolve(name + '/package.json'));
+    return path.dirname(require.resolve(`${name}/package.json`));
   } catch (_) {
     return null;
   }
@@ -204,8 +204,8 @@ function stampVouches(found) {
  */
 function stampOf(found) {
   return {
-    file: path.join(path.dirname(found.file), '.' + path.basename(found.file) + '.verified'),
-    text: (stat) => [found.platform.sha256, stat.dev, stat.ino, stat.size, stat.mtimeNs, stat.ctimeNs].join(' ') + '\n',
+    file: path.join(path.dirname(found.file), `.${path.basename(found.file)}.verified`),
+    text: (stat) => `${[found.platform.sha256, stat.dev, stat.ino, stat.size, stat.mtimeNs, stat.ctimeNs].join(' ')}\n`,
   };
 }
 
@@ -235,11 +235,20 @@ function promotionTarget(spec) {
 
 function isPackageManagerLink(spec, linkDir, self) {
   const pkgDir = path.dirname(path.dirname(self));
-  const nodeModules = path.resolve(pkgDir, spec.packageName.split('/').map(() => '..').join('/'));
+  const nodeModules = path.resolve(
+    pkgDir,
+    spec.packageName
+      .split('/')
+      .map(() => '..')
+      .join('/'),
+  );
   if (path.basename(nodeModules) !== 'node_modules' || path.join(nodeModules, spec.packageName, 'bin', spec.binaryName) !== self) return false;
   if (linkDir === path.join(nodeModules, '.bin')) return true;
   const prefix = path.dirname(linkDir);
-  return path.basename(linkDir) === 'bin' && (nodeModules === path.join(prefix, 'lib', 'node_modules') || nodeModules === path.join(prefix, 'install', 'global', 'node_modules'));
+  return (
+    path.basename(linkDir) === 'bin' &&
+    (nodeModules === path.join(prefix, 'lib', 'node_modules') || nodeModules === path.join(prefix, 'install', 'global', 'node_modules'))
+  );
 }
 
 /**
@@ -307,7 +316,7 @@ function execInPlace(spec, found, args) {
     try {
       process.execve(found.file, [found.file].concat(args), process.env);
     } catch (err) {
-      if (!err || err.syscall !== 'execve') return; // not an execve(2) failure: spawn instead
+      if (err?.syscall !== 'execve') return; // not an execve(2) failure: spawn instead
       // Node 26+ throws. A lost exec bit of a platform binary is repaired once.
       if (err.code === 'EACCES' && !repaired && !found.override && repairMode(found.file)) continue;
       fail(spec.binaryName, slowPath().startErrorMessage(spec, found, err));
@@ -322,7 +331,7 @@ function execInPlace(spec, found, args) {
  * server, docker stop, systemd) would kill the launcher and orphan the binary.
  */
 function spawnChild(spec, found, args) {
-  const childProcess = require('child_process');
+  const childProcess = require('node:child_process');
   let child = null;
   let repaired = false;
 
@@ -387,7 +396,7 @@ function terminalSignalsGroup() {
     return Number(tpgid) > 0 && tpgid === pgrp;
   } catch (_) {
     // No procfs (macOS): a terminal on stdin is the best available hint.
-    return require('tty').isatty(0);
+    return require('node:tty').isatty(0);
   }
 }
 
@@ -401,7 +410,7 @@ function exitWithSignal(sig) {
       // Fall through to the exit code a shell would report.
     }
   }
-  const signum = require('os').constants.signals[sig];
+  const signum = require('node:os').constants.signals[sig];
   process.exit(signum ? 128 + signum : 1);
 }
 
@@ -423,7 +432,7 @@ function resetSignal(sig) {
 /** One line on stderr (never stdout), exit 1. */
 function fail(name, message) {
   try {
-    fs.writeSync(2, name + ': ' + message.replace(/\s*\n\s*/g, ' ') + '\n');
+    fs.writeSync(2, `${name}: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
   } catch (_) {
     // Nowhere to report it.
   }

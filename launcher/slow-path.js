@@ -6,8 +6,8 @@
 // Plain JavaScript, no dependencies, Node >= 18.
 'use strict';
 
-const path = require('path');
-const fs = require('fs');
+const path = require('node:path');
+const fs = require('node:fs');
 
 // How long a promoting run waits for other launcher runs that are still starting.
 const STARTING_WAIT_MS = 2000;
@@ -17,7 +17,7 @@ const STARTING_WAIT_MS = 2000;
 // ---------------------------------------------------------------------------
 
 function sha256(bytes) {
-  return require('crypto').createHash('sha256').update(bytes).digest('hex');
+  return require('node:crypto').createHash('sha256').update(bytes).digest('hex');
 }
 
 /**
@@ -61,9 +61,9 @@ function checkBinary(found, stamp) {
  */
 function writeFileAtomically(target, fill) {
   const dir = path.dirname(target);
-  const prefix = '.' + path.basename(target) + '.';
+  const prefix = `.${path.basename(target)}.`;
   removeAbandonedTemps(dir, prefix);
-  const temp = path.join(dir, prefix + process.pid + '-' + Math.random().toString(36).slice(2, 10) + '.tmp');
+  const temp = path.join(dir, `${prefix}${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
   try {
     if (fill(temp) === false) return false;
     fs.renameSync(temp, target);
@@ -205,7 +205,7 @@ function startingLaunchers(spec, self, skip) {
   for (const pid of entries) {
     if (!/^\d+$/.test(pid)) continue;
     pids.add(pid);
-    if (Number(pid) === process.pid || (skip && skip.has(pid))) continue;
+    if (Number(pid) === process.pid || skip?.has(pid)) continue;
     if (commandNames(pid, spec.binaryName, self) && !holdsFile(pid, self)) starting++;
   }
   return { pids, starting };
@@ -215,7 +215,7 @@ function startingLaunchers(spec, self, skip) {
 function commandNames(pid, name, self) {
   let cmdline;
   try {
-    cmdline = fs.readFileSync('/proc/' + pid + '/cmdline', 'latin1');
+    cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1');
   } catch (_) {
     return false; // gone
   }
@@ -223,7 +223,7 @@ function commandNames(pid, name, self) {
   return cmdline.split('\0').some((arg) => {
     if (path.basename(arg) !== name) return false;
     try {
-      const file = path.isAbsolute(arg) ? arg : path.join(fs.readlinkSync('/proc/' + pid + '/cwd'), arg);
+      const file = path.isAbsolute(arg) ? arg : path.join(fs.readlinkSync(`/proc/${pid}/cwd`), arg);
       return fs.realpathSync(file) === self;
     } catch (err) {
       return err.code !== 'ENOENT';
@@ -232,12 +232,12 @@ function commandNames(pid, name, self) {
 }
 
 function holdsFile(pid, self) {
-  const dir = '/proc/' + pid + '/fd';
+  const dir = `/proc/${pid}/fd`;
   try {
     return fs.readdirSync(dir).some((fd) => {
       try {
-        const target = fs.readlinkSync(dir + '/' + fd);
-        return target === self || target === self + ' (deleted)';
+        const target = fs.readlinkSync(`${dir}/${fd}`);
+        return target === self || target === `${self} (deleted)`;
       } catch (_) {
         return false;
       }
@@ -297,7 +297,7 @@ function inspectFile(file) {
 }
 
 function cpuName(names, value) {
-  return names[value] || 'machine 0x' + value.toString(16);
+  return names[value] || `machine 0x${value.toString(16)}`;
 }
 
 function inspectElf(fd, head, info) {
@@ -330,7 +330,7 @@ function inspectElf(fd, head, info) {
 
 /** 'an ELF binary for arm64' */
 function describeFile(info) {
-  return 'a' + (info.format === 'ELF' ? 'n ' : ' ') + info.format + ' binary for ' + info.cpus.join(' + ');
+  return `a${info.format === 'ELF' ? 'n ' : ' '}${info.format} binary for ${info.cpus.join(' + ')}`;
 }
 
 function runsHere(info) {
@@ -361,12 +361,12 @@ function overrideProblem(file) {
   }
   const info = inspectFile(file);
   // The command itself (`$(which lean-spec)`): it would start itself again, without end.
-  if (info && info.launcher) return 'launcher';
+  if (info?.launcher) return 'launcher';
   if (!info || info.format === 'script') return null;
   if (info.size === 0) return 'empty';
   if (info.truncated) return 'truncated';
   if ((info.format && runsHere(info)) || hasBinfmtHandlers()) return null;
-  return info.format ? 'foreign:' + describeFile(info) : 'unknown';
+  return info.format ? `foreign:${describeFile(info)}` : 'unknown';
 }
 
 function hasBinfmtHandlers() {
@@ -382,11 +382,11 @@ function hasBinfmtHandlers() {
 // ---------------------------------------------------------------------------
 
 function describePlatform(p) {
-  return p.os + '-' + p.cpu + (p.libc ? ' (' + p.libc + ')' : '');
+  return `${p.os}-${p.cpu}${p.libc ? ` (${p.libc})` : ''}`;
 }
 
 function shellQuote(s) {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : "'" + s.replace(/'/g, "'\\''") + "'";
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
 }
 
 /**
@@ -411,16 +411,23 @@ function installKind() {
 
 /** The command that installs a missing platform package. */
 function installCommand(spec, platform) {
-  const main = spec.packageName + '@' + spec.version;
-  const both = main + ' ' + platform.packageName + '@' + spec.version;
+  const main = `${spec.packageName}@${spec.version}`;
+  const both = `${main} ${platform.packageName}@${spec.version}`;
   switch (installKind()) {
-    case 'yarn': return 'yarn add ' + both;
-    case 'pnpm': return 'pnpm add ' + both;
-    case 'bun': return 'bun add ' + both;
-    case 'pnpm-global': return 'pnpm add -g ' + main;
-    case 'bun-global': return 'bun add -g ' + main;
-    case 'npm-global': return 'npm install -g ' + main;
-    default: return 'npm install ' + both + ' (add -g for a global install)';
+    case 'yarn':
+      return `yarn add ${both}`;
+    case 'pnpm':
+      return `pnpm add ${both}`;
+    case 'bun':
+      return `bun add ${both}`;
+    case 'pnpm-global':
+      return `pnpm add -g ${main}`;
+    case 'bun-global':
+      return `bun add -g ${main}`;
+    case 'npm-global':
+      return `npm install -g ${main}`;
+    default:
+      return `npm install ${both} (add -g for a global install)`;
   }
 }
 
@@ -430,61 +437,102 @@ function installCommand(spec, platform) {
  * leaves a package of the right version as it is, damaged or not.
  */
 function reinstallCommand(spec, found) {
-  const main = spec.packageName + '@' + spec.version;
-  const removed = 'rm -rf ' + shellQuote(found.dir) + ' && ';
+  const main = `${spec.packageName}@${spec.version}`;
+  const removed = `rm -rf ${shellQuote(found.dir)} && `;
   switch (installKind()) {
-    case 'yarn': return removed + 'yarn install';
-    case 'pnpm': return 'pnpm install --force';
-    case 'bun': return 'bun install --force';
-    case 'pnpm-global': return 'pnpm add -g --force ' + main;
-    case 'bun-global': return 'bun add -g --force ' + main;
-    case 'npm-global': return 'npm install -g ' + main;
-    default: return removed + 'npm install';
+    case 'yarn':
+      return `${removed}yarn install`;
+    case 'pnpm':
+      return 'pnpm install --force';
+    case 'bun':
+      return 'bun install --force';
+    case 'pnpm-global':
+      return `pnpm add -g --force ${main}`;
+    case 'bun-global':
+      return `bun add -g --force ${main}`;
+    case 'npm-global':
+      return `npm install -g ${main}`;
+    default:
+      return `${removed}npm install`;
   }
 }
 
 function locateErrorMessage(spec, found) {
   if (found.error === 'unsupported') {
     return (
-      'no prebuilt binary for this platform: ' + describePlatform(found.host) + '; ' +
-      spec.packageName + '@' + spec.version + ' ships binaries for ' + spec.platforms.map(describePlatform).join(', ') + '. ' +
-      'If you have a ' + spec.binaryName + ' binary built for this machine, set ' + spec.overrideEnv + ' to its path.'
+      'no prebuilt binary for this platform: ' +
+      describePlatform(found.host) +
+      '; ' +
+      spec.packageName +
+      '@' +
+      spec.version +
+      ' ships binaries for ' +
+      spec.platforms.map(describePlatform).join(', ') +
+      '. ' +
+      'If you have a ' +
+      spec.binaryName +
+      ' binary built for this machine, set ' +
+      spec.overrideEnv +
+      ' to its path.'
     );
   }
   const p = found.platform;
   return (
-    'the package ' + p.packageName + '@' + spec.version + ', which holds the binary for ' +
-    describePlatform(found.host) + ', is not installed (package managers skip it when optional dependencies ' +
+    'the package ' +
+    p.packageName +
+    '@' +
+    spec.version +
+    ', which holds the binary for ' +
+    describePlatform(found.host) +
+    ', is not installed (package managers skip it when optional dependencies ' +
     'are omitted, --omit=optional or --no-optional, or when the lockfile was made on another OS, npm/cli#4828); ' +
-    'install it: ' + installCommand(spec, p) + ', or set ' + spec.overrideEnv + ' to the path of a ' + spec.binaryName + ' executable.'
+    'install it: ' +
+    installCommand(spec, p) +
+    ', or set ' +
+    spec.overrideEnv +
+    ' to the path of a ' +
+    spec.binaryName +
+    ' executable.'
   );
 }
 
 function overrideErrorMessage(spec, file, reason) {
   const env = spec.overrideEnv;
   const what = reason.startsWith('foreign:')
-    ? 'is ' + reason.slice('foreign:'.length) + ', not a program for ' + process.platform + '-' + process.arch
+    ? `is ${reason.slice('foreign:'.length)}, not a program for ${process.platform}-${process.arch}`
     : {
         missing: 'does not exist',
         'not-file': 'is not a regular file',
-        'not-executable': 'is not executable (fix: chmod 755 ' + shellQuote(file) + ')',
+        'not-executable': `is not executable (fix: chmod 755 ${shellQuote(file)})`,
         empty: 'is empty',
         truncated: 'is truncated (its program segments run past the end of the file)',
         unknown: 'is neither a native program for this machine nor a #! script',
-        launcher: 'is the ' + spec.binaryName + ' command that binship installs (a launcher), which would start itself again and again',
+        launcher: `is the ${spec.binaryName} command that binship installs (a launcher), which would start itself again and again`,
       }[reason];
   return (
-    env + ' is set to ' + JSON.stringify(process.env[env]) + ', but ' + file + ' ' + what + '; point ' + env +
-    ' at a ' + spec.binaryName + ' executable, or unset it to use the binary installed with ' + spec.packageName + '.'
+    env +
+    ' is set to ' +
+    JSON.stringify(process.env[env]) +
+    ', but ' +
+    file +
+    ' ' +
+    what +
+    '; point ' +
+    env +
+    ' at a ' +
+    spec.binaryName +
+    ' executable, or unset it to use the binary installed with ' +
+    spec.packageName +
+    '.'
   );
 }
 
 /** checkBinary's verdict as a message: what is wrong with the installed binary, and the fix. */
 function binaryProblemMessage(spec, found, problem) {
   const p = found.platform;
-  const fix = '; reinstall: ' + reinstallCommand(spec, found);
+  const fix = `; reinstall: ${reinstallCommand(spec, found)}`;
   if (problem === 'missing') {
-    return p.packageName + '@' + spec.version + ' is installed, but its binary ' + found.file + ' is missing or not a regular file' + fix;
+    return `${p.packageName}@${spec.version} is installed, but its binary ${found.file} is missing or not a regular file${fix}`;
   }
   let version;
   try {
@@ -493,36 +541,45 @@ function binaryProblemMessage(spec, found, problem) {
     // Unreadable: the binary itself tells.
   }
   if (version && version !== spec.version) {
-    return p.packageName + ' is version ' + version + ', but ' + spec.packageName + '@' + spec.version + ' needs its own version ' + spec.version + fix;
+    return `${p.packageName} is version ${version}, but ${spec.packageName}@${spec.version} needs its own version ${spec.version}${fix}`;
   }
   const info = inspectFile(found.file) || { size: 0, format: null, cpus: [] };
   let what;
   if (info.size === 0) what = 'is empty';
-  else if (info.format && info.format !== 'script' && !runsHere(info)) what = 'is ' + describeFile(info) + ', not for this ' + describePlatform(found.host) + ' machine';
-  else if (info.size < p.size) what = 'is truncated (' + info.size + ' of ' + p.size + ' bytes)';
-  else what = 'is not the binary ' + p.packageName + '@' + spec.version + ' was published with (its ' + (info.size === p.size ? 'SHA-256' : 'size') + ' differs)';
-  return found.file + ' ' + what + fix;
+  else if (info.format && info.format !== 'script' && !runsHere(info)) what = `is ${describeFile(info)}, not for this ${describePlatform(found.host)} machine`;
+  else if (info.size < p.size) what = `is truncated (${info.size} of ${p.size} bytes)`;
+  else what = `is not the binary ${p.packageName}@${spec.version} was published with (its ${info.size === p.size ? 'SHA-256' : 'size'} differs)`;
+  return `${found.file} ${what}${fix}`;
 }
 
 function notExecutableMessage(spec, file) {
   return (
-    file + ' is not executable and restoring its permissions failed; fix it with chmod 755 ' + shellQuote(file) +
-    ' (on a file system mounted noexec, set ' + spec.overrideEnv + ' to a copy of the binary on another file system)'
+    file +
+    ' is not executable and restoring its permissions failed; fix it with chmod 755 ' +
+    shellQuote(file) +
+    ' (on a file system mounted noexec, set ' +
+    spec.overrideEnv +
+    ' to a copy of the binary on another file system)'
   );
 }
 
 function startErrorMessage(spec, found, err) {
-  const code = (err && err.code) || 'unknown error';
+  const code = err?.code || 'unknown error';
   if (code === 'EACCES') return notExecutableMessage(spec, found.file);
   if (code === 'ENOENT' || code === 'ENOEXEC') {
     const host = found.host || { os: process.platform, cpu: process.arch };
     return (
-      found.file + ' exists but the system cannot run it (' + code + '): it was probably built for another ' +
-      'platform or libc, or needs a loader or interpreter this ' + describePlatform(host) + ' machine lacks; ' +
-      (found.override ? 'check ' + spec.overrideEnv + '.' : 'reinstall: ' + reinstallCommand(spec, found))
+      found.file +
+      ' exists but the system cannot run it (' +
+      code +
+      '): it was probably built for another ' +
+      'platform or libc, or needs a loader or interpreter this ' +
+      describePlatform(host) +
+      ' machine lacks; ' +
+      (found.override ? `check ${spec.overrideEnv}.` : `reinstall: ${reinstallCommand(spec, found)}`)
     );
   }
-  return 'could not start ' + found.file + ': ' + ((err && err.message) || code);
+  return `could not start ${found.file}: ${err?.message || code}`;
 }
 
 module.exports = {

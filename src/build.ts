@@ -4,22 +4,24 @@
 // a sysroot binship builds once (src/sysroot.ts); a target no Linux tool can link is built as
 // its stand-in, labelled as such. Path remapping keeps build paths out of the binaries
 // (reproducible from any checkout directory). Targets build concurrently up to `jobs`, each in
-// its own target directory (target/binship/<platform>); one failing target never stops the others.
+// its own target directory (target/binship/<platform>, src/build-layout.ts); one failing target
+// never stops the others.
 
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { cargoHome, checkWorkspace, releaseVersion } from './cargo.js';
+import { remappedPaths, shippedBinaries, standInBinaries, targetDirFor } from './build-layout.js';
+import { checkWorkspace, releaseVersion } from './cargo.js';
 import { rustcCfg, rustflagsConfigKey } from './cargo-config.js';
 import type { ReleaseConfig } from './config/load.js';
-import { capabilityOptions, targetCapabilities, toolchainMismatch, type BuildRoute, type TargetCapability, type Toolchain } from './host.js';
-import { lowerGlibcFloor, type StdSource } from './routes.js';
+import { type BuildRoute, capabilityOptions, type TargetCapability, type Toolchain, targetCapabilities, toolchainMismatch } from './host.js';
+import type { StdSource } from './routes.js';
 import { ensureSysroot } from './sysroot.js';
-import { binaryFileName, cargoTargetEnvPrefix, type Target } from './targets.js';
+import { cargoTargetEnvPrefix, type Target } from './targets.js';
 import { printWarning } from './ui/warning.js';
 
-export type BuildStatus = 'built' | 'failed' | 'skipped';
+type BuildStatus = 'built' | 'failed' | 'skipped';
 
 export interface BuildResult {
   platform: string;
@@ -84,12 +86,7 @@ export async function build(options: BuildOptions): Promise<BuildResult[]> {
   return results;
 }
 
-async function buildTarget(
-  capability: TargetCapability,
-  options: BuildOptions,
-  targetDir: string,
-  workspaceRoot: string,
-): Promise<BuildResult> {
+async function buildTarget(capability: TargetCapability, options: BuildOptions, targetDir: string, workspaceRoot: string): Promise<BuildResult> {
   const { target, build: can } = capability;
   const route = can.route;
   const base = {
@@ -176,14 +173,6 @@ function rustObjcopyPath(buildDir: string, objcopy: string): string {
   return [dir, process.env.PATH ?? ''].join(path.delimiter);
 }
 
-/** The build directories binship remaps in every binary, and to what (verify looks for leftovers). */
-export function remappedPaths(workspaceRoot: string): { path: string; remappedTo: string }[] {
-  return [
-    { path: workspaceRoot, remappedTo: '/build' },
-    { path: cargoHome(), remappedTo: '/cargo' },
-  ];
-}
-
 /**
  * Rust embeds source paths (panic locations, debug info) of dependencies as absolute paths.
  * Remapping the workspace and Cargo home makes binaries independent of where they were built;
@@ -221,7 +210,7 @@ async function commitEpoch(root: string): Promise<string | undefined> {
 }
 
 /** The first error Cargo reported, with a hint for the failures we know how to fix. */
-export function cargoFailureReason(stderr: string, fallback: string): string {
+function cargoFailureReason(stderr: string, fallback: string): string {
   const lines = stderr.split('\n');
   const first = lines.find((line) => /^error(\[E\d+\])?:/.test(line))?.trim() ?? lines.filter(Boolean).at(-1)?.trim() ?? fallback;
   if (/lock file .* needs to be updated|--locked was passed/.test(stderr)) {
@@ -230,29 +219,4 @@ export function cargoFailureReason(stderr: string, fallback: string): string {
   if (/linker .* not found/.test(stderr)) return `${first}; fix: install the linker (see binship doctor)`;
   if (/can't find crate for `(std|core)`/.test(stderr)) return `${first}; fix: install the target's standard library (see binship doctor)`;
   return first;
-}
-
-/**
- * Each target builds in its own directory below Cargo's target directory: Cargo locks a target
- * directory for the whole build, so targets sharing one would build one after the other. A
- * build against a lower glibc floor has its own (switching floors never reuses the other's).
- */
-export function targetDirFor(targetDir: string, target: Target, glibcFloor: string): string {
-  const floor = lowerGlibcFloor(target, glibcFloor);
-  return path.join(targetDir, 'binship', floor ? `${target.platform}-glibc${floor}` : target.platform);
-}
-
-/** Where Cargo puts the configured binaries of a target. */
-export function shippedBinaries(config: ReleaseConfig, target: Target, targetDir: string): string[] {
-  return binariesOf(config, target, target.triple, targetDir);
-}
-
-/** Where Cargo puts the binaries of the target's stand-in, if it has one. */
-export function standInBinaries(config: ReleaseConfig, target: Target, targetDir: string): string[] {
-  return target.standIn ? binariesOf(config, target, target.standIn, targetDir) : [];
-}
-
-function binariesOf(config: ReleaseConfig, target: Target, triple: string, targetDir: string): string[] {
-  const dir = path.join(targetDirFor(targetDir, target, config.verify.glibcFloor), triple, 'release');
-  return config.binaries.map((b) => path.join(dir, binaryFileName(b.name, target)));
 }

@@ -19,7 +19,7 @@ interface CargoConfigFile {
  * `.cargo/config.toml` (or the older `config`) there and in every parent, then Cargo home.
  * A file that does not parse is left out: Cargo reports it itself, with a better message.
  */
-export function cargoConfigFiles(workspaceDir: string | undefined): CargoConfigFile[] {
+function cargoConfigFiles(workspaceDir: string | undefined): CargoConfigFile[] {
   const dirs: string[] = [];
   for (let dir = workspaceDir && path.resolve(workspaceDir); dir; dir = path.dirname(dir) === dir ? undefined : path.dirname(dir)) {
     dirs.push(path.join(dir, '.cargo'));
@@ -56,11 +56,7 @@ export function cargoConfigLinker(workspaceDir: string | undefined, triple: stri
  * "target-feature=+crt-static"]` keeps its static CRT, and binship's path remapping still applies.
  * `cfgOf` lists the target's cfg values (`rustc --print cfg`); it is only called when needed.
  */
-export async function rustflagsConfigKey(
-  workspaceDir: string | undefined,
-  target: Pick<Target, 'triple'>,
-  cfgOf: () => Promise<Set<string>>,
-): Promise<string> {
+export async function rustflagsConfigKey(workspaceDir: string | undefined, target: Pick<Target, 'triple'>, cfgOf: () => Promise<Set<string>>): Promise<string> {
   const targetKey = `target.${target.triple}.rustflags`;
   if (process.env[`${cargoTargetEnvPrefix(target)}_RUSTFLAGS`] !== undefined) return targetKey;
   const cfgExpressions: string[] = [];
@@ -81,7 +77,12 @@ export async function rustflagsConfigKey(
 /** The cfg values of a target as `rustc --print cfg` lists them (`unix`, `target_os="linux"`). */
 export async function rustcCfg(rustc: string, triple: string): Promise<Set<string>> {
   const { stdout } = await execa(rustc, ['--print', 'cfg', '--target', triple]);
-  return new Set(stdout.split('\n').map((line) => line.trim()).filter(Boolean));
+  return new Set(
+    stdout
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean),
+  );
 }
 
 /**

@@ -32,7 +32,7 @@ export function cargoHome(): string {
   return process.env.CARGO_HOME ?? path.join(os.homedir(), '.cargo');
 }
 
-export function cargoCommand(): string {
+function cargoCommand(): string {
   return process.env.CARGO || 'cargo';
 }
 

@@ -6,11 +6,11 @@
 
 import { Command, CommanderError } from 'commander';
 import { binshipVersion } from './binship-version.js';
+import type { CliContext } from './commands/context.js';
+import type { ReleaseConfig } from './config/load.js';
 import { BinshipError, errorMessage, UsageError } from './errors.js';
 import { redact } from './redact.js';
-import type { CliContext } from './commands/context.js';
 import { resolveTarget, type Target } from './targets.js';
-import type { ReleaseConfig } from './config/load.js';
 import { progressReporter } from './ui/progress.js';
 import { wrapLines } from './ui/width.js';
 
@@ -92,7 +92,9 @@ function resolveTargets(config: ReleaseConfig, names: string[]): Target[] {
   return names.map((name) => {
     const target = resolveTarget(name);
     if (!config.targets.includes(target)) {
-      throw new UsageError(`target ${target.platform} is not in the targets of ${config.configPath}; add it there or pick one of ${config.targets.map((t) => t.platform).join(', ')}`);
+      throw new UsageError(
+        `target ${target.platform} is not in the targets of ${config.configPath}; add it there or pick one of ${config.targets.map((t) => t.platform).join(', ')}`,
+      );
     }
     return target;
   });

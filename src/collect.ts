@@ -11,23 +11,36 @@
 // Everything is written into a staging directory beside dist/ that then takes its place; the
 // dist/ it replaces must hold nothing binship did not write, and only that is deleted.
 
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { shippedBinaries, standInBinaries } from './build.js';
+import { shippedBinaries, standInBinaries } from './build-layout.js';
 import { cargoMetadata, releaseVersion } from './cargo.js';
 import type { ReleaseConfig } from './config/load.js';
 import { isWithin } from './config/paths.js';
 import { checksumLine, comparePaths, parseChecksums, renderSums, sha256File } from './dist/checksums.js';
-import { MANIFEST_FILE, SUMS_FILE, writeManifest, type DistFile, type DistManifest } from './dist/manifest.js';
+import { type DistFile, type DistManifest, MANIFEST_FILE, SUMS_FILE, writeManifest } from './dist/manifest.js';
 import { checkOwned, recordOwned, removeOwned } from './dist/ownership.js';
-import { parseRecord, verifiedStateSchema, type CarriedRecord } from './dist/records.js';
-import { VERIFIED_FILE } from './dist/verified.js';
+import { type CarriedRecord, parseRecord, verifiedStateSchema } from './dist/records.js';
 import { distPath } from './dist/stand-ins.js';
+import { VERIFIED_FILE } from './dist/verified.js';
 import { errorMessage, StepError, UsageError } from './errors.js';
 import { binaryFileName, type Target } from './targets.js';
+import { type OnProgress, track } from './ui/progress.js';
 import { printWarning } from './ui/warning.js';
-import { track, type OnProgress } from './ui/progress.js';
 
 export interface CollectOptions {
   config: ReleaseConfig;
@@ -64,9 +77,7 @@ export async function collect(options: CollectOptions): Promise<DistManifest> {
   const { config } = options;
   const distDir = checkDistDir(path.resolve(options.distDir ?? config.distDir), config);
   const version = await releaseVersion(config);
-  const sources = options.from
-    ? findArtifactBinaries(config, path.resolve(options.from), options.targets)
-    : await findCargoBinaries(config, options);
+  const sources = options.from ? findArtifactBinaries(config, path.resolve(options.from), options.targets) : await findCargoBinaries(config, options);
 
   // Stage beside dist/, then swap: the old dist/ is moved aside before the new one takes its
   // place, so at no moment is a half-written directory called dist/. Both names are new
@@ -77,7 +88,9 @@ export async function collect(options: CollectOptions): Promise<DistManifest> {
   try {
     const files: DistFile[] = [];
     for (const source of sources) {
-      files.push(await track(options.onProgress, `${source.target.platform}/${binaryFileName(source.binary, source.target)}`, () => placeBinary(source, staging)));
+      files.push(
+        await track(options.onProgress, `${source.target.platform}/${binaryFileName(source.binary, source.target)}`, () => placeBinary(source, staging)),
+      );
     }
     files.sort((a, b) => comparePaths(a.path, b.path));
     writeFileSync(path.join(staging, SUMS_FILE), renderSums(files));
@@ -160,7 +173,9 @@ function restorePrevious(previous: string, distDir: string, cause: unknown, fs: 
 function checkDistDir(distDir: string, config: ReleaseConfig): string {
   for (const precious of [config.root, config.cargo.workspaceDir]) {
     if (isWithin(precious, distDir)) {
-      throw new UsageError(`dist directory ${distDir} contains ${precious}; collect replaces it wholesale, so set dist (or --dist) to a directory of its own such as "dist"`);
+      throw new UsageError(
+        `dist directory ${distDir} contains ${precious}; collect replaces it wholesale, so set dist (or --dist) to a directory of its own such as "dist"`,
+      );
     }
   }
   if (existsSync(distDir) && lstatSync(distDir).isSymbolicLink()) {
@@ -188,7 +203,12 @@ async function placeBinary(source: Source, staging: string): Promise<DistFile> {
   }
   writeFileSync(`${destination}.sha256`, checksumLine(sha256, fileName));
   return {
-    platform: source.target.platform, triple: source.target.triple, binary: source.binary, path: relative, size: statSync(destination).size, sha256,
+    platform: source.target.platform,
+    triple: source.target.triple,
+    binary: source.binary,
+    path: relative,
+    size: statSync(destination).size,
+    sha256,
     ...(source.notForRelease ? { notForRelease: source.notForRelease } : {}),
     ...(source.standIn ? { standIn: source.standIn } : {}),
     ...(source.buildJob ? { buildJob: source.buildJob } : {}),
@@ -219,7 +239,9 @@ async function findCargoBinaries(config: ReleaseConfig, options: CollectOptions)
     if (missing) {
       throw new StepError(`${missing}: not built; run binship build --target ${target.platform} first`);
     }
-    config.binaries.forEach((binary, i) => sources.push({ target, binary: binary.name, file: files[i] as string, ...(standIn ? { standIn } : {}) }));
+    config.binaries.forEach((binary, i) => {
+      sources.push({ target, binary: binary.name, file: files[i] as string, ...(standIn ? { standIn } : {}) });
+    });
   }
   if (sources.length === 0) {
     throw new StepError(`no built binaries in ${targetDir}; run binship build --local (or --target T) first`);
@@ -255,7 +277,9 @@ function findArtifactBinaries(config: ReleaseConfig, root: string, only?: Target
       const own = readSums(`${file}.sha256`).get(fileName);
       const listed = sums.get(key);
       if (!own && !listed) {
-        throw new StepError(`${file}: no ${fileName}.sha256 or ${SUMS_FILE} came with it, so its integrity cannot be checked; upload the whole dist/ of the build job`);
+        throw new StepError(
+          `${file}: no ${fileName}.sha256 or ${SUMS_FILE} came with it, so its integrity cannot be checked; upload the whole dist/ of the build job`,
+        );
       }
       if (own && listed && own !== listed) {
         throw new StepError(`${file}: ${fileName}.sha256 and ${SUMS_FILE} disagree; the artifact is inconsistent, rebuild ${target.platform}`);
@@ -273,7 +297,9 @@ function findArtifactBinaries(config: ReleaseConfig, root: string, only?: Target
   // came with any binary, must have come with all of them.
   checkComplete(config, root, only ?? targets.filter((t) => [...sources.values()].some((s) => s.target === t)), sources, only !== undefined);
   if (sources.size === 0) {
-    throw new StepError(`${root}: no binaries found (expected e.g. binaries-linux-x64/linux-x64/${config.binaries[0]?.name}); check the artifact download path`);
+    throw new StepError(
+      `${root}: no binaries found (expected e.g. binaries-linux-x64/linux-x64/${config.binaries[0]?.name}); check the artifact download path`,
+    );
   }
   return [...sources.values()];
 }
@@ -285,7 +311,9 @@ function checkComplete(config: ReleaseConfig, root: string, required: Target[], 
   const platforms = [...new Set(absent.map((m) => m.platform))];
   const artifacts = platforms.map((p) => `binaries-${p}`).join(', ');
   const orDrop = requested ? `, or drop ${platforms.map((p) => `--target ${p}`).join(' ')}` : '';
-  throw new StepError(`${root}: ${absent.map((m) => m.key).join(', ')} not found among the artifacts; download ${artifacts} completely from the build jobs${orDrop}`);
+  throw new StepError(
+    `${root}: ${absent.map((m) => m.key).join(', ')} not found among the artifacts; download ${artifacts} completely from the build jobs${orDrop}`,
+  );
 }
 
 /** The verified.json a build job's verify wrote into its dist/ (uploaded with the artifact), if it came and is well-formed. */

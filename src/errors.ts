@@ -3,7 +3,10 @@
 // The CLI prints `message` as one line; it must name the thing that is wrong and the fix.
 
 export class BinshipError extends Error {
-  constructor(message: string, readonly exitCode: 1 | 2) {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2,
+  ) {
     super(message);
     this.name = new.target.name;
   }

@@ -8,8 +8,8 @@ import { accessSync, constants, existsSync, readdirSync, realpathSync } from 'no
 import path from 'node:path';
 import { execa, execaSync } from 'execa';
 import { cargoConfigLinker } from './cargo-config.js';
-import { describeRoute, linuxRoutes, routeSettings, TOOLS, type RouteCandidate, type RouteKind, type StdSource } from './routes.js';
-import { cargoTargetEnvPrefix, RUNNER_GLIBC_FLOOR, targetForNode, type Target } from './targets.js';
+import { describeRoute, linuxRoutes, type RouteCandidate, type RouteKind, routeSettings, type StdSource, TOOLS } from './routes.js';
+import { cargoTargetEnvPrefix, RUNNER_GLIBC_FLOOR, type Target, targetForNode } from './targets.js';
 import type { RunEnv } from './verify/run.js';
 import { MINGW_GCC, prepareWine, WINE_CANDIDATES, wineHasProcessPrng } from './wine.js';
 
@@ -49,7 +49,7 @@ export interface BuildRoute {
   objcopy?: string;
 }
 
-export interface BuildCapability {
+interface BuildCapability {
   ok: boolean;
   toolchain?: Toolchain;
   /** The route this machine takes, or the one it would take once what is missing is installed. */
@@ -82,9 +82,13 @@ export interface TargetCapability {
 export function which(command: string): string | undefined {
   // Windows finds `rustc` as `rustc.exe` (PATHEXT); elsewhere the name is the file.
   const suffixes = process.platform === 'win32' ? ['', ...(process.env.PATHEXT ?? '.EXE;.CMD').split(';').filter(Boolean)] : [''];
-  const bases = command.includes('/') || command.includes(path.sep)
-    ? [command]
-    : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, command));
+  const bases =
+    command.includes('/') || command.includes(path.sep)
+      ? [command]
+      : (process.env.PATH ?? '')
+          .split(path.delimiter)
+          .filter(Boolean)
+          .map((dir) => path.join(dir, command));
   const candidates = bases.flatMap((base) => suffixes.map((suffix) => base + suffix));
   for (const candidate of candidates) {
     try {
@@ -130,10 +134,7 @@ export async function discoverToolchains(): Promise<Toolchain[]> {
 }
 
 async function probeToolchain(rustc: string, cargo: string): Promise<Toolchain | undefined> {
-  const [info, sysroot] = await Promise.all([
-    execa(rustc, ['-vV'], { reject: false }),
-    execa(rustc, ['--print', 'sysroot'], { reject: false }),
-  ]);
+  const [info, sysroot] = await Promise.all([execa(rustc, ['-vV'], { reject: false }), execa(rustc, ['--print', 'sysroot'], { reject: false })]);
   if (info.failed || sysroot.failed) return undefined;
   const field = (name: string) => new RegExp(`^${name}: (.+)$`, 'm').exec(info.stdout)?.[1]?.trim() ?? '';
   const root = sysroot.stdout.trim();
@@ -148,7 +149,17 @@ async function probeToolchain(rustc: string, cargo: string): Promise<Toolchain |
   // rustup proxies resolve into ~/.rustup/toolchains/<name>; a distribution rustc lives in /usr.
   const managedByRustup = realpathSync(root).includes(`${path.sep}.rustup${path.sep}`);
   const release = field('release');
-  return { rustc, cargo, release, commitHash: field('commit-hash'), host: field('host'), sysroot: root, targets, managedByRustup, rustSrc: rustSrcOf(root, release) };
+  return {
+    rustc,
+    cargo,
+    release,
+    commitHash: field('commit-hash'),
+    host: field('host'),
+    sysroot: root,
+    targets,
+    managedByRustup,
+    rustSrc: rustSrcOf(root, release),
+  };
 }
 
 /**
@@ -288,7 +299,8 @@ function routeTools(candidate: RouteCandidate, target: Target, workspaceDir: str
   };
   if (candidate.kind === 'zigbuild') {
     const zigbuild = need(TOOLS.cargoZigbuild);
-    if (zigbuild && !zigAvailable()) missing.push({ problem: 'zig not found (cargo-zigbuild runs `python3 -m ziglang`, else `zig`)', fix: TOOLS.cargoZigbuild.install });
+    if (zigbuild && !zigAvailable())
+      missing.push({ problem: 'zig not found (cargo-zigbuild runs `python3 -m ziglang`, else `zig`)', fix: TOOLS.cargoZigbuild.install });
     const objcopy = target.os === 'darwin' && !which('rust-objcopy') ? need(TOOLS.llvmObjcopy) : undefined;
     return { missing, zigbuild, objcopy };
   }
@@ -366,11 +378,21 @@ function stdFix(target: Target, triple: string, toolchains: Toolchain[], mayBuil
 function runCapability(target: Target): RunCapability {
   if (target.os === 'win32' && process.platform === 'linux') return wineCapability(target);
   if (target.os !== process.platform) {
-    return { ok: false, prefix: [], problem: `${osName(target.os)} binaries cannot run on ${osName(process.platform)}`, fix: `the smoke run happens on the ${target.runner} runner in CI` };
+    return {
+      ok: false,
+      prefix: [],
+      problem: `${osName(target.os)} binaries cannot run on ${osName(process.platform)}`,
+      fix: `the smoke run happens on the ${target.runner} runner in CI`,
+    };
   }
   if (target.cpu === process.arch) return { ok: true, how: 'native', prefix: [] };
   if (target.os !== 'linux' || !target.linuxCross) {
-    return { ok: false, prefix: [], problem: `${target.cpu} binaries cannot run on this ${process.arch} host`, fix: `the smoke run happens on the ${target.runner} runner in CI` };
+    return {
+      ok: false,
+      prefix: [],
+      problem: `${target.cpu} binaries cannot run on this ${process.arch} host`,
+      fix: `the smoke run happens on the ${target.runner} runner in CI`,
+    };
   }
   const qemuTool = target.linuxCross.qemu;
   const qemu = which(qemuTool);
@@ -378,7 +400,12 @@ function runCapability(target: Target): RunCapability {
   if (target.libc === 'musl') return { ok: true, how: 'qemu', prefix: [qemu] }; // static binaries need no sysroot
   const sysroot = `/usr/${target.linuxCross.gnuPrefix}`;
   if (!existsSync(path.join(sysroot, 'lib'))) {
-    return { ok: false, prefix: [], problem: `no ${target.cpu} C library at ${sysroot} for qemu`, fix: `apt-get install -y libc6-${target.linuxCross.debianArch}-cross` };
+    return {
+      ok: false,
+      prefix: [],
+      problem: `no ${target.cpu} C library at ${sysroot} for qemu`,
+      fix: `apt-get install -y libc6-${target.linuxCross.debianArch}-cross`,
+    };
   }
   return { ok: true, how: 'qemu', prefix: [qemu, '-L', sysroot] };
 }
@@ -393,7 +420,12 @@ function wineCapability(target: Target): RunCapability {
   if (!wine) return { ok: false, prefix: [], problem: 'Wine (wine64) not found', fix: 'apt-get install -y wine64' };
   // Without its own ProcessPrng DLL, this Wine needs the shim binship compiles with MinGW.
   if (wineHasProcessPrng(wine) !== true && !which(MINGW_GCC)) {
-    return { ok: false, prefix: [], problem: `${MINGW_GCC} not found (it builds the bcryptprimitives.dll this Wine lacks)`, fix: 'apt-get install -y gcc-mingw-w64-x86-64-win32' };
+    return {
+      ok: false,
+      prefix: [],
+      problem: `${MINGW_GCC} not found (it builds the bcryptprimitives.dll this Wine lacks)`,
+      fix: 'apt-get install -y gcc-mingw-w64-x86-64-win32',
+    };
   }
   return { ok: true, how: 'wine', prefix: [wine], prepare: () => prepareWine(wine) };
 }
@@ -408,7 +440,9 @@ function osName(platform: string): string {
  * release built by another compiler than CI's may behave or measure differently.
  */
 export function toolchainMismatch(capabilities: readonly TargetCapability[], pinned: string): string | undefined {
-  const used = new Map(capabilities.flatMap(({ build }) => (build.ok && build.toolchain && build.toolchain.release !== pinned ? [[build.toolchain.rustc, build.toolchain]] : [])));
+  const used = new Map(
+    capabilities.flatMap(({ build }) => (build.ok && build.toolchain && build.toolchain.release !== pinned ? [[build.toolchain.rustc, build.toolchain]] : [])),
+  );
   if (used.size === 0) return undefined;
   const compilers = [...used.values()].map((t) => `rustc ${t.release} (${t.rustc})`).join(', ');
   const rustup = `RUSTC="$(rustup which --toolchain ${pinned} rustc)" CARGO="$(rustup which --toolchain ${pinned} cargo)"`;

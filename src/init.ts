@@ -7,12 +7,12 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { parse as parseToml } from 'smol-toml';
 import { binshipVersion } from './binship-version.js';
-import { cargoMetadata, checkWorkspace, hasWorkspaceVersion, releaseVersion, type CargoPackage } from './cargo.js';
+import { type CargoPackage, cargoMetadata, checkWorkspace, hasWorkspaceVersion, releaseVersion } from './cargo.js';
 import { loadConfig, type ReleaseConfig } from './config/load.js';
 import { StepError, UsageError } from './errors.js';
 import { githubUrl } from './github.js';
-import { npmNameProblem } from './npm/package-name.js';
 import { discoverToolchains } from './host.js';
+import { npmNameProblem } from './npm/package-name.js';
 import { TARGETS } from './targets.js';
 
 export interface InitOptions {
@@ -100,7 +100,10 @@ function workflowInstall(root: string): ConfigPlan['workflow'] {
 
 /** npm package names are lowercase; Cargo binary names may not be. */
 function planBinary(pkg: CargoPackage, name: string, scope: string | undefined): BinaryPlan {
-  const npmName = name.toLowerCase().replace(/[^a-z0-9._-]/g, '-').replace(/^[._]+/, '');
+  const npmName = name
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]/g, '-')
+    .replace(/^[._]+/, '');
   return {
     name,
     crate: pkg.name,
@@ -128,7 +131,9 @@ async function findRepository(packages: CargoPackage[], root: string): Promise<s
     const url = githubUrl(candidate);
     if (url) return url;
   }
-  throw new UsageError('no GitHub repository found (no crate sets repository and git has no github.com origin); pass --repository https://github.com/OWNER/REPO');
+  throw new UsageError(
+    'no GitHub repository found (no crate sets repository and git has no github.com origin); pass --repository https://github.com/OWNER/REPO',
+  );
 }
 
 /** The exact Rust version CI should install: the project's pinned one, else this machine's. */
@@ -137,9 +142,7 @@ async function findToolchain(workspaceDir: string): Promise<string> {
     const file = path.join(workspaceDir, name);
     if (!existsSync(file)) continue;
     const text = readFileSync(file, 'utf8');
-    const channel = name.endsWith('.toml')
-      ? (parseToml(text) as { toolchain?: { channel?: unknown } }).toolchain?.channel
-      : text.trim();
+    const channel = name.endsWith('.toml') ? (parseToml(text) as { toolchain?: { channel?: unknown } }).toolchain?.channel : text.trim();
     if (typeof channel === 'string' && /^\d+\.\d+\.\d+$/.test(channel)) return channel;
   }
   const [toolchain] = await discoverToolchains();

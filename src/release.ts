@@ -8,20 +8,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { build, type BuildResult } from './build.js';
+import { type BuildResult, build } from './build.js';
 import { releaseVersion } from './cargo.js';
 import { collect } from './collect.js';
 import { platformPackageName, type ReleaseConfig } from './config/load.js';
 import { StepError, UsageError } from './errors.js';
+import { hostTarget } from './host.js';
 import { pack } from './npm/pack.js';
-import { publish, type PublishResult } from './npm/publish.js';
+import { type PublishResult, publish } from './npm/publish.js';
 import { displayRegistry } from './npm/registry.js';
 import { parseRegistryUrl } from './npm/registry-url.js';
-import { hostTarget } from './host.js';
-import { installAndRun, type ClientCheck, type ClientName } from './rehearsal/clients.js';
-import { startLocalRegistry, type LocalRegistry } from './rehearsal/verdaccio.js';
-import { verify, type VerifyReport } from './verify/index.js';
-import { buildProgress, scoped, track, type OnProgress } from './ui/progress.js';
+import { type ClientCheck, type ClientName, installAndRun } from './rehearsal/clients.js';
+import { type LocalRegistry, startLocalRegistry } from './rehearsal/verdaccio.js';
+import { buildProgress, type OnProgress, scoped, track } from './ui/progress.js';
+import { type VerifyReport, verify } from './verify/index.js';
 
 export interface ReleaseOptions {
   config: ReleaseConfig;
@@ -33,7 +33,7 @@ export interface ReleaseOptions {
   onProgress?: OnProgress;
 }
 
-export interface ReleaseRow {
+interface ReleaseRow {
   platform: string;
   binary: string;
   size: number | null;
@@ -59,15 +59,20 @@ export interface ReleaseReport {
 
 export async function releaseLocal(options: ReleaseOptions): Promise<ReleaseReport> {
   const { config } = options;
-  const phase = <T>(name: string, work: (onProgress: OnProgress | undefined) => Promise<T>) => track(options.onProgress, name, () => work(scoped(options.onProgress, name)));
+  const phase = <T>(name: string, work: (onProgress: OnProgress | undefined) => Promise<T>) =>
+    track(options.onProgress, name, () => work(scoped(options.onProgress, name)));
   const version = await releaseVersion(config);
   // A local release holds only this machine's targets: it may go to a registry on this machine,
   // never to a shared one, where its main packages would point at a partial set of platforms.
   if (options.registry && !isLoopback(options.registry)) {
-    throw new UsageError(`--registry ${displayRegistry(options.registry)}: a local release publishes only the targets this machine builds, so it goes to a registry on this machine (127.0.0.1, localhost); release to a shared registry from CI with every target (binship publish)`);
+    throw new UsageError(
+      `--registry ${displayRegistry(options.registry)}: a local release publishes only the targets this machine builds, so it goes to a registry on this machine (127.0.0.1, localhost); release to a shared registry from CI with every target (binship publish)`,
+    );
   }
 
-  const builds = await phase('build', (onProgress) => build({ config, local: true, jobs: options.jobs, streamOutput: false, onEvent: buildProgress(onProgress) }));
+  const builds = await phase('build', (onProgress) =>
+    build({ config, local: true, jobs: options.jobs, streamOutput: false, onEvent: buildProgress(onProgress) }),
+  );
   const failed = builds.filter((b) => b.status === 'failed');
   if (failed.length > 0) throw new StepError(failed.map((b) => `build of ${b.platform} failed: ${b.reason}`).join('\n'));
   const built = config.targets.filter((t) => builds.some((b) => b.platform === t.platform && b.status === 'built'));
@@ -85,17 +90,21 @@ export async function releaseLocal(options: ReleaseOptions): Promise<ReleaseRepo
   try {
     if (!options.registry) registry = await phase('registry', () => startLocalRegistry());
     const registryUrl = options.registry ?? (registry as LocalRegistry).url;
-    const published = await phase('publish', (onProgress) => publish({ config, registry: registryUrl, token: registry?.token, allowPartial: true, onProgress }));
+    const published = await phase('publish', (onProgress) =>
+      publish({ config, registry: registryUrl, token: registry?.token, allowPartial: true, onProgress }),
+    );
     const notPublished = published.rows.filter((r) => r.status === 'failed' || r.status === 'blocked');
     if (notPublished.length > 0) throw new StepError(notPublished.map((r) => `${r.name}@${r.version}: ${r.detail}`).join('\n'));
-    const clients = await phase('install', (onProgress) => installAndRun({
-      registry: registryUrl,
-      version,
-      packages: config.binaries.map((b) => ({ name: b.package, binary: b.name, smoke: b.smoke })),
-      workDir: scratch,
-      clients: options.clients,
-      onProgress,
-    }));
+    const clients = await phase('install', (onProgress) =>
+      installAndRun({
+        registry: registryUrl,
+        version,
+        packages: config.binaries.map((b) => ({ name: b.package, binary: b.name, smoke: b.smoke })),
+        workDir: scratch,
+        clients: options.clients,
+        onProgress,
+      }),
+    );
     const rows = reportRows(config, builds, verified, published, clients);
     // A skipped client is reported with its reason; only a failed one fails the release.
     const ok = clients.every((c) => c.status !== 'failed');
@@ -115,12 +124,30 @@ function reportRows(config: ReleaseConfig, builds: BuildResult[], verified: Veri
       const file = verified.files.find((f) => f.platform === target.platform && f.binary === binary.name);
       if (!file) {
         const reason = buildResult?.reason?.split(';')[0] ?? 'not built';
-        rows.push({ platform: target.platform, binary: binary.name, size: null, sha256: null, verified: `skipped: ${reason}`, published: '-', installed: '-', ran: '-' });
+        rows.push({
+          platform: target.platform,
+          binary: binary.name,
+          size: null,
+          sha256: null,
+          verified: `skipped: ${reason}`,
+          published: '-',
+          installed: '-',
+          ran: '-',
+        });
         continue;
       }
       if (file.standIn) {
         const verifiedAs = `${file.ok ? `ok (${file.ran})` : 'FAILED'}, stand-in ${file.standIn}`;
-        rows.push({ platform: target.platform, binary: binary.name, size: file.size, sha256: file.sha256, verified: verifiedAs, published: 'never (stand-in)', installed: '-', ran: file.version ? `${file.ran} in verify` : '-' });
+        rows.push({
+          platform: target.platform,
+          binary: binary.name,
+          size: file.size,
+          sha256: file.sha256,
+          verified: verifiedAs,
+          published: 'never (stand-in)',
+          installed: '-',
+          ran: file.version ? `${file.ran} in verify` : '-',
+        });
         continue;
       }
       const platformPackage = platformPackageName(binary, target);

@@ -43,7 +43,7 @@ export interface SysrootOptions {
   logFile: string;
 }
 
-export function binshipCacheDir(): string {
+function binshipCacheDir(): string {
   if (process.env.BINSHIP_CACHE_DIR) return path.resolve(process.env.BINSHIP_CACHE_DIR);
   return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'binship');
 }
@@ -100,7 +100,18 @@ async function buildSysroot(dir: string, inputs: object, options: SysrootOptions
   appendFileSync(options.logFile, `binship: building the ${triple} standard library from ${library} (once; cached in ${dir})\n`);
   const result = await execa(
     toolchain.cargo,
-    ['build', '--profile', 'dist', '-Zbuild-std=std,panic_abort', '--target', triple, '--target-dir', path.join(work, 'target'), '--message-format=json-render-diagnostics', ...source],
+    [
+      'build',
+      '--profile',
+      'dist',
+      '-Zbuild-std=std,panic_abort',
+      '--target',
+      triple,
+      '--target-dir',
+      path.join(work, 'target'),
+      '--message-format=json-render-diagnostics',
+      ...source,
+    ],
     {
       cwd: work,
       reject: false,
@@ -122,7 +133,10 @@ async function buildSysroot(dir: string, inputs: object, options: SysrootOptions
   );
   try {
     if (result.failed) {
-      const first = String(result.stderr).split('\n').find((line) => /^error/.test(line)) ?? result.shortMessage;
+      const first =
+        String(result.stderr)
+          .split('\n')
+          .find((line) => /^error/.test(line)) ?? result.shortMessage;
       throw new StepError(`building the ${triple} standard library failed: ${first} (log: ${options.logFile})`);
     }
     const rlibs = builtRlibs(String(result.stdout));
@@ -162,7 +176,13 @@ function sysrootManifest(library: string): string {
 /** For a rust-src without a dist profile: the same settings. */
 const FALLBACK_PROFILES = {
   release: { package: { panic_abort: { rustflags: ['-Cpanic=abort'] } } },
-  dist: { inherits: 'release', 'codegen-units': 1, debug: 1, rustflags: ['-Cembed-bitcode=yes'], package: { panic_abort: { rustflags: ['-Cpanic=abort', '-Cembed-bitcode=yes'] } } },
+  dist: {
+    inherits: 'release',
+    'codegen-units': 1,
+    debug: 1,
+    rustflags: ['-Cembed-bitcode=yes'],
+    package: { panic_abort: { rustflags: ['-Cpanic=abort', '-Cembed-bitcode=yes'] } },
+  },
 };
 
 /** The .rlib files of every std crate cargo built (its JSON messages name them exactly). */

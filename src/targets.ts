@@ -9,11 +9,11 @@ import { UsageError } from './errors.js';
 import type { RouteKind } from './routes.js';
 
 /** npm `os` values, which are Node's `process.platform` names. */
-export type NpmOs = 'darwin' | 'linux' | 'win32';
+type NpmOs = 'darwin' | 'linux' | 'win32';
 /** npm `cpu` values, which are Node's `process.arch` names. */
-export type NpmCpu = 'x64' | 'arm64';
+type NpmCpu = 'x64' | 'arm64';
 export type Libc = 'glibc' | 'musl';
-export type BinaryFormat = 'elf' | 'macho' | 'pe';
+type BinaryFormat = 'elf' | 'macho' | 'pe';
 
 export interface Target {
   /** Rust target triple, e.g. `aarch64-unknown-linux-gnu`. */
@@ -68,48 +68,104 @@ export const RUNNER_GLIBC_FLOOR = '2.34';
 
 export const TARGETS: readonly Target[] = [
   {
-    triple: 'x86_64-apple-darwin', platform: 'darwin-x64', os: 'darwin', cpu: 'x64',
-    exeSuffix: '', format: 'macho', runner: 'macos-15-intel', runnerAptPackages: [],
-    linuxRoutes: ['zigbuild'], macosDeploymentTarget: '10.12',
+    triple: 'x86_64-apple-darwin',
+    platform: 'darwin-x64',
+    os: 'darwin',
+    cpu: 'x64',
+    exeSuffix: '',
+    format: 'macho',
+    runner: 'macos-15-intel',
+    runnerAptPackages: [],
+    linuxRoutes: ['zigbuild'],
+    macosDeploymentTarget: '10.12',
   },
   {
-    triple: 'aarch64-apple-darwin', platform: 'darwin-arm64', os: 'darwin', cpu: 'arm64',
-    exeSuffix: '', format: 'macho', runner: 'macos-15', runnerAptPackages: [],
-    linuxRoutes: ['zigbuild'], macosDeploymentTarget: '11.0',
+    triple: 'aarch64-apple-darwin',
+    platform: 'darwin-arm64',
+    os: 'darwin',
+    cpu: 'arm64',
+    exeSuffix: '',
+    format: 'macho',
+    runner: 'macos-15',
+    runnerAptPackages: [],
+    linuxRoutes: ['zigbuild'],
+    macosDeploymentTarget: '11.0',
   },
   {
-    triple: 'x86_64-unknown-linux-gnu', platform: 'linux-x64', os: 'linux', cpu: 'x64', libc: 'glibc',
-    exeSuffix: '', format: 'elf', runner: 'ubuntu-22.04', runnerAptPackages: [],
+    triple: 'x86_64-unknown-linux-gnu',
+    platform: 'linux-x64',
+    os: 'linux',
+    cpu: 'x64',
+    libc: 'glibc',
+    exeSuffix: '',
+    format: 'elf',
+    runner: 'ubuntu-22.04',
+    runnerAptPackages: [],
     linuxCross: { gnuPrefix: 'x86_64-linux-gnu', debianArch: 'amd64', qemu: 'qemu-x86_64' },
     linuxRoutes: ['cargo'],
   },
   {
-    triple: 'aarch64-unknown-linux-gnu', platform: 'linux-arm64', os: 'linux', cpu: 'arm64', libc: 'glibc',
-    exeSuffix: '', format: 'elf', runner: 'ubuntu-22.04-arm', runnerAptPackages: [],
+    triple: 'aarch64-unknown-linux-gnu',
+    platform: 'linux-arm64',
+    os: 'linux',
+    cpu: 'arm64',
+    libc: 'glibc',
+    exeSuffix: '',
+    format: 'elf',
+    runner: 'ubuntu-22.04-arm',
+    runnerAptPackages: [],
     linuxCross: { gnuPrefix: 'aarch64-linux-gnu', debianArch: 'arm64', qemu: 'qemu-aarch64' },
     linuxRoutes: ['cargo'],
   },
   {
-    triple: 'x86_64-unknown-linux-musl', platform: 'linux-x64-musl', os: 'linux', cpu: 'x64', libc: 'musl',
-    exeSuffix: '', format: 'elf', runner: 'ubuntu-22.04', runnerAptPackages: ['musl-tools'],
+    triple: 'x86_64-unknown-linux-musl',
+    platform: 'linux-x64-musl',
+    os: 'linux',
+    cpu: 'x64',
+    libc: 'musl',
+    exeSuffix: '',
+    format: 'elf',
+    runner: 'ubuntu-22.04',
+    runnerAptPackages: ['musl-tools'],
     linuxCross: { gnuPrefix: 'x86_64-linux-gnu', debianArch: 'amd64', qemu: 'qemu-x86_64' },
     linuxRoutes: ['cargo', 'zigbuild'],
   },
   {
-    triple: 'aarch64-unknown-linux-musl', platform: 'linux-arm64-musl', os: 'linux', cpu: 'arm64', libc: 'musl',
-    exeSuffix: '', format: 'elf', runner: 'ubuntu-22.04-arm', runnerAptPackages: ['musl-tools'],
+    triple: 'aarch64-unknown-linux-musl',
+    platform: 'linux-arm64-musl',
+    os: 'linux',
+    cpu: 'arm64',
+    libc: 'musl',
+    exeSuffix: '',
+    format: 'elf',
+    runner: 'ubuntu-22.04-arm',
+    runnerAptPackages: ['musl-tools'],
     linuxCross: { gnuPrefix: 'aarch64-linux-gnu', debianArch: 'arm64', qemu: 'qemu-aarch64' },
     linuxRoutes: ['cargo', 'zigbuild'],
   },
   {
-    triple: 'x86_64-pc-windows-msvc', platform: 'windows-x64', os: 'win32', cpu: 'x64',
-    exeSuffix: '.exe', format: 'pe', runner: 'windows-2022', runnerAptPackages: [],
-    linuxRoutes: ['mingw'], standIn: 'x86_64-pc-windows-gnu',
+    triple: 'x86_64-pc-windows-msvc',
+    platform: 'windows-x64',
+    os: 'win32',
+    cpu: 'x64',
+    exeSuffix: '.exe',
+    format: 'pe',
+    runner: 'windows-2022',
+    runnerAptPackages: [],
+    linuxRoutes: ['mingw'],
+    standIn: 'x86_64-pc-windows-gnu',
   },
   {
-    triple: 'aarch64-pc-windows-msvc', platform: 'windows-arm64', os: 'win32', cpu: 'arm64',
-    exeSuffix: '.exe', format: 'pe', runner: 'windows-11-arm', runnerAptPackages: [],
-    linuxRoutes: ['zigbuild'], standIn: 'aarch64-pc-windows-gnullvm',
+    triple: 'aarch64-pc-windows-msvc',
+    platform: 'windows-arm64',
+    os: 'win32',
+    cpu: 'arm64',
+    exeSuffix: '.exe',
+    format: 'pe',
+    runner: 'windows-11-arm',
+    runnerAptPackages: [],
+    linuxRoutes: ['zigbuild'],
+    standIn: 'aarch64-pc-windows-gnullvm',
   },
 ];
 
@@ -117,7 +173,7 @@ const byTriple = new Map(TARGETS.map((t) => [t.triple, t]));
 const byPlatform = new Map(TARGETS.map((t) => [t.platform, t]));
 
 /** The list printed in errors, so a typo is answered with the valid choices. */
-export function describeTargets(): string {
+function describeTargets(): string {
   return TARGETS.map((t) => `${t.platform} (${t.triple})`).join(', ');
 }
 

@@ -18,7 +18,7 @@ import { StepError } from './errors.js';
 import type { RunEnv } from './verify/run.js';
 
 /** The C source of the ProcessPrng DLL (src/ and lib/ both sit one level below the package root). */
-export const WINE_SHIM_SOURCE = fileURLToPath(new URL('../wine/bcryptprimitives.c', import.meta.url));
+const WINE_SHIM_SOURCE = fileURLToPath(new URL('../wine/bcryptprimitives.c', import.meta.url));
 /** The MinGW compiler that builds it (Debian: gcc-mingw-w64-x86-64-win32). */
 export const MINGW_GCC = 'x86_64-w64-mingw32-gcc';
 /** Bump when preparePrefix changes what a prefix holds, so existing prefixes are made again. */
@@ -79,7 +79,8 @@ export function prepareWine(wine: string): Promise<RunEnv> {
 
 async function preparePrefix(wine: string): Promise<RunEnv> {
   const version = await execa(wine, ['--version'], { reject: false, stdin: 'ignore', timeout: 30_000 });
-  if (version.failed) throw new StepError(`${wine} --version failed (${firstLine(version.stderr) || version.shortMessage}); reinstall Wine (apt-get install -y wine64)`);
+  if (version.failed)
+    throw new StepError(`${wine} --version failed (${firstLine(version.stderr) || version.shortMessage}); reinstall Wine (apt-get install -y wine64)`);
   const shim = readFileSync(WINE_SHIM_SOURCE);
   // A new Wine, shim or set-up gets a new prefix.
   const setup = createHash('sha256').update(`${PREFIX_SETUP}\n`).update(shim).digest('hex').slice(0, 12);
@@ -99,7 +100,9 @@ async function preparePrefix(wine: string): Promise<RunEnv> {
     await execa(wineServer(wine), ['-w'], { env, reject: false, stdin: 'ignore', timeout: 60_000 });
     const system32 = path.join(staging, 'drive_c', 'windows', 'system32');
     if (!existsSync(path.join(staging, 'system.reg')) || !existsSync(system32)) {
-      throw new StepError(`${wine} wineboot could not create a Wine prefix in ${staging} (${firstLine(boot.stderr) || boot.shortMessage}); run it by hand with WINEPREFIX set to see why`);
+      throw new StepError(
+        `${wine} wineboot could not create a Wine prefix in ${staging} (${firstLine(boot.stderr) || boot.shortMessage}); run it by hand with WINEPREFIX set to see why`,
+      );
     }
     if (!existsSync(path.join(system32, 'bcryptprimitives.dll'))) await buildShim(path.join(system32, 'bcryptprimitives.dll'));
     try {
@@ -118,7 +121,9 @@ async function buildShim(output: string): Promise<void> {
   const args = ['-O2', '-shared', '-nostdlib', '-e', 'DllMain', '-s', '-Wl,--no-insert-timestamp', '-o', output, WINE_SHIM_SOURCE, '-ladvapi32'];
   const result = await execa(MINGW_GCC, args, { reject: false, stdin: 'ignore' });
   if (result.failed) {
-    throw new StepError(`${MINGW_GCC} could not build ${WINE_SHIM_SOURCE} (${firstLine(result.stderr) || result.shortMessage}), which this Wine needs to run Rust and Go binaries; apt-get install -y gcc-mingw-w64-x86-64-win32`);
+    throw new StepError(
+      `${MINGW_GCC} could not build ${WINE_SHIM_SOURCE} (${firstLine(result.stderr) || result.shortMessage}), which this Wine needs to run Rust and Go binaries; apt-get install -y gcc-mingw-w64-x86-64-win32`,
+    );
   }
 }
 
@@ -129,5 +134,10 @@ function wineServer(wine: string): string {
 }
 
 function firstLine(text: unknown): string {
-  return String(text ?? '').trim().split('\n')[0]?.slice(0, 160) ?? '';
+  return (
+    String(text ?? '')
+      .trim()
+      .split('\n')[0]
+      ?.slice(0, 160) ?? ''
+  );
 }

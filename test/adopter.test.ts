@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { before, test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { execa } from 'execa';
 import { toolCommand } from '../src/rehearsal/tools.js';
 import { REPO_ROOT, scratch } from './support/project.js';
@@ -41,7 +41,10 @@ async function acmeWorkspace(root: string): Promise<void> {
       '',
     ].join('\n'),
   );
-  for (const [crate, bin, description] of [['widget-cli', 'widget', 'Widget command-line tool'], ['gizmo-daemon', 'gizmod', 'Gizmo daemon']] as const) {
+  for (const [crate, bin, description] of [
+    ['widget-cli', 'widget', 'Widget command-line tool'],
+    ['gizmo-daemon', 'gizmod', 'Gizmo daemon'],
+  ] as const) {
     const dir = path.join(root, 'crates', crate);
     mkdirSync(path.join(dir, 'src'), { recursive: true });
     writeFileSync(
@@ -97,7 +100,12 @@ async function adopt(prefix: string, install: (project: string) => Promise<{ all
 }
 
 async function binshipIn(adopter: Adopter, args: string[]): Promise<string> {
-  const result = await execa(path.join(adopter.project, 'node_modules', '.bin', 'binship'), args, { cwd: adopter.project, reject: false, all: true, stdin: 'ignore' });
+  const result = await execa(path.join(adopter.project, 'node_modules', '.bin', 'binship'), args, {
+    cwd: adopter.project,
+    reject: false,
+    all: true,
+    stdin: 'ignore',
+  });
   adopter.output.push(`$ binship ${args.join(' ')}\n${String(result.all)}`);
   assert.equal(result.exitCode, 0, `binship ${args.join(' ')}: ${String(result.all)}`);
   return String(result.stdout);
@@ -115,7 +123,10 @@ async function shipAcme(adopter: Adopter): Promise<void> {
   const report = JSON.parse(verified) as { ok: boolean; files: { path: string; version: string }[] };
   assert.ok(report.ok);
   assert.deepEqual(report.files.map((f) => [f.path, f.version]).sort(), [
-    ['linux-arm64/gizmod', ACME_VERSION], ['linux-arm64/widget', ACME_VERSION], ['linux-x64/gizmod', ACME_VERSION], ['linux-x64/widget', ACME_VERSION],
+    ['linux-arm64/gizmod', ACME_VERSION],
+    ['linux-arm64/widget', ACME_VERSION],
+    ['linux-x64/gizmod', ACME_VERSION],
+    ['linux-x64/widget', ACME_VERSION],
   ]);
   await binshipIn(adopter, ['pack']);
   assert.ok(existsSync(path.join(adopter.project, 'dist', 'npm', `acme-widget-linux-x64-${ACME_VERSION}.tgz`)));
@@ -124,7 +135,11 @@ async function shipAcme(adopter: Adopter): Promise<void> {
   const config = path.join(adopter.project, 'binship.toml');
   const broken = path.join(adopter.project, 'broken.toml');
   writeFileSync(broken, readFileSync(config, 'utf8').replace('platform_package = "@acme/widget-{platform}"', 'platform_package = "@acme/widget"'));
-  const refused = await execa(path.join(adopter.project, 'node_modules', '.bin', 'binship'), ['--config', broken, 'version'], { cwd: adopter.project, reject: false, all: true });
+  const refused = await execa(path.join(adopter.project, 'node_modules', '.bin', 'binship'), ['--config', broken, 'version'], {
+    cwd: adopter.project,
+    reject: false,
+    all: true,
+  });
   adopter.output.push(String(refused.all));
   assert.equal(refused.exitCode, 2, String(refused.all));
 
@@ -133,14 +148,22 @@ async function shipAcme(adopter: Adopter): Promise<void> {
   // Generated files (binship.toml, dist/, the packages and their tarballs) and the installed
   // package: its code, schema and launcher. Not its README (binship's documentation, which shows
   // the LeanSpec example), LICENSE (the copyright holders) or the scripts of binship's own repo.
-  assert.deepEqual(filesNamingLeanSpec(adopter.project, (f) => /(^|\/)(node_modules|target)(\/|$)/.test(f)), [], 'LeanSpec named in a generated file');
+  assert.deepEqual(
+    filesNamingLeanSpec(adopter.project, (f) => /(^|\/)(node_modules|target)(\/|$)/.test(f)),
+    [],
+    'LeanSpec named in a generated file',
+  );
   const installed = realpathSync(path.join(adopter.project, 'node_modules', 'binship'));
   const withoutScripts = (file: string) => {
     if (file !== path.join(installed, 'package.json')) return readFileSync(file);
     const { scripts: _scripts, ...manifest } = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     return Buffer.from(JSON.stringify(manifest));
   };
-  assert.deepEqual(filesNamingLeanSpec(installed, (f) => ['README.md', 'LICENSE'].includes(f) || f.startsWith('node_modules'), withoutScripts), [], 'LeanSpec named in the installed binship');
+  assert.deepEqual(
+    filesNamingLeanSpec(installed, (f) => ['README.md', 'LICENSE'].includes(f) || f.startsWith('node_modules'), withoutScripts),
+    [],
+    'LeanSpec named in the installed binship',
+  );
 }
 
 test('adopter, npm: the packed binship installs with no overrides and ships another workspace with no LeanSpec in sight', async () => {
@@ -150,7 +173,9 @@ test('adopter, npm: the packed binship installs with no overrides and ships anot
 
 test('adopter, pnpm 12: the same from a pnpm install', async () => {
   const pnpm = await toolCommand('pnpm12');
-  const adopter = await adopt('binship-adopter-pnpm-', (project) => execa(pnpm.command, [...pnpm.args, 'add', '--save-dev', tarball], { cwd: project, all: true }));
+  const adopter = await adopt('binship-adopter-pnpm-', (project) =>
+    execa(pnpm.command, [...pnpm.args, 'add', '--save-dev', tarball], { cwd: project, all: true }),
+  );
   await shipAcme(adopter);
 });
 
@@ -158,15 +183,27 @@ test('adopter, npm 12 and Yarn 4: the packed binship installs with no overrides 
   const npm12 = await toolCommand('npm12');
   const yarn = await toolCommand('yarn4');
   const installs = {
-    'npm 12': (project: string) => execa(npm12.command, [...npm12.args, 'install', '--save-dev', tarball], { cwd: project, all: true, env: { PATH: `${npm12.nodeDir}${path.delimiter}${process.env.PATH}` } }),
+    'npm 12': (project: string) =>
+      execa(npm12.command, [...npm12.args, 'install', '--save-dev', tarball], {
+        cwd: project,
+        all: true,
+        env: { PATH: `${npm12.nodeDir}${path.delimiter}${process.env.PATH}` },
+      }),
     // Yarn's default linker, Plug'n'Play: binship reads its own files (launcher, schema) from Yarn's zip.
-    'Yarn 4': (project: string) => execa(yarn.command, [...yarn.args, 'add', '--dev', `binship@file:${tarball}`], { cwd: project, all: true, env: { YARN_ENABLE_TELEMETRY: '0' } }),
+    'Yarn 4': (project: string) =>
+      execa(yarn.command, [...yarn.args, 'add', '--dev', `binship@file:${tarball}`], { cwd: project, all: true, env: { YARN_ENABLE_TELEMETRY: '0' } }),
   };
   for (const [client, install] of Object.entries(installs)) {
     const adopter = await adopt('binship-adopter-', install);
-    const run = client === 'Yarn 4'
-      ? await execa(yarn.command, [...yarn.args, 'binship', 'schema'], { cwd: adopter.project, reject: false, all: true })
-      : await execa(path.join(adopter.project, 'node_modules', '.bin', 'binship'), ['schema'], { cwd: adopter.project, reject: false, all: true, env: { PATH: `${npm12.nodeDir}${path.delimiter}${process.env.PATH}` } });
+    const run =
+      client === 'Yarn 4'
+        ? await execa(yarn.command, [...yarn.args, 'binship', 'schema'], { cwd: adopter.project, reject: false, all: true })
+        : await execa(path.join(adopter.project, 'node_modules', '.bin', 'binship'), ['schema'], {
+            cwd: adopter.project,
+            reject: false,
+            all: true,
+            env: { PATH: `${npm12.nodeDir}${path.delimiter}${process.env.PATH}` },
+          });
     assert.equal(run.exitCode, 0, `${client}: ${String(run.all)}`);
     assert.match(JSON.parse(String(run.stdout)).$schema, /json-schema\.org/, client);
   }

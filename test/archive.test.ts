@@ -6,9 +6,9 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { execa } from 'execa';
-import { loadConfig } from '../src/config/load.js';
 import { writeArchive } from '../src/archive/formats.js';
 import { writeReleaseFiles } from '../src/archive/index.js';
+import { loadConfig } from '../src/config/load.js';
 import { plant } from './support/dist.js';
 import { platformBinary } from './support/platform-binaries.js';
 import { binship, distCopy, EXAMPLE_ROOT, scratch, VERSION, writeConfig } from './support/project.js';
@@ -48,7 +48,9 @@ describe('archive formats', () => {
       assert.ok(readFileSync(path.join(dir, `a.${format}`)).equals(readFileSync(path.join(dir, `b.${format}`))));
       // Control: other contents, other bytes.
       writeFileSync(path.join(dir, 'one', 'tool'), 'changed');
-      await writeArchive(format, path.join(dir, `c.${format}`), 'pkg-1.0.0', [{ name: 'tool', data: readFileSync(path.join(dir, 'one', 'tool')), mode: 0o755 }]);
+      await writeArchive(format, path.join(dir, `c.${format}`), 'pkg-1.0.0', [
+        { name: 'tool', data: readFileSync(path.join(dir, 'one', 'tool')), mode: 0o755 },
+      ]);
       assert.ok(!readFileSync(path.join(dir, `a.${format}`)).equals(readFileSync(path.join(dir, `c.${format}`))));
     });
   }
@@ -85,7 +87,10 @@ describe('binship archive', () => {
     const assets = path.join(dir, 'release', 'assets');
     const names = config.targets.map((t) => `lean-spec-${VERSION}-${t.triple}.tar.gz`);
     assert.deepEqual(readdirSync(assets).sort(), [...names, 'SHA256SUMS'].sort());
-    assert.deepEqual(first.assets.map((a) => path.basename(a)), [...names, 'SHA256SUMS']);
+    assert.deepEqual(
+      first.assets.map((a) => path.basename(a)),
+      [...names, 'SHA256SUMS'],
+    );
 
     const checked = await execa('sha256sum', ['-c', 'SHA256SUMS'], { cwd: assets });
     assert.equal(checked.stdout.trim().split('\n').length, names.length);
@@ -99,9 +104,13 @@ describe('binship archive', () => {
     assert.match((await execa(path.join(top, 'lean-spec'), ['--version'])).stdout, new RegExp(VERSION.replace(/\./g, '\\.')));
 
     const notes = readFileSync(first.notesFile, 'utf8');
-    for (const pkg of ['lean-spec', '@leanspec/mcp', '@leanspec/cli-linux-x64', '@leanspec/mcp-linux-arm64']) assert.ok(notes.includes(`\`${pkg}`), `notes lack ${pkg}`);
+    for (const pkg of ['lean-spec', '@leanspec/mcp', '@leanspec/cli-linux-x64', '@leanspec/mcp-linux-arm64'])
+      assert.ok(notes.includes(`\`${pkg}`), `notes lack ${pkg}`);
     assert.ok(notes.includes(`npm install -g lean-spec@${VERSION}`));
-    assert.match(notes, new RegExp(`gh attestation verify lean-spec-${VERSION.replace(/\./g, '\\.')}-x86_64-unknown-linux-gnu/lean-spec --repo codervisor/lean-spec`));
+    assert.match(
+      notes,
+      new RegExp(`gh attestation verify lean-spec-${VERSION.replace(/\./g, '\\.')}-x86_64-unknown-linux-gnu/lean-spec --repo codervisor/lean-spec`),
+    );
     for (const archive of first.archives) assert.ok(notes.includes(archive.sha256));
     for (const file of readFileSync(path.join(distDir, 'SHA256SUMS'), 'utf8').trim().split('\n')) assert.ok(notes.includes(file.split(' ')[0] as string));
 

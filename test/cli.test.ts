@@ -8,7 +8,7 @@ import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { execa } from 'execa';
-import { startLocalRegistry, type LocalRegistry } from '../src/rehearsal/verdaccio.js';
+import { type LocalRegistry, startLocalRegistry } from '../src/rehearsal/verdaccio.js';
 import { renderTable, renderTableWithDetails } from '../src/ui/table.js';
 import { MAX_COLUMNS } from '../src/ui/width.js';
 import { biomeArtifacts, biomeProject } from './support/biome-project.js';
@@ -27,7 +27,10 @@ function localConfig(): string {
 
 /** The lines of `text` wider than 100 columns, with what printed them. */
 function tooWide(label: string, text: string): string[] {
-  return text.split('\n').filter((line) => line.length > MAX_COLUMNS).map((line) => `${label}: ${line.length} columns: ${line}`);
+  return text
+    .split('\n')
+    .filter((line) => line.length > MAX_COLUMNS)
+    .map((line) => `${label}: ${line.length} columns: ${line}`);
 }
 
 test('binship --version and -V print the version of binship (its package.json), not of the project', async () => {
@@ -45,25 +48,46 @@ describe('start-up loads only what the command uses', () => {
     const dir = scratch('binship-modules-');
     const log = path.join(dir, 'loaded.txt');
     // A module hook that records every module node resolves, in the order it loads them.
-    writeFileSync(path.join(dir, 'hook.mjs'), `import { appendFileSync } from 'node:fs';
+    writeFileSync(
+      path.join(dir, 'hook.mjs'),
+      `import { appendFileSync } from 'node:fs';
 export async function resolve(specifier, context, next) {
   const result = await next(specifier, context);
   appendFileSync(${JSON.stringify(log)}, result.url + '\\n');
   return result;
-}\n`);
-    writeFileSync(path.join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(new URL(`file://${dir}/hook.mjs`).href)});\n`);
+}\n`,
+    );
+    writeFileSync(
+      path.join(dir, 'register.mjs'),
+      `import { register } from 'node:module';\nregister(${JSON.stringify(new URL(`file://${dir}/hook.mjs`).href)});\n`,
+    );
     const result = await execa(process.execPath, ['--import', path.join(dir, 'register.mjs'), BINSHIP, ...args], { cwd: EXAMPLE_ROOT, reject: false });
     assert.equal(result.exitCode, 0, result.stderr);
-    const names = readFileSync(log, 'utf8').trim().split('\n').map((url) => {
-      const file = url.startsWith('file://') ? new URL(url).pathname : url;
-      const module = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
-      return module ? `node_modules/${module[1]}` : path.relative(REPO_ROOT, file);
-    });
+    const names = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((url) => {
+        const file = url.startsWith('file://') ? new URL(url).pathname : url;
+        const module = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
+        return module ? `node_modules/${module[1]}` : path.relative(REPO_ROOT, file);
+      });
     return new Set(names);
   }
-  const commandModules = (modules: Set<string>) => [...modules].filter((m) => m.startsWith('lib/commands/') && m !== 'lib/commands/context.js' && m !== 'lib/commands/options.js').sort();
+  const commandModules = (modules: Set<string>) =>
+    [...modules].filter((m) => m.startsWith('lib/commands/') && m !== 'lib/commands/context.js' && m !== 'lib/commands/options.js').sort();
   // Steps and the dependencies only they need: none may load for --version or any --help.
-  const STEPS = ['lib/verify/index.js', 'lib/collect.js', 'lib/npm/pack.js', 'lib/npm/publish.js', 'lib/release.js', 'lib/archive/index.js', 'lib/init.js', 'lib/workflow/generate.js', 'lib/npm/trust.js', 'lib/config/load.js'];
+  const STEPS = [
+    'lib/verify/index.js',
+    'lib/collect.js',
+    'lib/npm/pack.js',
+    'lib/npm/publish.js',
+    'lib/release.js',
+    'lib/archive/index.js',
+    'lib/init.js',
+    'lib/workflow/generate.js',
+    'lib/npm/trust.js',
+    'lib/config/load.js',
+  ];
   const STEP_PACKAGES = ['node_modules/zod', 'node_modules/tar', 'node_modules/yaml', 'node_modules/npm-registry-fetch', 'node_modules/fflate'];
 
   test('binship --version loads no command', async () => {
@@ -76,7 +100,14 @@ export async function resolve(specifier, context, next) {
     const modules = await loaded(['version']);
     assert.deepEqual(commandModules(modules), ['lib/commands/version.js']);
     assert.ok(modules.has('lib/config/load.js') && modules.has('lib/cargo.js'));
-    for (const m of [...STEPS.filter((s) => s !== 'lib/config/load.js'), 'lib/build.js', 'lib/host.js', 'node_modules/execa', 'node_modules/tar', 'node_modules/yaml']) {
+    for (const m of [
+      ...STEPS.filter((s) => s !== 'lib/config/load.js'),
+      'lib/build.js',
+      'lib/host.js',
+      'node_modules/execa',
+      'node_modules/tar',
+      'node_modules/yaml',
+    ]) {
       assert.ok(!modules.has(m), `binship version loaded ${m}`);
     }
   });
@@ -85,7 +116,8 @@ export async function resolve(specifier, context, next) {
     for (const command of ['verify', 'publish', 'release', 'workflow', 'pack']) {
       const modules = await loaded([command, '--help']);
       assert.deepEqual(commandModules(modules), [`lib/commands/${command}.js`]);
-      for (const m of [...STEPS, ...STEP_PACKAGES, 'lib/build.js', 'lib/host.js', 'node_modules/execa']) assert.ok(!modules.has(m), `${command} --help loaded ${m}`);
+      for (const m of [...STEPS, ...STEP_PACKAGES, 'lib/build.js', 'lib/host.js', 'node_modules/execa'])
+        assert.ok(!modules.has(m), `${command} --help loaded ${m}`);
     }
   });
 
@@ -156,9 +188,17 @@ describe('reports: --json parses, human output fits 100 columns', () => {
     assert.deepEqual(wide, []);
   });
 
-  test('every target at once (real builds of 7 targets, Biome\'s): collect --from and verify stay within 100 columns', async () => {
+  test("every target at once (real builds of 7 targets, Biome's): collect --from and verify stay within 100 columns", async () => {
     const project = biomeProject();
-    const collected = await binship(['--config', project.config, 'collect', '--from', await biomeArtifacts(project.platforms), '--dist', path.join(project.root, 'dist')]);
+    const collected = await binship([
+      '--config',
+      project.config,
+      'collect',
+      '--from',
+      await biomeArtifacts(project.platforms),
+      '--dist',
+      path.join(project.root, 'dist'),
+    ]);
     assert.equal(collected.exitCode, 0, collected.stderr);
     const verified = await binship(['--config', project.config, 'verify', '--no-run'], { cwd: project.root });
     assert.equal(verified.exitCode, 0, verified.stderr);
@@ -166,9 +206,24 @@ describe('reports: --json parses, human output fits 100 columns', () => {
     assert.deepEqual([...tooWide('collect --from', collected.stdout), ...tooWide('verify', verified.stdout)], []);
   });
 
-  test('help: binship --help and every command\'s --help', async () => {
+  test("help: binship --help and every command's --help", async () => {
     const wide: string[] = tooWide('--help', (await binship(['--help'])).stdout);
-    for (const command of ['init', 'version', 'doctor', 'build', 'collect', 'verify', 'pack', 'publish', 'trust', 'archive', 'release', 'workflow', 'matrix', 'schema']) {
+    for (const command of [
+      'init',
+      'version',
+      'doctor',
+      'build',
+      'collect',
+      'verify',
+      'pack',
+      'publish',
+      'trust',
+      'archive',
+      'release',
+      'workflow',
+      'matrix',
+      'schema',
+    ]) {
       wide.push(...tooWide(`${command} --help`, (await binship([command, '--help'])).stdout));
     }
     assert.deepEqual(wide, []);
@@ -177,7 +232,11 @@ describe('reports: --json parses, human output fits 100 columns', () => {
 
 describe('progress: on stderr when it is a terminal, never on stdout', { skip: !HAS_SCRIPT && 'needs util-linux script(1) for a pseudo-terminal' }, () => {
   /** Runs binship with stderr on a pseudo-terminal (script(1)) and stdout into a file; returns both. */
-  async function onTerminal(args: string[], cwd = EXAMPLE_ROOT, env: Record<string, string> = {}): Promise<{ exitCode: number; terminal: string; stdout: string }> {
+  async function onTerminal(
+    args: string[],
+    cwd = EXAMPLE_ROOT,
+    env: Record<string, string> = {},
+  ): Promise<{ exitCode: number; terminal: string; stdout: string }> {
     const out = path.join(scratch('binship-tty-'), 'stdout');
     const quoted = [process.execPath, BINSHIP, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
     const result = await execa('script', ['-qec', `exec ${quoted} >'${out}'`, '/dev/null'], { cwd, env, reject: false, stdin: 'ignore' });
@@ -254,18 +313,23 @@ describe('binship workflow lints what it writes', () => {
     assert.match(clean.stdout, /\.github\/workflows\/rust-binaries\.yml written\nactionlint: no findings$/);
     // An unquoted variable in the install line: ShellCheck (through actionlint) reports it.
     const dir = scratch();
-    const config = writeConfig(dir, (text) => text.replace(/^install = .*$/m, 'install = "npm install --global --ignore-scripts binship@0.1.0 --prefix $RUNNER_TEMP/x"'));
+    const config = writeConfig(dir, (text) =>
+      text.replace(/^install = .*$/m, 'install = "npm install --global --ignore-scripts binship@0.1.0 --prefix $RUNNER_TEMP/x"'),
+    );
     const flagged = await binship(['-c', config, 'workflow', '--json'], { env });
     assert.equal(flagged.exitCode, 1, flagged.stdout);
     const report = JSON.parse(flagged.stdout) as { file: string; lint: { linted: boolean; findings: { line: number; message: string }[] } };
     assert.ok(report.lint.linted);
-    assert.ok(report.lint.findings.some((f) => /SC2086/.test(f.message)), JSON.stringify(report.lint.findings));
+    assert.ok(
+      report.lint.findings.some((f) => /SC2086/.test(f.message)),
+      JSON.stringify(report.lint.findings),
+    );
     assert.match(flagged.stderr, /actionlint reports \d+ findings in \S*\.github\/workflows\/rust-binaries\.yml \(listed above\)/);
     assert.ok(existsSync(path.join(dir, '.github', 'workflows', 'rust-binaries.yml')), 'the workflow is written all the same');
   });
 
   test('without actionlint: written, and the report says it was not linted and where actionlint comes from', async () => {
-    const result = await binship(['-c', writeConfig(scratch()), 'workflow'], { env: { PATH: path.dirname(process.execPath) + ':/usr/bin:/bin' } });
+    const result = await binship(['-c', writeConfig(scratch()), 'workflow'], { env: { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin` } });
     assert.equal(result.exitCode, 0, result.stderr);
     assert.match(result.stdout, /not linted: actionlint is not on PATH \(https:\/\/github\.com\/rhysd\/actionlint/);
   });
@@ -287,16 +351,39 @@ describe('tables within 100 columns', () => {
     const starts = headers.map((h) => header.indexOf(h));
     headers.forEach((_, i) => {
       const column = lines.map((line) => line.slice(starts[i], starts[i + 1] ?? undefined)).join('');
-      assert.equal(column.replace(/\s+/g, ''), rows.map((row) => row[i]).join('').replace(/\s+/g, ''), headers[i]);
+      assert.equal(
+        column.replace(/\s+/g, ''),
+        rows
+          .map((row) => row[i])
+          .join('')
+          .replace(/\s+/g, ''),
+        headers[i],
+      );
     });
     assert.match(table, /^ +on the windows-11-arm runner +file$/m);
   });
 
   test('a free-text column stays in the table when it fits, else goes below it, one line per row', () => {
-    const narrow = renderTableWithDetails(['package', 'status'], [['a', 'ok'], ['b', 'failed']], 'detail', ['', 'short reason']);
+    const narrow = renderTableWithDetails(
+      ['package', 'status'],
+      [
+        ['a', 'ok'],
+        ['b', 'failed'],
+      ],
+      'detail',
+      ['', 'short reason'],
+    );
     assert.match(narrow, /^b +failed +short reason$/m);
     const long = 'npm publish failed: E403 You may not perform that action with these credentials; once the cause is fixed, run binship publish again';
-    const wide = renderTableWithDetails(['package', 'status'], [['a', 'ok'], ['b', 'failed']], 'detail', ['', long]);
+    const wide = renderTableWithDetails(
+      ['package', 'status'],
+      [
+        ['a', 'ok'],
+        ['b', 'failed'],
+      ],
+      'detail',
+      ['', long],
+    );
     assert.doesNotMatch(wide.split('\n')[0] ?? '', /detail/);
     assert.ok(wide.replace(/\n {2}/g, ' ').includes(`b: ${long}`), wide);
     assert.deepEqual(tooWide('details', wide), []);

@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { CLIENTS, installAndRun } from '../src/rehearsal/clients.js';
-import { ensureTool, toolUnavailable, TOOL_NAMES } from '../src/rehearsal/tools.js';
+import { ensureTool, TOOL_NAMES, toolUnavailable } from '../src/rehearsal/tools.js';
 import { startLocalRegistry } from '../src/rehearsal/verdaccio.js';
 import { binship, scratch, VERSION } from './support/project.js';
 
@@ -21,9 +21,16 @@ test('README main job: binship release --local installs and runs both packages w
   const result = await binship(['release', '--local', '--json']);
   const report = JSON.parse(result.stdout) as Report;
   const show = (c: Report['clients'][number]) => `${c.label}: ${c.status} ${c.detail} ${c.runs.map((r) => `${r.binary}: ${r.detail}`).join('; ')}`;
-  assert.deepEqual(report.clients.map((c) => c.client), [...CLIENTS], 'one row per client, in order');
+  assert.deepEqual(
+    report.clients.map((c) => c.client),
+    [...CLIENTS],
+    'one row per client, in order',
+  );
   // Every pinned tool has a build for this machine, so no client may be skipped here.
-  assert.deepEqual(TOOL_NAMES.filter((t) => toolUnavailable(t)), []);
+  assert.deepEqual(
+    TOOL_NAMES.filter((t) => toolUnavailable(t)),
+    [],
+  );
   // Every row at once, so a failure lists every client that failed or warned.
   const problems = report.clients.flatMap((client) => [
     ...(client.status === 'ok' ? [] : [show(client)]),
@@ -32,10 +39,14 @@ test('README main job: binship release --local installs and runs both packages w
   ]);
   assert.deepEqual(problems, []);
   for (const client of report.clients) {
-    assert.deepEqual(client.runs.map((r) => [r.binary, r.ok, r.detail]), [
-      ['lean-spec', true, `--version ${VERSION}, smoke ok`],
-      ['leanspec-mcp', true, `--version ${VERSION}, smoke ok`],
-    ], show(client));
+    assert.deepEqual(
+      client.runs.map((r) => [r.binary, r.ok, r.detail]),
+      [
+        ['lean-spec', true, `--version ${VERSION}, smoke ok`],
+        ['leanspec-mcp', true, `--version ${VERSION}, smoke ok`],
+      ],
+      show(client),
+    );
   }
   const label = (name: string) => report.clients.find((c) => c.client === name)?.label;
   assert.match(label('npm') ?? '', new RegExp(`^npm \\d+\\.\\d+\\.\\d+ \\(Node ${process.versions.node}\\)$`));
@@ -49,7 +60,10 @@ test('README main job: binship release --local installs and runs both packages w
   assert.equal(report.rows.filter((r) => r.verified.startsWith('skipped:')).length, 0);
   assert.equal(report.rows.filter((r) => r.published === 'published').length, 12);
   const standIns = report.rows.filter((r) => r.published === 'never (stand-in)');
-  assert.deepEqual(standIns.map((r) => r.platform), ['windows-x64', 'windows-x64', 'windows-arm64', 'windows-arm64']);
+  assert.deepEqual(
+    standIns.map((r) => r.platform),
+    ['windows-x64', 'windows-x64', 'windows-arm64', 'windows-arm64'],
+  );
   for (const row of standIns) assert.match(row.verified, /^ok \(.*\), stand-in (x86_64-pc-windows-gnu|aarch64-pc-windows-gnullvm)$/);
   for (const row of report.rows.filter((r) => r.platform === 'linux-x64')) assert.deepEqual([row.installed, row.ran], ['12/12 clients', '12/12 clients']);
 });
@@ -65,7 +79,14 @@ test('a client with no pinned build for the host is a skipped row with the reaso
     clients: ['bun', 'npm12', 'deno-run'],
     host: 'linux-x64-musl',
   });
-  assert.deepEqual(checks.map((c) => [c.client, c.status, c.runs.length]), [['bun', 'skipped', 0], ['npm12', 'skipped', 0], ['deno-run', 'skipped', 0]]);
+  assert.deepEqual(
+    checks.map((c) => [c.client, c.status, c.runs.length]),
+    [
+      ['bun', 'skipped', 0],
+      ['npm12', 'skipped', 0],
+      ['deno-run', 'skipped', 0],
+    ],
+  );
   assert.equal(checks[0]?.detail, 'skipped: bun: binship pins no build of it for linux-x64-musl (only for linux-x64, linux-arm64, darwin-arm64)');
   // npm 12 itself is plain JavaScript; what it lacks there is the Node it needs.
   assert.match(checks[1]?.detail ?? '', /^skipped: node: binship pins no build of it for linux-x64-musl/);
@@ -121,11 +142,14 @@ test('rehearsal tools: a fetch that fails says which tool and what to check, and
   const saved = { ...process.env };
   Object.assign(process.env, { BINSHIP_TOOLS_DIR: dir, npm_config_registry: 'http://127.0.0.1:9/', npm_config_fetch_retries: '0' });
   try {
-    await assert.rejects(ensureTool('pnpm10', () => {}), (error: Error) => {
-      assert.equal(error.name, 'StepError');
-      assert.match(error.message, /^could not fetch pnpm@10\.34\.9 for the rehearsal \(ECONNREFUSED .+\); check access to the npm registry and run again$/);
-      return true;
-    });
+    await assert.rejects(
+      ensureTool('pnpm10', () => {}),
+      (error: Error) => {
+        assert.equal(error.name, 'StepError');
+        assert.match(error.message, /^could not fetch pnpm@10\.34\.9 for the rehearsal \(ECONNREFUSED .+\); check access to the npm registry and run again$/);
+        return true;
+      },
+    );
     assert.deepEqual(readdirSync(dir), []);
   } finally {
     for (const key of ['BINSHIP_TOOLS_DIR', 'npm_config_registry', 'npm_config_fetch_retries']) {

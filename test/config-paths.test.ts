@@ -18,7 +18,10 @@ test('a readme reached through a symbolic link that leaves the project is refuse
   const config = writeConfig(dir, withReadme('docs/secret'));
   const result = await binship(['-c', config, 'version']);
   assert.equal(result.exitCode, 2);
-  assert.match(result.stderr, /^binship: error: binship\.toml: npm\.readme: "docs\/secret" leads out of the project through a symbolic link \(to .*secret\); use a real directory or file inside /m);
+  assert.match(
+    result.stderr,
+    /^binship: error: binship\.toml: npm\.readme: "docs\/secret" leads out of the project through a symbolic link \(to .*secret\); use a real directory or file inside /m,
+  );
 });
 
 test('a workflow path through a .github that is a symbolic link out of the project is refused', async () => {
@@ -26,7 +29,10 @@ test('a workflow path through a .github that is a symbolic link out of the proje
   symlinkSync(scratch('binship-outside-'), path.join(dir, '.github'));
   const result = await binship(['-c', writeConfig(dir), 'workflow', '--check']);
   assert.equal(result.exitCode, 2);
-  assert.match(result.stderr, /^binship: error: binship\.toml: workflow\.path: "\.github\/workflows\/rust-binaries\.yml" leads out of the project through a symbolic link/m);
+  assert.match(
+    result.stderr,
+    /^binship: error: binship\.toml: workflow\.path: "\.github\/workflows\/rust-binaries\.yml" leads out of the project through a symbolic link/m,
+  );
 });
 
 test('pack copies no LICENSE that is a symbolic link out of the project, and a missing readme is one error line', async () => {
@@ -43,7 +49,10 @@ test('pack copies no LICENSE that is a symbolic link out of the project, and a m
   const other = scratch();
   const missing = await binship(['-c', writeConfig(other, withReadme('docs/README.md')), 'pack', dist]);
   assert.equal(missing.exitCode, 2);
-  assert.equal(missing.stderr, `binship: error: npm.readme: "docs/README.md" does not exist (looked for ${path.join(other, 'docs', 'README.md')}); create it or fix the path in binship.toml`);
+  assert.equal(
+    missing.stderr,
+    `binship: error: npm.readme: "docs/README.md" does not exist (looked for ${path.join(other, 'docs', 'README.md')}); create it or fix the path in binship.toml`,
+  );
   mkdirSync(path.join(other, 'docs', 'README.md'), { recursive: true });
   const directory = await binship(['-c', path.join(other, 'binship.toml'), 'pack', dist]);
   assert.match(directory.stderr, /npm\.readme: "docs\/README\.md" is not a regular file/);
@@ -53,8 +62,15 @@ test('config paths as written: inside the project, relative, with /', () => {
   for (const ok of ['dist', 'out/dist', './dist', 'a/../dist', '..dist']) assert.equal(projectPathProblem(ok), undefined, ok);
   assert.equal(projectPathProblem('.', { project: true }), undefined);
   const refused: [string, RegExp][] = [
-    ['/etc/passwd', /is absolute/], ['C:/x', /is absolute/], ['\\\\server\\share', /uses \\/], ['..', /climbs out/], ['a/../../b', /climbs out/],
-    ['.', /names the project directory itself/], ['', /is empty/], ['a\u0000b', /control character/], ['docs\\README.md', /uses \\/],
+    ['/etc/passwd', /is absolute/],
+    ['C:/x', /is absolute/],
+    ['\\\\server\\share', /uses \\/],
+    ['..', /climbs out/],
+    ['a/../../b', /climbs out/],
+    ['.', /names the project directory itself/],
+    ['', /is empty/],
+    ['a\u0000b', /control character/],
+    ['docs\\README.md', /uses \\/],
   ];
   for (const [value, problem] of refused) assert.match(projectPathProblem(value) ?? '', problem, JSON.stringify(value));
   // A path that does not exist yet is checked through its nearest existing ancestor.

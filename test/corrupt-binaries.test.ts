@@ -11,9 +11,9 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
 import * as tar from 'tar';
-import { planClient, type ClientName, type ReleasedPackage } from '../src/rehearsal/clients.js';
+import { type ClientName, planClient, type ReleasedPackage } from '../src/rehearsal/clients.js';
 import { ensureTool } from '../src/rehearsal/tools.js';
-import { startLocalRegistry, type LocalRegistry } from '../src/rehearsal/verdaccio.js';
+import { type LocalRegistry, startLocalRegistry } from '../src/rehearsal/verdaccio.js';
 import { binship, distCopy, scratch, VERSION } from './support/project.js';
 
 const PLATFORM_PACKAGE = '@leanspec/cli-linux-x64';
@@ -98,7 +98,10 @@ test('zero-byte, truncated and wrong-CPU platform binaries fail loudly through n
         for (const { how, env } of ways) {
           for (const args of [['--version'], ['validate']]) {
             const result = await execa(run.command, [...run.args, ...args], { cwd: run.cwd, env, reject: false, stdin: 'ignore', timeout: 30_000 });
-            assertFailsLoudly({ exitCode: result.exitCode, signal: result.signal, stdout: String(result.stdout), stderr: String(result.stderr) }, `${variant} via ${client}, ${how}: lean-spec ${args.join(' ')}`);
+            assertFailsLoudly(
+              { exitCode: result.exitCode, signal: result.signal, stdout: String(result.stdout), stderr: String(result.stderr) },
+              `${variant} via ${client}, ${how}: lean-spec ${args.join(' ')}`,
+            );
           }
         }
         // What the command points at is still the launcher (or a verified binary), never the damaged file.

@@ -14,7 +14,7 @@ import { after, before, test } from 'node:test';
 import { execa } from 'execa';
 import { targetCapabilities } from '../src/host.js';
 import { inspectFile } from '../src/inspect/index.js';
-import { startLocalRegistry, type LocalRegistry } from '../src/rehearsal/verdaccio.js';
+import { type LocalRegistry, startLocalRegistry } from '../src/rehearsal/verdaccio.js';
 import { resolveTarget } from '../src/targets.js';
 import { BIOME_MAIN, BIOME_SMOKE, BIOME_VERSION, BIOME_VERSION_OUTPUT, biomeDist, biomePlatformPackage, biomeProject } from './support/biome-project.js';
 import { makeMuslRoot, muslRootUnavailable } from './support/musl-root.js';
@@ -37,7 +37,9 @@ before(async () => {
   const packed = await binship(['--config', project.config, 'pack', dist]);
   assert.equal(packed.exitCode, 0, packed.stderr);
   registry = await startLocalRegistry();
-  const published = await binship(['--config', project.config, 'publish', dist, '--registry', registry.url, '--allow-partial'], { env: { NODE_AUTH_TOKEN: registry.token } });
+  const published = await binship(['--config', project.config, 'publish', dist, '--registry', registry.url, '--allow-partial'], {
+    env: { NODE_AUTH_TOKEN: registry.token },
+  });
   assert.equal(published.exitCode, 0, published.stderr);
 });
 
@@ -58,15 +60,23 @@ async function npmInstall(flags: string[]): Promise<string> {
 }
 
 function installedPackages(project: string): string[] {
-  return readdirSync(path.join(project, SCOPE_DIR)).map((name) => `${SCOPE_DIR.slice('node_modules/'.length)}/${name}`).sort();
+  return readdirSync(path.join(project, SCOPE_DIR))
+    .map((name) => `${SCOPE_DIR.slice('node_modules/'.length)}/${name}`)
+    .sort();
 }
 
 test('on a musl host npm installs the musl package, and the launcher agrees and runs it', { skip: muslRootUnavailable() }, async () => {
   const root = await makeMuslRoot();
   // The root is sound: a glibc program cannot start inside, the static musl one can.
-  for (const [key, runs] of [['biome-linux-x64', false], ['biome-linux-x64-musl', true]] as const) {
+  for (const [key, runs] of [
+    ['biome-linux-x64', false],
+    ['biome-linux-x64-musl', true],
+  ] as const) {
     copyFileSync(await platformBinary(key), path.join(root.dir, 'tmp', key));
-    const probe = await root.node(['-e', `const r = require('child_process').spawnSync('/tmp/${key}', ['--version'], { encoding: 'utf8' }); process.stdout.write(r.error ? r.error.code : r.stdout)`]);
+    const probe = await root.node([
+      '-e',
+      `const r = require('child_process').spawnSync('/tmp/${key}', ['--version'], { encoding: 'utf8' }); process.stdout.write(r.error ? r.error.code : r.stdout)`,
+    ]);
     assert.equal(probe.stdout, runs ? BIOME_VERSION_OUTPUT : 'ENOENT', `${key}: ${probe.stderr}`);
   }
 
@@ -74,9 +84,24 @@ test('on a musl host npm installs the musl package, and the launcher agrees and 
   mkdirSync(path.join(root.dir, home), { recursive: true });
   writeFileSync(path.join(root.dir, home, 'package.json'), '{"private":true}');
   // No install scripts (the root has no shell; npm 12 runs none by default anyway).
-  const install = await root.node(['/opt/npm/bin/npm-cli.js', 'install', `${BIOME_MAIN}@${BIOME_VERSION}`, '--prefix', home, '--registry', registry.url, '--ignore-scripts', '--no-audit', '--no-fund']);
+  const install = await root.node([
+    '/opt/npm/bin/npm-cli.js',
+    'install',
+    `${BIOME_MAIN}@${BIOME_VERSION}`,
+    '--prefix',
+    home,
+    '--registry',
+    registry.url,
+    '--ignore-scripts',
+    '--no-audit',
+    '--no-fund',
+  ]);
   assert.equal(install.exitCode, 0, install.stderr);
-  assert.deepEqual(installedPackages(path.join(root.dir, home)), [BIOME_MAIN, biomePlatformPackage('linux-x64-musl')].sort(), 'npm chose the musl package only');
+  assert.deepEqual(
+    installedPackages(path.join(root.dir, home)),
+    [BIOME_MAIN, biomePlatformPackage('linux-x64-musl')].sort(),
+    'npm chose the musl package only',
+  );
 
   // npm's libc detection (npm-install-checks) and the launcher's agree inside the root and out.
   const launcher = path.join(home, LAUNCHER);
@@ -127,7 +152,10 @@ test('on macOS npm installs the package of each CPU, and the launcher resolves t
     assert.deepEqual(installedPackages(project), [BIOME_MAIN, biomePlatformPackage(`darwin-${cpu}`)].sort(), `npm chose darwin-${cpu} only`);
     // Only the resolution can run here: Node on Linux, told it is on macOS with this CPU.
     const stub = path.join(scratch('binship-darwin-stub-'), 'darwin.cjs');
-    writeFileSync(stub, `Object.defineProperty(process, 'platform', { value: 'darwin' });\nObject.defineProperty(process, 'arch', { value: ${JSON.stringify(cpu)} });\n`);
+    writeFileSync(
+      stub,
+      `Object.defineProperty(process, 'platform', { value: 'darwin' });\nObject.defineProperty(process, 'arch', { value: ${JSON.stringify(cpu)} });\n`,
+    );
     const locate = `const l = require(${JSON.stringify(path.join(project, LAUNCHER))}); const found = l.locateBinary(l.SPEC); console.log(JSON.stringify({ file: found.file, error: found.error, package: found.platform && found.platform.packageName }))`;
     const result = await execa(process.execPath, ['--require', stub, '-e', locate], { cwd: project });
     const found = JSON.parse(result.stdout) as { file?: string; error?: string; package?: string };

@@ -19,7 +19,12 @@ import { allTargetsDist, binship, localDist, PATH_WITHOUT_ZIGBUILD, scratch, TOO
 
 interface DoctorRow {
   platform: string;
-  build: { ok: boolean; route: { kind: string; label: string; triple: string; standIn: string | null; std: string } | null; problem: string | null; fix: string | null };
+  build: {
+    ok: boolean;
+    route: { kind: string; label: string; triple: string; standIn: string | null; std: string } | null;
+    problem: string | null;
+    fix: string | null;
+  };
 }
 
 const doctor = async (env?: Record<string, string>, config?: string): Promise<Map<string, DoctorRow['build']>> => {
@@ -50,7 +55,10 @@ test('doctor: without cargo-zigbuild, the zig routes say what is missing and the
     assert.equal(build.ok, false, platform);
     assert.equal(build.route?.kind, 'zigbuild', platform);
     assert.equal(build.problem, 'cargo-zigbuild not found', platform);
-    assert.equal(build.fix, `python3 -m venv $HOME/.local/share/cargo-zigbuild && $HOME/.local/share/cargo-zigbuild/bin/pip install ${ZIGBUILD_PIP_PACKAGES.join(' ')} && export PATH="$HOME/.local/share/cargo-zigbuild/bin:$PATH"`);
+    assert.equal(
+      build.fix,
+      `python3 -m venv $HOME/.local/share/cargo-zigbuild && $HOME/.local/share/cargo-zigbuild/bin/pip install ${ZIGBUILD_PIP_PACKAGES.join(' ')} && export PATH="$HOME/.local/share/cargo-zigbuild/bin:$PATH"`,
+    );
   }
   // The routes that need no zig are unaffected.
   assert.deepEqual([rows.get('windows-x64')?.ok, rows.get('linux-arm64')?.ok], [true, true]);
@@ -79,7 +87,10 @@ test('doctor and build warn when the compiler that builds here is not the Rust r
   assert.equal(warned.exitCode, 0, warned.stderr);
   const line = warned.stderr.split('\n').find((l) => l.startsWith('binship: warning: ')) ?? '';
   assert.ok(line.includes(`builds here use rustc ${used.release} (${used.rustc}), not the Rust ${other} that [cargo] toolchain pins for CI`), warned.stderr);
-  assert.ok(line.includes(`rustup toolchain install ${other} --profile minimal, then run binship with RUSTC="$(rustup which --toolchain ${other} rustc)"`), line);
+  assert.ok(
+    line.includes(`rustup toolchain install ${other} --profile minimal, then run binship with RUSTC="$(rustup which --toolchain ${other} rustc)"`),
+    line,
+  );
   // build says the same before it builds anything (the same targets as doctor's, built already: Cargo no-ops).
   const built = await binship(['--config', pin(other), 'build', '--local', '--json']);
   assert.equal(built.exitCode, 0, built.stderr);
@@ -104,16 +115,19 @@ test('build --local builds all eight targets: six for real, the two Windows targ
   const result = await binship(['build', '--local', '--jobs', '2', '--json']);
   assert.equal(result.exitCode, 0, result.stderr);
   const rows = JSON.parse(result.stdout) as BuildRow[];
-  assert.deepEqual(rows.map((r) => [r.platform, r.status, r.route, r.standIn ?? null]), [
-    ['darwin-x64', 'built', 'zigbuild + build-std', null],
-    ['darwin-arm64', 'built', 'zigbuild + build-std', null],
-    ['linux-x64', 'built', 'native', null],
-    ['linux-arm64', 'built', 'multiarch std + aarch64-linux-gnu-gcc', null],
-    ['linux-x64-musl', 'built', 'zigbuild + build-std', null],
-    ['linux-arm64-musl', 'built', 'zigbuild + build-std', null],
-    ['windows-x64', 'built', 'mingw + build-std', 'x86_64-pc-windows-gnu'],
-    ['windows-arm64', 'built', 'zigbuild + build-std', 'aarch64-pc-windows-gnullvm'],
-  ]);
+  assert.deepEqual(
+    rows.map((r) => [r.platform, r.status, r.route, r.standIn ?? null]),
+    [
+      ['darwin-x64', 'built', 'zigbuild + build-std', null],
+      ['darwin-arm64', 'built', 'zigbuild + build-std', null],
+      ['linux-x64', 'built', 'native', null],
+      ['linux-arm64', 'built', 'multiarch std + aarch64-linux-gnu-gcc', null],
+      ['linux-x64-musl', 'built', 'zigbuild + build-std', null],
+      ['linux-arm64-musl', 'built', 'zigbuild + build-std', null],
+      ['windows-x64', 'built', 'mingw + build-std', 'x86_64-pc-windows-gnu'],
+      ['windows-arm64', 'built', 'zigbuild + build-std', 'aarch64-pc-windows-gnullvm'],
+    ],
+  );
   for (const row of rows) for (const file of row.binaries) assert.ok(existsSync(file), file);
   // A stand-in's binaries are its own triple's, never at the real target's path.
   assert.match(rows.find((r) => r.platform === 'windows-x64')!.binaries[0]!, /\/x86_64-pc-windows-gnu\/release\/lean-spec\.exe$/);
@@ -134,15 +148,21 @@ test('collect --stand-ins files stand-ins under <platform>.stand-in/ and flags t
     ['windows-x64.stand-in/leanspec-mcp.exe', 'windows-x64', 'x86_64-pc-windows-msvc', 'x86_64-pc-windows-gnu'],
   ]);
   assert.equal(manifest.files.length, 16);
-  assert.ok(!existsSync(path.join(dist, 'windows-x64')), 'nothing at the real target\'s path');
+  assert.ok(!existsSync(path.join(dist, 'windows-x64')), "nothing at the real target's path");
   const sums = await execa('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dist, reject: false });
   assert.equal(sums.exitCode, 0, sums.stdout);
 
   const plain = path.join(scratch(), 'dist');
   const collected = await binship(['collect', '--dist', plain, '--json']);
   assert.equal(collected.exitCode, 0, collected.stderr);
-  assert.deepEqual((JSON.parse(collected.stdout) as DistManifest).files.filter((f) => f.platform.startsWith('windows')), []);
-  assert.match(collected.stderr, /windows-x64: only its stand-in x86_64-pc-windows-gnu is built here, which is not collected \(collect --stand-ins to check it with verify; stand-ins are never packed or published\)/);
+  assert.deepEqual(
+    (JSON.parse(collected.stdout) as DistManifest).files.filter((f) => f.platform.startsWith('windows')),
+    [],
+  );
+  assert.match(
+    collected.stderr,
+    /windows-x64: only its stand-in x86_64-pc-windows-gnu is built here, which is not collected \(collect --stand-ins to check it with verify; stand-ins are never packed or published\)/,
+  );
   const asked = await binship(['collect', '--target', 'windows-x64', '--dist', path.join(scratch(), 'dist')]);
   assert.equal(asked.exitCode, 1);
   assert.match(asked.stderr, /windows-x64: only its stand-in .*; build windows-x64 itself on the windows-2022 runner \(binship workflow\)$/m);
@@ -152,16 +172,28 @@ test('verify checks every target: musl natively and under qemu, macOS by format 
   const dist = await allTargetsDist();
   const result = await binship(['verify', dist, '--json']);
   assert.equal(result.exitCode, 0, result.stdout + result.stderr);
-  const report = JSON.parse(result.stdout) as { ok: boolean; files: { path: string; found: string; version: string | null; ran: string; standIn?: string; glibc: string | null }[] };
+  const report = JSON.parse(result.stdout) as {
+    ok: boolean;
+    files: { path: string; found: string; version: string | null; ran: string; standIn?: string; glibc: string | null }[];
+  };
   const file = (p: string) => report.files.find((f) => f.path === p)!;
   // macOS: format, CPU, the minimum macOS each declares and the code signature arm64 needs.
-  assert.deepEqual([file('darwin-x64/lean-spec').found, file('darwin-arm64/lean-spec').found], ['Mach-O x64 macOS 10.12+, unsigned', 'Mach-O arm64 macOS 11.0+, signed (ad hoc)']);
+  assert.deepEqual(
+    [file('darwin-x64/lean-spec').found, file('darwin-arm64/lean-spec').found],
+    ['Mach-O x64 macOS 10.12+, unsigned', 'Mach-O arm64 macOS 11.0+, signed (ad hoc)'],
+  );
   // The Windows x64 stand-in runs under Wine: it reports the version and passes its smoke run.
   assert.deepEqual([file('windows-x64.stand-in/lean-spec.exe').version, file('windows-x64.stand-in/leanspec-mcp.exe').version], [VERSION, VERSION]);
   assert.match(file('windows-x64.stand-in/lean-spec.exe').ran, /wine/i);
-  assert.deepEqual([file('windows-x64.stand-in/lean-spec.exe').found, file('windows-arm64.stand-in/lean-spec.exe').found], ['PE x64 console', 'PE arm64 console']);
+  assert.deepEqual(
+    [file('windows-x64.stand-in/lean-spec.exe').found, file('windows-arm64.stand-in/lean-spec.exe').found],
+    ['PE x64 console', 'PE arm64 console'],
+  );
   assert.deepEqual([file('windows-x64.stand-in/lean-spec.exe').standIn, file('linux-x64/lean-spec').standIn], ['x86_64-pc-windows-gnu', undefined]);
-  for (const [p, ran] of [['linux-x64-musl/lean-spec', 'native'], ['linux-arm64-musl/leanspec-mcp', 'qemu']] as const) {
+  for (const [p, ran] of [
+    ['linux-x64-musl/lean-spec', 'native'],
+    ['linux-arm64-musl/leanspec-mcp', 'qemu'],
+  ] as const) {
     assert.deepEqual([file(p).ran, file(p).version, file(p).glibc], [ran, VERSION, null], p);
     assert.match(file(p).found, /^ELF (x64|arm64) (static|musl)$/, p);
   }
@@ -181,14 +213,20 @@ test('a stand-in is never packed or published as the real target: pack leaves it
   // A release of two targets that run here, one of them a stand-in run under Wine.
   const config = writeConfig(scratch(), (t) => t.replace(/^targets = \[[\s\S]*?\]/m, 'targets = ["linux-x64", "windows-x64"]'));
   const dist = path.join(scratch(), 'dist');
-  for (const args of [['collect', '--stand-ins', '--dist', dist], ['verify', dist]]) {
+  for (const args of [
+    ['collect', '--stand-ins', '--dist', dist],
+    ['verify', dist],
+  ]) {
     const step = await binship(['--config', config, ...args]);
     assert.equal(step.exitCode, 0, `${args[0]}: ${step.stderr}`);
   }
   // A full release needs the real windows-x64 binaries: the stand-in does not count, and says so.
   const whole = await binship(['--config', config, 'verify', dist, '--require-all']);
   assert.equal(whole.exitCode, 1, whole.stdout);
-  assert.match(whole.stderr, /windows-x64\/lean-spec\.exe: missing \(--require-all\) \(windows-x64\.stand-in\/lean-spec\.exe is a stand-in, which never ships\); build windows-x64 \(runner windows-2022\)/);
+  assert.match(
+    whole.stderr,
+    /windows-x64\/lean-spec\.exe: missing \(--require-all\) \(windows-x64\.stand-in\/lean-spec\.exe is a stand-in, which never ships\); build windows-x64 \(runner windows-2022\)/,
+  );
   const again = await binship(['--config', config, 'verify', dist]);
   assert.equal(again.exitCode, 0, again.stderr);
   const packed = await binship(['--config', config, 'pack', dist, '--json']);
@@ -231,9 +269,14 @@ test('a stand-in is never packed or published as the real target: pack leaves it
 
 test('a glibc floor of 2.17 builds the Linux gnu targets with zig against glibc 2.17, and verify accepts them', async () => {
   const dir = scratch();
-  const config = writeConfig(dir, (t) => t.replace(/^targets = \[[\s\S]*?\]/m, 'targets = ["linux-x64", "linux-arm64"]').replace('glibc_floor = "2.34"', 'glibc_floor = "2.17"'));
+  const config = writeConfig(dir, (t) =>
+    t.replace(/^targets = \[[\s\S]*?\]/m, 'targets = ["linux-x64", "linux-arm64"]').replace('glibc_floor = "2.34"', 'glibc_floor = "2.17"'),
+  );
   const rows = await doctor(undefined, config);
-  assert.deepEqual([rows.get('linux-x64')?.route?.label, rows.get('linux-arm64')?.route?.label], ['zigbuild glibc 2.17 + native', 'zigbuild glibc 2.17 + multiarch std']);
+  assert.deepEqual(
+    [rows.get('linux-x64')?.route?.label, rows.get('linux-arm64')?.route?.label],
+    ['zigbuild glibc 2.17 + native', 'zigbuild glibc 2.17 + multiarch std'],
+  );
   // The binaries of the usual route need a newer glibc: verify refuses them under this floor.
   const plain = await binship(['--config', config, 'verify', await localDist()]);
   assert.equal(plain.exitCode, 1);
@@ -241,10 +284,13 @@ test('a glibc floor of 2.17 builds the Linux gnu targets with zig against glibc 
 
   const built = await binship(['--config', config, 'build', '--local', '--json'], { cwd: dir });
   assert.equal(built.exitCode, 0, built.stderr);
-  assert.deepEqual((JSON.parse(built.stdout) as BuildRow[]).map((r) => [r.platform, r.status, r.route]), [
-    ['linux-x64', 'built', 'zigbuild glibc 2.17 + native'],
-    ['linux-arm64', 'built', 'zigbuild glibc 2.17 + multiarch std'],
-  ]);
+  assert.deepEqual(
+    (JSON.parse(built.stdout) as BuildRow[]).map((r) => [r.platform, r.status, r.route]),
+    [
+      ['linux-x64', 'built', 'zigbuild glibc 2.17 + native'],
+      ['linux-arm64', 'built', 'zigbuild glibc 2.17 + multiarch std'],
+    ],
+  );
   const dist = path.join(dir, 'dist');
   const collected = await binship(['--config', config, 'collect', '--dist', dist], { cwd: dir });
   assert.equal(collected.exitCode, 0, collected.stderr);
@@ -264,16 +310,29 @@ test('a glibc floor of 2.17 in the generated workflow: the gnu build jobs instal
   const pip = Object.fromEntries(buildMatrix(config).include.map((e) => [e.platform, e.pip]));
   const pinned = ZIGBUILD_PIP_PACKAGES.join(' ');
   assert.deepEqual(pip, {
-    'darwin-x64': '', 'darwin-arm64': '', 'linux-x64': pinned, 'linux-arm64': pinned,
-    'linux-x64-musl': '', 'linux-arm64-musl': '', 'windows-x64': '', 'windows-arm64': '',
+    'darwin-x64': '',
+    'darwin-arm64': '',
+    'linux-x64': pinned,
+    'linux-arm64': pinned,
+    'linux-x64-musl': '',
+    'linux-arm64-musl': '',
+    'windows-x64': '',
+    'windows-arm64': '',
   });
   const workflow = generateWorkflow(config);
-  assert.match(workflow, /- name: Install cargo-zigbuild and zig \(to link against the configured glibc floor\)\n\s+if: matrix\.pip != ''\n\s+env:\n\s+PIP_PACKAGES: \$\{\{ matrix\.pip \}\}/);
+  assert.match(
+    workflow,
+    /- name: Install cargo-zigbuild and zig \(to link against the configured glibc floor\)\n\s+if: matrix\.pip != ''\n\s+env:\n\s+PIP_PACKAGES: \$\{\{ matrix\.pip \}\}/,
+  );
   // The default floor needs no zig: the step is not there at all.
   assert.doesNotMatch(generateWorkflow(loadConfig(writeConfig(scratch()))), /cargo-zigbuild/);
   const workflowFile = path.join(dir, '.github', 'workflows', 'rust-binaries.yml');
   mkdirSync(path.dirname(workflowFile), { recursive: true });
   writeFileSync(workflowFile, workflow);
-  const lint = await execa(path.join(TOOLS_BIN, 'actionlint'), ['-shellcheck', path.join(TOOLS_BIN, 'shellcheck'), '-pyflakes', '', '-no-color', 'rust-binaries.yml'], { cwd: path.dirname(workflowFile), reject: false });
+  const lint = await execa(
+    path.join(TOOLS_BIN, 'actionlint'),
+    ['-shellcheck', path.join(TOOLS_BIN, 'shellcheck'), '-pyflakes', '', '-no-color', 'rust-binaries.yml'],
+    { cwd: path.dirname(workflowFile), reject: false },
+  );
   assert.equal(lint.exitCode, 0, lint.stdout + lint.stderr);
 });

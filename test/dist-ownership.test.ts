@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { recordOwned, removeOwned } from '../src/dist/ownership.js';
 import { binship, distCopy, localDist, scratch } from './support/project.js';
 
-test('collect --dist at a web app\'s public/ (it has a manifest.json) is refused and nothing is deleted', async () => {
+test("collect --dist at a web app's public/ (it has a manifest.json) is refused and nothing is deleted", async () => {
   const publicDir = path.join(scratch(), 'public');
   mkdirSync(path.join(publicDir, 'icons'), { recursive: true });
   writeFileSync(path.join(publicDir, 'manifest.json'), '{"name": "my web app"}');
@@ -16,7 +16,10 @@ test('collect --dist at a web app\'s public/ (it has a manifest.json) is refused
   writeFileSync(path.join(publicDir, 'icons', 'logo.svg'), '<svg/>');
   const result = await binship(['collect', '--dist', publicDir]);
   assert.equal(result.exitCode, 2, result.stdout);
-  assert.match(result.stderr, /public is not empty and binship has no record of writing it \(no \.binship-owned\.json\); binship collect replaces its directory, so move its contents elsewhere or use another dist directory/);
+  assert.match(
+    result.stderr,
+    /public is not empty and binship has no record of writing it \(no \.binship-owned\.json\); binship collect replaces its directory, so move its contents elsewhere or use another dist directory/,
+  );
   assert.deepEqual(readdirSync(publicDir, { recursive: true, encoding: 'utf8' }).sort(), ['icons', 'icons/logo.svg', 'index.html', 'manifest.json']);
   assert.deepEqual(readdirSync(path.dirname(publicDir)), ['public'], 'no staging directory left behind');
 });
@@ -58,7 +61,10 @@ test('collect refuses a dist that is a symbolic link; pack refuses an npm/ holdi
   symlinkSync(real, npm);
   const redirected = await binship(['pack', dist]);
   assert.equal(redirected.exitCode, 2);
-  assert.match(redirected.stderr, /npm\/: not a directory binship wrote \(a file or a symbolic link\); binship pack replaces it, so move it out of there first/);
+  assert.match(
+    redirected.stderr,
+    /npm\/: not a directory binship wrote \(a file or a symbolic link\); binship pack replaces it, so move it out of there first/,
+  );
   assert.deepEqual(readdirSync(real), []);
   rmSync(npm);
   renameSync(`${npm}.real`, npm);

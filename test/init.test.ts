@@ -17,7 +17,7 @@ function tinyWorkspace(): string {
   return dir;
 }
 
-test('init: LeanSpec\'s workspace gives a config every command accepts, scoped, with the pinned toolchain', async () => {
+test("init: LeanSpec's workspace gives a config every command accepts, scoped, with the pinned toolchain", async () => {
   const dir = scratch('binship-init-');
   cpSync(WORKSPACE, path.join(dir, 'rust'), { recursive: true, filter: (source) => path.basename(source) !== 'target' });
   writeFileSync(path.join(dir, 'rust', 'rust-toolchain.toml'), '[toolchain]\nchannel = "1.90.0"\n');
@@ -27,10 +27,13 @@ test('init: LeanSpec\'s workspace gives a config every command accepts, scoped, 
   assert.equal(result.exitCode, 0, result.stderr);
   assert.match(result.stdout, new RegExp(`^wrote binship\\.toml: version ${VERSION.replace(/\./g, '\\.')}, 8 targets\\n`));
   const config = loadConfig(path.join(dir, 'binship.toml'));
-  assert.deepEqual(config.binaries.map((b) => [b.name, b.crate, b.package, b.platformPackage]), [
-    ['lean-spec', 'leanspec-cli', '@leanspec/lean-spec', '@leanspec/lean-spec-{platform}'],
-    ['leanspec-mcp', 'leanspec-mcp', '@leanspec/leanspec-mcp', '@leanspec/leanspec-mcp-{platform}'],
-  ]);
+  assert.deepEqual(
+    config.binaries.map((b) => [b.name, b.crate, b.package, b.platformPackage]),
+    [
+      ['lean-spec', 'leanspec-cli', '@leanspec/lean-spec', '@leanspec/lean-spec-{platform}'],
+      ['leanspec-mcp', 'leanspec-mcp', '@leanspec/leanspec-mcp', '@leanspec/leanspec-mcp-{platform}'],
+    ],
+  );
   assert.equal(config.targets.length, 8);
   assert.equal(config.cargo.versionSource, 'workspace');
   assert.equal(config.cargo.toolchain, '1.90.0');
@@ -57,7 +60,10 @@ test('init: a single crate takes its version from the crate and its repository f
   assert.equal(config.cargo.versionSource, 'crate:tiny-tool');
   assert.equal(config.cargo.toolchain, '1.91.1');
   assert.equal(config.project.license, 'Apache-2.0');
-  assert.deepEqual(config.binaries.map((b) => [b.package, b.platformPackage, b.description]), [['tiny-tool', 'tiny-tool-{platform}', 'tiny-tool command-line tool']]);
+  assert.deepEqual(
+    config.binaries.map((b) => [b.package, b.platformPackage, b.description]),
+    [['tiny-tool', 'tiny-tool-{platform}', 'tiny-tool command-line tool']],
+  );
   assert.equal((await binship(['version'], { cwd: dir })).stdout.trim(), '1.2.3');
   // No package.json lists binship: CI installs the binship that wrote the config.
   const ownVersion = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -95,7 +101,14 @@ test('init: refuses to overwrite a config without --force, and bad input in one 
 });
 
 test('init: GitHub remotes in every common spelling', () => {
-  for (const remote of ['git@github.com:acme/tool.git', 'https://github.com/acme/tool', 'https://github.com/acme/tool.git', 'git+https://github.com/acme/tool.git', 'ssh://git@github.com/acme/tool.git', 'https://github.com/acme/tool/']) {
+  for (const remote of [
+    'git@github.com:acme/tool.git',
+    'https://github.com/acme/tool',
+    'https://github.com/acme/tool.git',
+    'git+https://github.com/acme/tool.git',
+    'ssh://git@github.com/acme/tool.git',
+    'https://github.com/acme/tool/',
+  ]) {
     assert.equal(githubUrl(remote), 'https://github.com/acme/tool', remote);
   }
   for (const other of ['https://gitlab.com/acme/tool', 'https://github.com/acme', 'git@github.com:acme/tool/extra.git']) {

@@ -4,21 +4,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  type BinaryInfo,
-  compareGlibc,
-  InspectError,
-  inspectBuffer,
-  inspectFile,
-  inspectSource,
-} from '../src/inspect/index.js';
+import { type BinaryInfo, compareGlibc, InspectError, inspectBuffer, inspectFile, inspectSource } from '../src/inspect/index.js';
 import { type ByteSource, bufferSource } from '../src/inspect/reader.js';
-import {
-  type ExpectedBinary,
-  PLATFORM_BINARIES,
-  type PlatformBinaryKey,
-  platformBinary,
-} from './support/platform-binaries.js';
+import { type ExpectedBinary, PLATFORM_BINARIES, type PlatformBinaryKey, platformBinary } from './support/platform-binaries.js';
 
 const FIXTURE_KEYS = Object.keys(PLATFORM_BINARIES) as PlatformBinaryKey[];
 
@@ -61,15 +49,17 @@ describe('real binaries of every platform', () => {
 
   it('the fat Mach-O lists both slices', async () => {
     const info = await inspectFile(await platformBinary('fsevents-universal'));
-    assert.deepEqual(info.slices?.map((s) => s.cpu), ['x64', 'arm64']);
+    assert.deepEqual(
+      info.slices?.map((s) => s.cpu),
+      ['x64', 'arm64'],
+    );
   });
 });
 
 describe('binaries of this host', () => {
   const hostFormat = { linux: 'elf', darwin: 'macho', win32: 'pe' }[process.platform as string];
   // A running node cannot need a newer glibc than the one it runs on.
-  const runtimeGlibc = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header
-    ?.glibcVersionRuntime;
+  const runtimeGlibc = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime;
 
   it('process.execPath', async () => {
     const info = await inspectFile(process.execPath);
@@ -237,9 +227,12 @@ function buildElf(spec: ElfSpec): BuiltElf {
   b.reserve(ehsize);
   const phdrs = b.reserve(phTypes.length * phentsize);
 
-  const interpAt = spec.interp === undefined ? 0 : b.append(new TextEncoder().encode(spec.interp + '\0'));
+  const interpAt = spec.interp === undefined ? 0 : b.append(new TextEncoder().encode(`${spec.interp}\0`));
   const dynstr = b.append(Uint8Array.from(strings));
-  const verneedAt = b.reserve(verneed.reduce((n, v) => n + 16 + 16 * v.names.length, 0), 4);
+  const verneedAt = b.reserve(
+    verneed.reduce((n, v) => n + 16 + 16 * v.names.length, 0),
+    4,
+  );
   let off = verneedAt;
   verneed.forEach((v, i) => {
     b.u16(off, 1);
@@ -259,7 +252,12 @@ function buildElf(spec: ElfSpec): BuiltElf {
     ...needed.map((n): [number, number] => [1, str(n)]),
     [5, ELF_BASE + dynstr],
     [10, strings.length],
-    ...(verneed.length ? ([[0x6ffffffe, ELF_BASE + verneedAt], [0x6fffffff, verneed.length]] as [number, number][]) : []),
+    ...(verneed.length
+      ? ([
+          [0x6ffffffe, ELF_BASE + verneedAt],
+          [0x6fffffff, verneed.length],
+        ] as [number, number][])
+      : []),
     [0, 0],
   ];
   const dynEnt = is64 ? 16 : 8;
@@ -301,7 +299,7 @@ function buildElf(spec: ElfSpec): BuiltElf {
   });
 
   // ELF header.
-  [0x7f, 0x45, 0x4c, 0x46, is64 ? 2 : 1, le ? 1 : 2, 1].forEach((v, i) => b.u8(i, v));
+  for (const [i, v] of [0x7f, 0x45, 0x4c, 0x46, is64 ? 2 : 1, le ? 1 : 2, 1].entries()) b.u8(i, v);
   b.u16(16, spec.type ?? 3);
   b.u16(18, spec.machine ?? 62);
   b.u32(20, 1);
@@ -368,9 +366,7 @@ describe('ELF details', () => {
   });
 
   it('dynamic musl executable: libc from the interpreter', () => {
-    const info = inspectBuffer(
-      buildElf({ machine: 183, interp: '/lib/ld-musl-aarch64.so.1', needed: ['libc.musl-aarch64.so.1'] }).bytes,
-    );
+    const info = inspectBuffer(buildElf({ machine: 183, interp: '/lib/ld-musl-aarch64.so.1', needed: ['libc.musl-aarch64.so.1'] }).bytes);
     assert.equal(info.cpu, 'arm64');
     assert.equal(info.elf?.libc, 'musl');
     assert.equal(info.elf?.interpreter, '/lib/ld-musl-aarch64.so.1');
@@ -421,10 +417,7 @@ describe('ELF details', () => {
       needed: ['libgcc_s.so.1', 'libc.so'],
       verneed: [{ file: 'libgcc_s.so.1', names: ['GCC_3.0', 'GLIBC_2.0'] }],
     });
-    assert.deepEqual(
-      [inspectBuffer(libgcc.bytes).elf?.libc, inspectBuffer(libgcc.bytes).elf?.glibcVersion],
-      ['musl', null],
-    );
+    assert.deepEqual([inspectBuffer(libgcc.bytes).elf?.libc, inspectBuffer(libgcc.bytes).elf?.glibcVersion], ['musl', null]);
   });
 
   it('static: no interpreter, no DT_NEEDED', () => {
@@ -507,7 +500,10 @@ function buildMachO(o: { is64?: boolean; le?: boolean; cputype: number; filetype
   b.u32(4, o.cputype);
   b.u32(12, o.filetype ?? 2);
   b.u32(16, cmds.length);
-  b.u32(20, cmds.reduce((n, c) => n + c.length, 0));
+  b.u32(
+    20,
+    cmds.reduce((n, c) => n + c.length, 0),
+  );
   b.reserve(headerSize - 24, 1);
   for (const c of cmds) b.append(c);
   return b.done();
@@ -517,7 +513,7 @@ function loadCommand(le: boolean, cmd: number, words: number[]): Uint8Array {
   const b = new Bytes(le);
   b.u32(0, cmd);
   b.u32(4, 8 + 4 * words.length);
-  words.forEach((w, i) => b.u32(8 + 4 * i, w));
+  for (const [i, w] of words.entries()) b.u32(8 + 4 * i, w);
   return b.done();
 }
 
@@ -554,9 +550,14 @@ describe('Mach-O details', () => {
   });
 
   it('fat64 with a dylib pair; minOs with a patch level', () => {
-    const build = (cputype: number) =>
-      buildMachO({ cputype, filetype: 6, cmds: [loadCommand(true, 0x32, [1, 0x000d0301, 0, 0])] });
-    const bytes = buildFat([{ cputype: CPU_ARM64, bytes: build(CPU_ARM64) }, { cputype: CPU_X86_64, bytes: build(CPU_X86_64) }], true);
+    const build = (cputype: number) => buildMachO({ cputype, filetype: 6, cmds: [loadCommand(true, 0x32, [1, 0x000d0301, 0, 0])] });
+    const bytes = buildFat(
+      [
+        { cputype: CPU_ARM64, bytes: build(CPU_ARM64) },
+        { cputype: CPU_X86_64, bytes: build(CPU_X86_64) },
+      ],
+      true,
+    );
     assert.deepEqual(inspectBuffer(bytes), {
       format: 'macho',
       cpu: 'arm64',
@@ -596,7 +597,10 @@ describe('Mach-O code signatures', () => {
     const thin = new Uint8Array(await readFile(await platformBinary('biome-darwin-arm64')));
     thin[0x8000] = thin[0x8000]! ^ 0x01; // inside __TEXT, far below the signature
     assert.deepEqual(inspectBuffer(thin, { hashPages: true }).macho?.signature, {
-      kind: 'adhoc', linkerSigned: true, identifier: 'biome-1ff75433924bc38d', pagesMatch: false,
+      kind: 'adhoc',
+      linkerSigned: true,
+      identifier: 'biome-1ff75433924bc38d',
+      pagesMatch: false,
     });
     assert.equal(inspectBuffer(thin).macho?.signature?.pagesMatch, undefined, 'pages are hashed only on request');
 
@@ -604,7 +608,13 @@ describe('Mach-O code signatures', () => {
     const arm64Offset = new DataView(fat.buffer, fat.byteOffset).getUint32(8 + 20 + 8); // second fat_arch's offset
     fat[arm64Offset + 0x8000] = fat[arm64Offset + 0x8000]! ^ 0x01;
     const slices = inspectBuffer(fat, { hashPages: true }).slices ?? [];
-    assert.deepEqual(slices.map((s) => [s.cpu, s.macho.signature?.pagesMatch]), [['x64', true], ['arm64', false]]);
+    assert.deepEqual(
+      slices.map((s) => [s.cpu, s.macho.signature?.pagesMatch]),
+      [
+        ['x64', true],
+        ['arm64', false],
+      ],
+    );
   });
 
   it('a signature outside the file or with a wrong magic is refused as corrupt', () => {
@@ -616,12 +626,18 @@ describe('Mach-O code signatures', () => {
       out.set(blob, dataoff);
       return out;
     };
-    assertFailsFast(() => inspectBuffer(withSignature(4096, 1024)), /code signature \(LC_CODE_SIGNATURE\) \(bytes 4096\.\.5120\) lies past the end of the file/);
+    assertFailsFast(
+      () => inspectBuffer(withSignature(4096, 1024)),
+      /code signature \(LC_CODE_SIGNATURE\) \(bytes 4096\.\.5120\) lies past the end of the file/,
+    );
     assertFailsFast(() => inspectBuffer(withSignature(128, 16, new Uint8Array(16))), /not an embedded signature \(magic 0x0\); corrupt/);
     const noDirectory = Uint8Array.from([0xfa, 0xde, 0x0c, 0xc0, 0, 0, 0, 12, 0, 0, 0, 0]);
     assertFailsFast(() => inspectBuffer(withSignature(128, 12, noDirectory)), /has no code directory; corrupt/);
     const blobPastEnd = Uint8Array.from([0xfa, 0xde, 0x0c, 0xc0, 0, 0, 0, 20, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xff, 0xf0]);
-    assertFailsFast(() => inspectBuffer(withSignature(128, 20, blobPastEnd)), /blob 0 \(slot 0x0\): bytes 65520\.\.65528 lie outside the 20-byte signature; corrupt/);
+    assertFailsFast(
+      () => inspectBuffer(withSignature(128, 20, blobPastEnd)),
+      /blob 0 \(slot 0x0\): bytes 65520\.\.65528 lie outside the 20-byte signature; corrupt/,
+    );
   });
 });
 
@@ -823,7 +839,7 @@ describe('robustness on real binaries', () => {
       const lastRead = Math.max(...ranges.map(([, end]) => end));
       const random = prng(seedOf(label));
       const cuts = new Set<number>([0, 1, 3, 4, 15, 16, 63, 64]);
-      for (const [start, end] of ranges) [start, start + 1, (start + end) >> 1, end - 1].forEach((c) => cuts.add(c));
+      for (const [start, end] of ranges) for (const c of [start, start + 1, (start + end) >> 1, end - 1]) cuts.add(c);
       for (let i = 1; i < 64; i++) {
         cuts.add(Math.floor((lastRead * i) / 64));
         cuts.add(Math.floor((buf.length * i) / 64));

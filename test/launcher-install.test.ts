@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { execa } from 'execa';
 import { ensureTool } from '../src/rehearsal/tools.js';
-import { startLocalRegistry, type LocalRegistry } from '../src/rehearsal/verdaccio.js';
+import { type LocalRegistry, startLocalRegistry } from '../src/rehearsal/verdaccio.js';
 import { binship, distCopy, scratch, VERSION } from './support/project.js';
 
 const LINUX_X64 = process.platform === 'linux' && process.arch === 'x64';
@@ -98,7 +98,10 @@ describe('npm install -g lean-spec', { skip: !LINUX_X64 && 'the local release bu
     const refused = await execa(command, ['--version'], { env, reject: false });
     assert.equal(refused.exitCode, 1);
     assert.equal(refused.stdout, '');
-    assert.equal(refused.stderr, `lean-spec: ${platformBinary} is truncated (1000 of ${nativeBinary.length} bytes); reinstall: npm install -g lean-spec@${VERSION}`);
+    assert.equal(
+      refused.stderr,
+      `lean-spec: ${platformBinary} is truncated (1000 of ${nativeBinary.length} bytes); reinstall: npm install -g lean-spec@${VERSION}`,
+    );
     assert.equal((await npm(client, ['install', '--global', '--prefix', prefix, `lean-spec@${VERSION}`], env)).exitCode, 0);
     assert.equal((await execa(command, ['--version'], { env })).stdout.trim(), VERSION);
 

@@ -8,17 +8,17 @@
 // cargo (test/support/rust.ts) with real binaries of other CPUs from npm
 // (test/support/platform-binaries.ts) for verification and promotion.
 
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { renderLauncher, writeLauncherFiles, validateLauncherSpec, type LauncherPlatform, type LauncherSpec } from '../src/npm/launcher.js';
+import { type LauncherPlatform, type LauncherSpec, renderLauncher, validateLauncherSpec, writeLauncherFiles } from '../src/npm/launcher.js';
 import { platformBinary } from './support/platform-binaries.js';
 import { buildRustBinaries } from './support/rust.js';
 
@@ -160,7 +160,12 @@ function makeFixture(options: FixtureOptions = {}): Fixture {
   fs.mkdirSync(mainDir, { recursive: true });
   fs.writeFileSync(
     path.join(mainDir, 'package.json'),
-    JSON.stringify({ name: MAIN, version: VERSION, bin: { [BIN]: `bin/${BIN}` }, optionalDependencies: Object.fromEntries(spec.platforms.map((p) => [p.packageName, VERSION])) }),
+    JSON.stringify({
+      name: MAIN,
+      version: VERSION,
+      bin: { [BIN]: `bin/${BIN}` },
+      optionalDependencies: Object.fromEntries(spec.platforms.map((p) => [p.packageName, VERSION])),
+    }),
   );
   writeLauncherFiles(mainDir, spec);
   const launcher = path.join(mainDir, 'bin', BIN);
@@ -170,7 +175,10 @@ function makeFixture(options: FixtureOptions = {}): Fixture {
     const platform = spec.platforms.find((p) => p.packageName === name);
     const dir = path.join(nm, ...name.split('/'));
     fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, version: VERSION, os: [platform?.os], cpu: [platform?.cpu], preferUnplugged: true }));
+    fs.writeFileSync(
+      path.join(dir, 'package.json'),
+      JSON.stringify({ name, version: VERSION, os: [platform?.os], cpu: [platform?.cpu], preferUnplugged: true }),
+    );
     const binary = path.join(dir, 'bin', platform?.binaryFile ?? BIN);
     fs.writeFileSync(binary, content, { mode: 0o755 });
     binaries.set(name, binary);
@@ -217,9 +225,11 @@ function pathWithNode(): string {
 function runLauncher(fx: Fixture, args: string[], options: RunOptions = {}): SpawnSyncReturns<string> {
   const preload = options.path === 'spawn' ? ['--require', SPAWN_PATH] : [];
   const [command, argv] =
-    options.via === 'exec' ? [fx.binLink, args] :
-    options.via === 'node-file' ? [process.execPath, [...preload, fx.launcher, ...args]] :
-    [process.execPath, [...preload, fx.binLink, ...args]];
+    options.via === 'exec'
+      ? [fx.binLink, args]
+      : options.via === 'node-file'
+        ? [process.execPath, [...preload, fx.launcher, ...args]]
+        : [process.execPath, [...preload, fx.binLink, ...args]];
   return spawnSync(command, argv, {
     env: cleanEnv({ PATH: pathWithNode(), ...options.env }),
     input: options.input ?? '',
@@ -374,40 +384,39 @@ describe('launcher', { skip: !UNIX && 'the fake binary is a POSIX shell script' 
     });
   }
 
-  test(
-    'Ctrl-C in a terminal reaches the binary exactly once',
-    { skip: !HAS_SCRIPT && 'needs util-linux script(1) for a pseudo-terminal', timeout: 30_000 },
-    async () => {
-      // The terminal sends SIGINT to its whole foreground process group, which
-      // includes the binary; the launcher must not forward a second one.
-      const counter = `#!${process.execPath}
+  test('Ctrl-C in a terminal reaches the binary exactly once', {
+    skip: !HAS_SCRIPT && 'needs util-linux script(1) for a pseudo-terminal',
+    timeout: 30_000,
+  }, async () => {
+    // The terminal sends SIGINT to its whole foreground process group, which
+    // includes the binary; the launcher must not forward a second one.
+    const counter = `#!${process.execPath}
 let n = 0;
 process.on('SIGINT', () => n++);
 process.stdout.write('ready\\n');
 setTimeout(() => process.stdout.write('SIGINT x' + n + '\\n'), 1500);
 `;
-      const fx = makeFixture({ installed: { [HOST_PKG]: counter } });
-      // `exec`: script(1) runs the command through $SHELL (or /bin/sh); a shell
-      // left waiting in the foreground group would die of the Ctrl-C itself.
-      const term = spawn('script', ['-qec', `exec '${process.execPath}' '${fx.binLink}'`, '/dev/null'], {
-        env: cleanEnv(),
-        stdio: ['pipe', 'pipe', 'inherit'],
-      });
-      let out = '';
-      let sent = false;
-      term.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        out += chunk;
-        if (!sent && out.includes('ready')) {
-          sent = true;
-          term.stdin.write('\x03'); // what the keyboard sends for Ctrl-C
-        }
-      });
-      const code = await new Promise((resolve) => term.once('close', resolve));
-      term.stdin.end();
-      assert.match(out, /SIGINT x1\b/, out);
-      assert.equal(code, 0);
-    },
-  );
+    const fx = makeFixture({ installed: { [HOST_PKG]: counter } });
+    // `exec`: script(1) runs the command through $SHELL (or /bin/sh); a shell
+    // left waiting in the foreground group would die of the Ctrl-C itself.
+    const term = spawn('script', ['-qec', `exec '${process.execPath}' '${fx.binLink}'`, '/dev/null'], {
+      env: cleanEnv(),
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    let out = '';
+    let sent = false;
+    term.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      if (!sent && out.includes('ready')) {
+        sent = true;
+        term.stdin.write('\x03'); // what the keyboard sends for Ctrl-C
+      }
+    });
+    const code = await new Promise((resolve) => term.once('close', resolve));
+    term.stdin.end();
+    assert.match(out, /SIGINT x1\b/, out);
+    assert.equal(code, 0);
+  });
 
   test(HAS_EXECVE ? 'replaces itself with the binary (process.execve)' : 'runs the binary as a child (no process.execve)', async () => {
     const fx = makeFixture();
@@ -456,7 +465,10 @@ setTimeout(() => process.stdout.write('SIGINT x' + n + '\\n'), 1500);
     for (const value of [fx.binLink, fx.launcher]) {
       for (const runPath of RUN_PATHS) {
         const r = runLauncher(fx, [], { env: { [ENV]: value, FAKE_MODE: 'whoami' }, path: runPath });
-        assertOneLineError(r, new RegExp(`^${BIN}: ${ENV} is set to "${escapeRe(value)}", but .* is the ${BIN} command that binship installs \\(a launcher\\)`));
+        assertOneLineError(
+          r,
+          new RegExp(`^${BIN}: ${ENV} is set to "${escapeRe(value)}", but .* is the ${BIN} command that binship installs \\(a launcher\\)`),
+        );
       }
     }
   });
@@ -603,7 +615,11 @@ describe('verification', { skip: !LINUX && 'the real binaries here are Linux ELF
   const damaged: Array<[string, () => Buffer, () => string]> = [
     ['zero-byte', () => Buffer.alloc(0), () => 'is empty'],
     ['truncated', () => realBinary.subarray(0, realBinary.length >> 1), () => `is truncated \\(${realBinary.length >> 1} of ${realBinary.length} bytes\\)`],
-    ['wrong-CPU', () => foreignBinary, () => `is an ELF binary for ${HOST_CPU === 'arm64' ? 'x64' : 'arm64'}, not for this ${HOST_OS}-${HOST_CPU}( \\(\\w+\\))? machine`],
+    [
+      'wrong-CPU',
+      () => foreignBinary,
+      () => `is an ELF binary for ${HOST_CPU === 'arm64' ? 'x64' : 'arm64'}, not for this ${HOST_OS}-${HOST_CPU}( \\(\\w+\\))? machine`,
+    ],
     ['tampered', () => tampered(realBinary), () => `is not the binary ${escapeRe(HOST_PKG)}@1\\.2\\.3 was published with \\(its SHA-256 differs\\)`],
   ];
   for (const [what, content, reason] of damaged) {
@@ -626,7 +642,11 @@ describe('verification', { skip: !LINUX && 'the real binaries here are Linux ELF
     const pkgDir = (fx: Fixture) => path.dirname(path.dirname(hostBinary(fx)));
     const cases: Array<[string, (fx: Fixture) => void, (fx: Fixture) => string]> = [
       ['bun', (fx) => fs.writeFileSync(path.join(fx.root, 'bun.lock'), '{}'), () => 'bun install --force'],
-      ['Yarn (node-modules)', (fx) => fs.writeFileSync(path.join(fx.root, 'node_modules', '.yarn-state.yml'), ''), (fx) => `rm -rf ${pkgDir(fx)} && yarn install`],
+      [
+        'Yarn (node-modules)',
+        (fx) => fs.writeFileSync(path.join(fx.root, 'node_modules', '.yarn-state.yml'), ''),
+        (fx) => `rm -rf ${pkgDir(fx)} && yarn install`,
+      ],
     ];
     for (const [client, mark, command] of cases) {
       const fx = realFixture(Buffer.alloc(0));
@@ -794,7 +814,9 @@ describe('promotion', { skip: !LINUX && 'promotion is Linux-only' }, () => {
     }
   });
 
-  test('not into a file owned by another user, nor into a directory this user cannot write', { skip: !AS_NOBODY && 'needs root, and a Node that user nobody can run' }, () => {
+  test('not into a file owned by another user, nor into a directory this user cannot write', {
+    skip: !AS_NOBODY && 'needs root, and a Node that user nobody can run',
+  }, () => {
     const theirs = realFixture();
     spawnSync('chown', ['-R', '65534:65534', theirs.mainDir]);
     let r = runLauncher(theirs, ['--version'], { via: 'exec', env: promoteEnv });
@@ -804,7 +826,12 @@ describe('promotion', { skip: !LINUX && 'promotion is Linux-only' }, () => {
     const readOnly = realFixture();
     spawnSync('chown', ['-R', '65534:65534', readOnly.root]);
     fs.chmodSync(path.dirname(readOnly.launcher), 0o555);
-    r = spawnSync(readOnly.binLink, ['--version'], { env: cleanEnv({ PATH: pathWithNode(), HOME: '/tmp', ...promoteEnv }), encoding: 'utf8', uid: 65534, gid: 65534 });
+    r = spawnSync(readOnly.binLink, ['--version'], {
+      env: cleanEnv({ PATH: pathWithNode(), HOME: '/tmp', ...promoteEnv }),
+      encoding: 'utf8',
+      uid: 65534,
+      gid: 65534,
+    });
     assert.equal(r.stderr, '');
     assert.equal(r.stdout.trim(), leanSpecVersion);
     assertLauncher(readOnly);

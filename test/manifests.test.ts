@@ -24,7 +24,10 @@ test('with glibc and musl builds of a CPU, each platform package declares its li
   assert.deepEqual(libcOf('linux-x64-musl'), ['musl']);
   assert.equal(libcOf('darwin-arm64'), undefined);
   const spec = launcherSpec(cli!, '1.0.0', config.targets.map(packed), config.targets);
-  assert.deepEqual(spec.platforms.map((p) => p.libc ?? null), ['glibc', 'musl', null]);
+  assert.deepEqual(
+    spec.platforms.map((p) => p.libc ?? null),
+    ['glibc', 'musl', null],
+  );
 });
 
 test('a musl build that is the only Linux build of its CPU declares no libc, so glibc hosts install it too', () => {

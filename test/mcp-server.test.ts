@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { execa } from 'execa';
 import { VERSION } from './support/project.js';
 import { buildRustBinaries, exampleRoot, fixturesDir, repoSpecsDir, specFolders } from './support/rust.js';
@@ -63,10 +63,13 @@ describe('leanspec-mcp through the official MCP SDK client', () => {
 
   test('tools/list describes list, view and validate with input schemas', async () => {
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((tool) => tool.name), ['list', 'view', 'validate']);
+    assert.deepEqual(
+      tools.map((tool) => tool.name),
+      ['list', 'view', 'validate'],
+    );
     for (const tool of tools) {
       assert.equal(tool.inputSchema.type, 'object');
-      assert.equal((tool.inputSchema.properties?.['specs_dir'] as { type?: string } | undefined)?.type, 'string');
+      assert.equal((tool.inputSchema.properties?.specs_dir as { type?: string } | undefined)?.type, 'string');
       assert.equal(tool.annotations?.readOnlyHint, true);
     }
     const view = tools.find((tool) => tool.name === 'view');
@@ -80,7 +83,10 @@ describe('leanspec-mcp through the official MCP SDK client', () => {
     assert.match(text, /^NUMBER\s+NAME\s+STATUS\s+PRIORITY\s+TAGS$/m);
     assert.match(text, /^173\s+rust-binaries-ci-cd-pipeline\s+planned\s+high\s+ci-cd, rust, github-actions/m);
     const specs = (result.structuredContent as { specs: Array<{ dir: string; status: string }> }).specs;
-    assert.deepEqual(specs.map((spec) => spec.dir), await specFolders(repoSpecsDir));
+    assert.deepEqual(
+      specs.map((spec) => spec.dir),
+      await specFolders(repoSpecsDir),
+    );
   });
 
   test('view returns the spec by number with metadata and body', async () => {
@@ -108,11 +114,14 @@ describe('leanspec-mcp through the official MCP SDK client', () => {
     assert.equal(broken.isError, false, 'a report listing problems is still a successful call');
     const report = broken.structuredContent as { valid: boolean; problems: Array<{ path: string; line: number; message: string }> };
     assert.equal(report.valid, false);
-    assert.deepEqual(report.problems.find((problem) => problem.path.endsWith('003-bad-fields/README.md') && problem.line === 3), {
-      path: `${brokenDir}/003-bad-fields/README.md`,
-      line: 3,
-      message: "invalid status 'done': expected one of planned, in-progress, complete, archived",
-    });
+    assert.deepEqual(
+      report.problems.find((problem) => problem.path.endsWith('003-bad-fields/README.md') && problem.line === 3),
+      {
+        path: `${brokenDir}/003-bad-fields/README.md`,
+        line: 3,
+        message: "invalid status 'done': expected one of planned, in-progress, complete, archived",
+      },
+    );
     assert.match(firstText(broken), /003-bad-fields\/README\.md:5: tags must be a list \(e\.g\. \[a, b\]\), got 'cli'$/m);
   });
 
@@ -136,7 +145,9 @@ describe('leanspec-mcp through the official MCP SDK client', () => {
   });
 });
 
-describe('leanspec-mcp on hostile spec folders, through the official MCP SDK client', { skip: process.platform === 'win32' && 'needs mkfifo and byte file names' }, () => {
+describe('leanspec-mcp on hostile spec folders, through the official MCP SDK client', {
+  skip: process.platform === 'win32' && 'needs mkfifo and byte file names',
+}, () => {
   let client: Client;
   let specsDir: string;
 
@@ -179,6 +190,7 @@ describe('leanspec-mcp on hostile spec folders, through the official MCP SDK cli
   test('list shows control characters escaped in its text and keeps them in its structured content', { timeout: 20_000 }, async () => {
     const result = (await client.callTool({ name: 'list', arguments: {} })) as CallToolResult;
     const text = firstText(result);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must not reach the text
     assert.doesNotMatch(text, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     assert.match(text, /^004\s+escapes\s+planned\s+-\s+\\u\{1b\}\]0;PWNED\\u\{7\}, \\u\{9b\}2J$/m);
     const specs = (result.structuredContent as { specs: Array<{ dir: string; tags: string[]; title: string }> }).specs;

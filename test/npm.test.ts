@@ -11,11 +11,11 @@ import { execa } from 'execa';
 import * as tar from 'tar';
 import { checkManifest, type PackageManifest } from '../src/npm/manifests.js';
 import { displayRegistry } from '../src/npm/registry.js';
-import { startLocalRegistry, type LocalRegistry } from '../src/rehearsal/verdaccio.js';
 import { redact } from '../src/redact.js';
+import { type LocalRegistry, startLocalRegistry } from '../src/rehearsal/verdaccio.js';
 import { resolveTarget } from '../src/targets.js';
-import { binship, distCopy, EXAMPLE_ROOT, REPO_ROOT, scratch, VERSION, writeConfig } from './support/project.js';
 import { regenerateChecksums } from './support/dist.js';
+import { binship, distCopy, EXAMPLE_ROOT, REPO_ROOT, scratch, VERSION, writeConfig } from './support/project.js';
 import { startProxy } from './support/proxy.js';
 
 const MAIN_PACKAGES = ['lean-spec', '@leanspec/mcp'];
@@ -41,10 +41,15 @@ function publish(distDir: string, reg: LocalRegistry, extra: string[] = [], toke
   return binship(['publish', distDir, '--registry', reg.url, '--allow-partial', ...extra], { env: { NODE_AUTH_TOKEN: token } });
 }
 
-async function packument(reg: LocalRegistry, name: string): Promise<{ versions?: Record<string, unknown>; time?: Record<string, string>; 'dist-tags'?: Record<string, string> } | null> {
+async function packument(
+  reg: LocalRegistry,
+  name: string,
+): Promise<{ versions?: Record<string, unknown>; time?: Record<string, string>; 'dist-tags'?: Record<string, string> } | null> {
   // With the token: some test registries let only logged-in users read.
   const response = await fetch(`${reg.url}${name.replace('/', '%2f')}`, { headers: { authorization: `Bearer ${reg.token}` } });
-  return response.status === 404 ? null : ((await response.json()) as { versions?: Record<string, unknown>; time?: Record<string, string>; 'dist-tags'?: Record<string, string> });
+  return response.status === 404
+    ? null
+    : ((await response.json()) as { versions?: Record<string, unknown>; time?: Record<string, string>; 'dist-tags'?: Record<string, string> });
 }
 
 /** An npmrc of its own (`lines`), so the machine's ~/.npmrc plays no part; returns its path. */
@@ -57,7 +62,11 @@ function userNpmrc(lines: string[] = []): string {
 /** `npm publish` by hand (what a manual run or an older release did); returns npm's result. */
 async function npmPublish(reg: LocalRegistry, target: string, args: string[] = []) {
   const key = `npm_config_//127.0.0.1:${reg.port}/:_authToken`;
-  return execa('npm', ['publish', target, '--registry', reg.url, ...args], { cwd: path.dirname(target), env: { [key]: reg.token, npm_config_userconfig: userNpmrc() }, reject: false });
+  return execa('npm', ['publish', target, '--registry', reg.url, ...args], {
+    cwd: path.dirname(target),
+    env: { [key]: reg.token, npm_config_userconfig: userNpmrc() },
+    reject: false,
+  });
 }
 
 /** A package with nothing but a package.json, written to a scratch directory; returns the directory. */
@@ -91,9 +100,17 @@ test('pack: platform packages carry os/cpu/libc and only their binary at 0755; m
     return found;
   };
   const arm = await entries('leanspec-mcp-linux-arm64-0.3.0.tgz'.replace('0.3.0', VERSION));
-  assert.deepEqual(arm.map((e) => `${e.path} ${e.mode.toString(8)}`).sort(), ['package/LICENSE 644', 'package/README.md 644', 'package/bin/leanspec-mcp 755', 'package/package.json 644']);
+  assert.deepEqual(arm.map((e) => `${e.path} ${e.mode.toString(8)}`).sort(), [
+    'package/LICENSE 644',
+    'package/README.md 644',
+    'package/bin/leanspec-mcp 755',
+    'package/package.json 644',
+  ]);
   const armManifest = JSON.parse(readFileSync(path.join(dist, 'npm', 'leanspec-mcp-linux-arm64', 'package.json'), 'utf8')) as PackageManifest;
-  assert.deepEqual([armManifest.os, armManifest.cpu, armManifest.libc, armManifest.preferUnplugged, armManifest.bin], [['linux'], ['arm64'], ['glibc'], true, undefined]);
+  assert.deepEqual(
+    [armManifest.os, armManifest.cpu, armManifest.libc, armManifest.preferUnplugged, armManifest.bin],
+    [['linux'], ['arm64'], ['glibc'], true, undefined],
+  );
   const main = JSON.parse(readFileSync(path.join(dist, 'npm', 'lean-spec', 'package.json'), 'utf8')) as PackageManifest;
   assert.deepEqual(main.optionalDependencies, { '@leanspec/cli-linux-arm64': VERSION, '@leanspec/cli-linux-x64': VERSION });
   assert.deepEqual(main.bin, { 'lean-spec': 'bin/lean-spec' });
@@ -109,7 +126,13 @@ test('pack: platform packages carry os/cpu/libc and only their binary at 0755; m
 
 test('no workspace:, range or tag can reach a manifest', () => {
   const manifest = (deps: Record<string, string>, version = '1.2.3'): PackageManifest => ({
-    name: 'x', version, description: '', license: 'MIT', repository: { type: 'git', url: '' }, files: [], optionalDependencies: deps,
+    name: 'x',
+    version,
+    description: '',
+    license: 'MIT',
+    repository: { type: 'git', url: '' },
+    files: [],
+    optionalDependencies: deps,
   });
   assert.throws(() => checkManifest(manifest({ a: 'workspace:*' })), /optional dependency a@"workspace:\*" must be exactly 1\.2\.3/);
   assert.throws(() => checkManifest(manifest({ a: '^1.2.3' })), /must be exactly 1\.2\.3/);
@@ -135,7 +158,8 @@ test('a version already published gets the dist-tag a later run asks for, and no
   for (const row of rows) assert.match(`${row.status} ${row.detail}`, /^retagged already published; dist-tag next now points at /, row.name);
   for (const name of [...MAIN_PACKAGES, ...PLATFORM_PACKAGES]) assert.equal((await packument(registry, name))?.['dist-tags']?.next, VERSION, name);
   const again = await publish(dist, registry, ['--tag', 'next', '--json']);
-  for (const row of (JSON.parse(again.stdout) as { rows: { status: string; detail: string }[] }).rows) assert.equal(`${row.status} ${row.detail}`, 'skipped already published with the same contents');
+  for (const row of (JSON.parse(again.stdout) as { rows: { status: string; detail: string }[] }).rows)
+    assert.equal(`${row.status} ${row.detail}`, 'skipped already published with the same contents');
 });
 
 test('a tampered dist/ is refused before anything is uploaded', async () => {
@@ -191,7 +215,9 @@ test('registry down mid-publish: re-running finishes, and no main package was ev
   const reg = await startLocalRegistry();
   const proxy = await startProxy(reg.port);
   const child = execa(process.execPath, [path.join(REPO_ROOT, 'bin', 'binship.js'), 'publish', dist, '--registry', proxy.url, '--allow-partial'], {
-    cwd: EXAMPLE_ROOT, env: { NODE_AUTH_TOKEN: reg.token }, reject: false,
+    cwd: EXAMPLE_ROOT,
+    env: { NODE_AUTH_TOKEN: reg.token },
+    reject: false,
   });
   try {
     // Cut the registry off as soon as the first platform package is visible.
@@ -216,7 +242,10 @@ test('registry down mid-publish: re-running finishes, and no main package was ev
       assert.equal(rerun.exitCode, 0, rerun.stderr);
       const rows = (JSON.parse(rerun.stdout) as { rows: { name: string; status: string }[] }).rows;
       assert.ok(rows.every((r) => r.status === 'published' || r.status === 'skipped'));
-      assert.ok(rows.some((r) => r.status === 'skipped'), 'packages from the first run are not uploaded again');
+      assert.ok(
+        rows.some((r) => r.status === 'skipped'),
+        'packages from the first run are not uploaded again',
+      );
     } finally {
       await back.stop();
     }
@@ -240,7 +269,9 @@ test('binship itself killed mid-publish: re-running finishes the job, and no cre
   const tmp = scratch('binship-killed-tmp-');
   try {
     const child = execa(process.execPath, [path.join(REPO_ROOT, 'bin', 'binship.js'), 'publish', dist, '--registry', reg.url, '--allow-partial'], {
-      cwd: EXAMPLE_ROOT, env: { NODE_AUTH_TOKEN: reg.token, TMPDIR: tmp }, reject: false,
+      cwd: EXAMPLE_ROOT,
+      env: { NODE_AUTH_TOKEN: reg.token, TMPDIR: tmp },
+      reject: false,
     });
     const visible = async (name: string) => Boolean((await packument(reg, name))?.versions?.[VERSION]);
     while (!(await Promise.all(PLATFORM_PACKAGES.map(visible))).some(Boolean)) {
@@ -249,7 +280,11 @@ test('binship itself killed mid-publish: re-running finishes the job, and no cre
     }
     child.kill('SIGKILL');
     assert.equal((await child).signal, 'SIGKILL');
-    assert.deepEqual(readdirSync(tmp).filter((entry) => /npmrc/.test(entry)), [], 'an npmrc copy outlived binship');
+    assert.deepEqual(
+      readdirSync(tmp).filter((entry) => /npmrc/.test(entry)),
+      [],
+      'an npmrc copy outlived binship',
+    );
     // npm publish processes it started may still be uploading: the re-run must cope with that too.
     const rerun = await publish(dist, reg, ['--json']);
     assert.equal(rerun.exitCode, 0, rerun.stderr);
@@ -271,7 +306,10 @@ test('the token never appears in publish output: uploading, refused, unreachable
   try {
     const uploaded = await publish(dist, reg, ['--json']);
     assert.equal(uploaded.exitCode, 0, uploaded.stderr);
-    assert.ok((JSON.parse(uploaded.stdout) as JsonRows).rows.every((r) => r.status === 'published'), 'npm uploaded with the token');
+    assert.ok(
+      (JSON.parse(uploaded.stdout) as JsonRows).rows.every((r) => r.status === 'published'),
+      'npm uploaded with the token',
+    );
     const table = await publish(dist, reg, ['--tag', 'next']); // npm dist-tag with the token
     assert.equal(table.exitCode, 0, table.stderr);
     const deniedRuns = [await publish(dist, denying, ['--json']), await publish(dist, denying)];
@@ -305,11 +343,21 @@ test('npm failures say why, not only the code; a main package already published 
     const rows = (JSON.parse(result.stdout) as JsonRows).rows;
     const row = (name: string) => rows.find((r) => r.name === name);
     assert.equal(row('@leanspec/cli-linux-arm64')?.status, 'failed');
-    assert.match(row('@leanspec/cli-linux-arm64')?.detail ?? '', /^npm publish failed: E403 403 Forbidden - PUT \S+ - user \S+ is not allowed to publish package @leanspec\/cli-linux-arm64; once the cause is fixed \(or the registry is back\), run binship publish again$/);
-    assert.deepEqual({ ...row('lean-spec') }, {
-      name: 'lean-spec', version: VERSION, kind: 'main', action: 'retag', status: 'blocked',
-      detail: `already published; dist-tag next not moved to ${VERSION} because @leanspec/cli-linux-arm64 failed; run binship publish again`,
-    });
+    assert.match(
+      row('@leanspec/cli-linux-arm64')?.detail ?? '',
+      /^npm publish failed: E403 403 Forbidden - PUT \S+ - user \S+ is not allowed to publish package @leanspec\/cli-linux-arm64; once the cause is fixed \(or the registry is back\), run binship publish again$/,
+    );
+    assert.deepEqual(
+      { ...row('lean-spec') },
+      {
+        name: 'lean-spec',
+        version: VERSION,
+        kind: 'main',
+        action: 'retag',
+        status: 'blocked',
+        detail: `already published; dist-tag next not moved to ${VERSION} because @leanspec/cli-linux-arm64 failed; run binship publish again`,
+      },
+    );
     assert.equal((await packument(reg, 'lean-spec'))?.['dist-tags']?.next, undefined);
   } finally {
     await reg.stop();
@@ -340,7 +388,9 @@ test('a backport does not take latest from a newer release, even with --tag late
       assert.equal(refused.exitCode, 1);
       assert.match(refused.stderr, /nothing was uploaded:/);
       assert.ok(
-        refused.stderr.includes(`lean-spec@${VERSION}: dist-tag latest on ${reg.url} is 99.0.0, a higher version; publish this backport under its own dist-tag (binship publish --tag v${major}-latest, or a manual workflow run on tag v${VERSION} with dist-tag v${major}-latest), or pass --allow-tag-move-back`),
+        refused.stderr.includes(
+          `lean-spec@${VERSION}: dist-tag latest on ${reg.url} is 99.0.0, a higher version; publish this backport under its own dist-tag (binship publish --tag v${major}-latest, or a manual workflow run on tag v${VERSION} with dist-tag v${major}-latest), or pass --allow-tag-move-back`,
+        ),
         refused.stderr,
       );
       await nothingUploaded(reg, [...PLATFORM_PACKAGES, '@leanspec/mcp']);
@@ -360,7 +410,7 @@ test('a backport does not take latest from a newer release, even with --tag late
   }
 });
 
-test('a registry that requires a login to read: reads use the token, or npm with the user\'s npmrc login', async () => {
+test("a registry that requires a login to read: reads use the token, or npm with the user's npmrc login", async () => {
   const rules = { '**': { access: '$authenticated', publish: '$authenticated' } };
   const [tokenReg, npmrcReg] = [await startLocalRegistry({ packages: rules }), await startLocalRegistry({ packages: rules })];
   const allPublished = (run: { stdout: string }) => (JSON.parse(run.stdout) as JsonRows).rows.every((r) => r.status === 'published');
@@ -380,7 +430,10 @@ test('a registry that requires a login to read: reads use the token, or npm with
     assert.equal(viaNpmrc.exitCode, 0, viaNpmrc.stderr);
     assert.ok(allPublished(viaNpmrc), viaNpmrc.stdout);
     const again = await binship(['publish', dist, '--registry', npmrcReg.url, '--allow-partial', '--json'], { env: loggedIn });
-    assert.ok((JSON.parse(again.stdout) as JsonRows).rows.every((r) => r.status === 'skipped'), again.stdout);
+    assert.ok(
+      (JSON.parse(again.stdout) as JsonRows).rows.every((r) => r.status === 'skipped'),
+      again.stdout,
+    );
   } finally {
     await Promise.all([tokenReg.stop(), npmrcReg.stop()]);
   }
@@ -420,7 +473,10 @@ test('a full release missing one configured platform package is refused before a
     const result = await binship(['-c', config, 'publish', copy, '--registry', reg.url], { env: { NODE_AUTH_TOKEN: reg.token } });
     assert.equal(result.exitCode, 1, result.stdout);
     assert.match(result.stderr, /nothing was uploaded:/);
-    assert.match(result.stderr, /@leanspec\/cli-linux-arm64 is missing from packages\.json: run binship pack again \(or pass --allow-partial for a test release\)/);
+    assert.match(
+      result.stderr,
+      /@leanspec\/cli-linux-arm64 is missing from packages\.json: run binship pack again \(or pass --allow-partial for a test release\)/,
+    );
     await nothingUploaded(reg);
   } finally {
     await reg.stop();
@@ -432,7 +488,7 @@ test('a full release whose target pack left out (a stand-in build) is refused wi
   const copy = await distCopy();
   // The arm64 binaries marked as a build that must not ship, as collect --from marks a stand-in.
   await regenerateChecksums(copy, (files) => {
-    for (const f of files) if (f.platform === 'linux-arm64') f.notForRelease = 'a stand-in build (not made by this target\'s toolchain)';
+    for (const f of files) if (f.platform === 'linux-arm64') f.notForRelease = "a stand-in build (not made by this target's toolchain)";
   });
   const verified = await binship(['-c', config, 'verify', copy, '--require-all']);
   assert.equal(verified.exitCode, 0, verified.stderr);
@@ -444,7 +500,11 @@ test('a full release whose target pack left out (a stand-in build) is refused wi
     assert.equal(result.exitCode, 1, result.stdout);
     for (const name of ['@leanspec/cli-linux-arm64', '@leanspec/mcp-linux-arm64']) {
       const line = result.stderr.split('\n').find((l) => l.includes(`${name} is missing from packages.json`)) ?? '';
-      assert.match(line, /pack left linux-arm64\/\S+ out \(a stand-in build[^)]*\)\); build linux-arm64 for real \(binship build --target linux-arm64 where it can be built, or the workflow's build job on /, result.stderr);
+      assert.match(
+        line,
+        /pack left linux-arm64\/\S+ out \(a stand-in build[^)]*\)\); build linux-arm64 for real \(binship build --target linux-arm64 where it can be built, or the workflow's build job on /,
+        result.stderr,
+      );
       assert.ok(line.includes(`build job on ${resolveTarget('linux-arm64').runner}), then collect, verify --require-all and pack`), line);
       assert.doesNotMatch(line, /run binship pack again/);
     }
@@ -469,7 +529,11 @@ test('installed with --omit=optional, the launcher says exactly what is missing 
 test('the MCP SDK client initializes and lists tools through the installed launcher; SIGTERM leaves no orphan', async () => {
   const prefix = await npmInstall(['--ignore-scripts', `@leanspec/mcp@${VERSION}`]);
   const launcher = path.join(prefix, 'node_modules', '.bin', 'leanspec-mcp');
-  const transport = new StdioClientTransport({ command: launcher, env: { ...process.env, LEANSPEC_SPECS_DIR: path.join(EXAMPLE_ROOT, 'specs') } as Record<string, string>, stderr: 'pipe' });
+  const transport = new StdioClientTransport({
+    command: launcher,
+    env: { ...process.env, LEANSPEC_SPECS_DIR: path.join(EXAMPLE_ROOT, 'specs') } as Record<string, string>,
+    stderr: 'pipe',
+  });
   const client = new Client({ name: 'binship-test', version: '1.0.0' });
   await client.connect(transport);
   try {
@@ -494,10 +558,14 @@ test('the MCP SDK client initializes and lists tools through the installed launc
 /** The pid of the native server: a child of the launcher (or the launcher itself after execve). */
 async function waitForChild(pid: number): Promise<number> {
   let found: number | undefined;
-  await waitUntil(() => {
-    found = childrenOf(pid)[0] ?? (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'leanspec-mcp' ? pid : undefined);
-    return found !== undefined;
-  }, 10_000, 'the launcher did not start the server');
+  await waitUntil(
+    () => {
+      found = childrenOf(pid)[0] ?? (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'leanspec-mcp' ? pid : undefined);
+      return found !== undefined;
+    },
+    10_000,
+    'the launcher did not start the server',
+  );
   return found as number;
 }
 

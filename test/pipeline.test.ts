@@ -4,21 +4,24 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, re
 import path from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
-import { swapIntoPlace, type SwapFs } from '../src/collect.js';
+import { type SwapFs, swapIntoPlace } from '../src/collect.js';
 import { isWithin as isInside } from '../src/config/paths.js';
 import { binship, EXAMPLE_ROOT, localDist, PATH_WITHOUT_ZIGBUILD, scratch, VERSION, WORKSPACE, writeConfig } from './support/project.js';
 
 test('doctor: linux-x64 builds and runs natively, linux-arm64 cross-builds and runs under qemu (the other routes: cross-targets.test.ts)', async () => {
   const result = await binship(['doctor', '--json']);
   assert.equal(result.exitCode, 0, result.stderr);
-  const rows = JSON.parse(result.stdout) as { platform: string; build: { ok: boolean; linker: string | null; fix: string | null }; run: { ok: boolean; how: string | null; prefix: string[] } }[];
+  const rows = JSON.parse(result.stdout) as {
+    platform: string;
+    build: { ok: boolean; linker: string | null; fix: string | null };
+    run: { ok: boolean; how: string | null; prefix: string[] };
+  }[];
   const row = (platform: string) => rows.find((r) => r.platform === platform)!;
   assert.equal(rows.length, 8);
   assert.deepEqual([row('linux-x64').build.ok, row('linux-x64').run.how], [true, 'native']);
   assert.deepEqual([row('linux-arm64').build.ok, row('linux-arm64').build.linker, row('linux-arm64').run.how], [true, 'aarch64-linux-gnu-gcc', 'qemu']);
   assert.deepEqual(row('linux-arm64').run.prefix.slice(1), ['-L', '/usr/aarch64-linux-gnu']);
 });
-
 
 test('doctor and build respect a linker the project sets in its Cargo config', async () => {
   const dir = scratch();
@@ -33,11 +36,14 @@ test('doctor and build respect a linker the project sets in its Cargo config', a
   // build takes the same decision: the target fails before cargo runs, naming the linker.
   const built = await binship(['--config', config, 'build', '--target', 'linux-arm64'], { cwd: dir });
   assert.equal(built.exitCode, 1, built.stdout + built.stderr);
-  assert.match(built.stderr, /build of linux-arm64 failed: linker aarch64-linux-gnu-gcc-from-config \(from .*rust\/\.cargo\/config\.toml\) not found; fix: install it or change/);
+  assert.match(
+    built.stderr,
+    /build of linux-arm64 failed: linker aarch64-linux-gnu-gcc-from-config \(from .*rust\/\.cargo\/config\.toml\) not found; fix: install it or change/,
+  );
   assert.ok(!existsSync(path.join(dir, 'rust', 'target', 'binship', 'linux-arm64')), 'cargo never ran');
 });
 
-test("doctor resolves a linker path from the Cargo config against the directory holding .cargo, as Cargo does", async () => {
+test('doctor resolves a linker path from the Cargo config against the directory holding .cargo, as Cargo does', async () => {
   // Cargo's ConfigRelativePath: "tools/cc.sh" in <dir>/.cargo/config.toml is <dir>/tools/cc.sh,
   // wherever binship runs; a name without a slash is a command on PATH.
   const dir = scratch();
@@ -48,11 +54,15 @@ test("doctor resolves a linker path from the Cargo config against the directory 
   const config = writeConfig(dir);
   const armBuild = async () => {
     const doctor = await binship(['--config', config, 'doctor', '--json'], { cwd: EXAMPLE_ROOT });
-    return (JSON.parse(doctor.stdout) as { platform: string; build: { ok: boolean; problem: string | null } }[]).find((r) => r.platform === 'linux-arm64')!.build;
+    return (JSON.parse(doctor.stdout) as { platform: string; build: { ok: boolean; problem: string | null } }[]).find((r) => r.platform === 'linux-arm64')!
+      .build;
   };
   const missing = await armBuild();
   assert.equal(missing.ok, false);
-  assert.equal(missing.problem, `linker ${path.join(workspace, 'tools', 'cc.sh')} (tools/cc.sh from ${path.join(workspace, '.cargo', 'config.toml')}) not found`);
+  assert.equal(
+    missing.problem,
+    `linker ${path.join(workspace, 'tools', 'cc.sh')} (tools/cc.sh from ${path.join(workspace, '.cargo', 'config.toml')}) not found`,
+  );
   mkdirSync(path.join(workspace, 'tools'));
   writeFileSync(path.join(workspace, 'tools', 'cc.sh'), '#!/bin/sh\nexec aarch64-linux-gnu-gcc "$@"\n', { mode: 0o755 });
   const found = await armBuild();
@@ -90,9 +100,16 @@ test('build --local --jobs 2 builds what this machine has the tools for, two at 
   const result = await binship(['build', '--local', '--jobs', '2', '--json'], { env: { PATH: PATH_WITHOUT_ZIGBUILD } });
   assert.equal(result.exitCode, 0, result.stderr);
   const rows = JSON.parse(result.stdout) as { platform: string; status: string; reason?: string; binaries: string[] }[];
-  assert.deepEqual(rows.filter((r) => r.status === 'built').map((r) => r.platform), ['linux-x64', 'linux-arm64', 'windows-x64']);
-  assert.deepEqual(rows.filter((r) => r.status === 'skipped').map((r) => r.platform), ['darwin-x64', 'darwin-arm64', 'linux-x64-musl', 'linux-arm64-musl', 'windows-arm64']);
-  for (const r of rows.filter((r) => r.status === 'skipped')) assert.match(r.reason!, /^cargo-zigbuild not found; fix: python3 -m venv .*\/bin\/pip install cargo-zigbuild==/);
+  assert.deepEqual(
+    rows.filter((r) => r.status === 'built').map((r) => r.platform),
+    ['linux-x64', 'linux-arm64', 'windows-x64'],
+  );
+  assert.deepEqual(
+    rows.filter((r) => r.status === 'skipped').map((r) => r.platform),
+    ['darwin-x64', 'darwin-arm64', 'linux-x64-musl', 'linux-arm64-musl', 'windows-arm64'],
+  );
+  for (const r of rows.filter((r) => r.status === 'skipped'))
+    assert.match(r.reason!, /^cargo-zigbuild not found; fix: python3 -m venv .*\/bin\/pip install cargo-zigbuild==/);
   for (const file of rows.flatMap((r) => r.binaries)) assert.ok(existsSync(file), file);
 });
 
@@ -101,7 +118,10 @@ test('collect: dist/<platform>/<binary> at 0755, .sha256 files and SHA256SUMS th
   const manifest = JSON.parse(readFileSync(path.join(dist, 'manifest.json'), 'utf8'));
   assert.equal(manifest.version, VERSION);
   assert.match(manifest.commit ?? '', /^[0-9a-f]{40}$|^$/);
-  assert.deepEqual(manifest.files.map((f: { path: string }) => f.path), ['linux-arm64/lean-spec', 'linux-arm64/leanspec-mcp', 'linux-x64/lean-spec', 'linux-x64/leanspec-mcp']);
+  assert.deepEqual(
+    manifest.files.map((f: { path: string }) => f.path),
+    ['linux-arm64/lean-spec', 'linux-arm64/leanspec-mcp', 'linux-x64/lean-spec', 'linux-x64/leanspec-mcp'],
+  );
   for (const file of manifest.files) {
     const full = path.join(dist, file.path);
     assert.equal(statSync(full).mode & 0o777, 0o755, file.path);
@@ -114,10 +134,21 @@ test('collect: dist/<platform>/<binary> at 0755, .sha256 files and SHA256SUMS th
   // dist/ is built beside itself and renamed into place whole (manifest.json included), so a
   // reader never sees a partial one; the failure and rollback cases are tested below.
   assert.deepEqual(readdirSync(path.dirname(dist)), ['dist'], 'no staging directory left behind');
-  const files = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(path.join(dist, f)).isFile()).sort();
+  const files = readdirSync(dist, { recursive: true, encoding: 'utf8' })
+    .filter((f) => statSync(path.join(dist, f)).isFile())
+    .sort();
   assert.deepEqual(files, [
-    '.binship-owned.json', 'SHA256SUMS', 'linux-arm64/lean-spec', 'linux-arm64/lean-spec.sha256', 'linux-arm64/leanspec-mcp', 'linux-arm64/leanspec-mcp.sha256',
-    'linux-x64/lean-spec', 'linux-x64/lean-spec.sha256', 'linux-x64/leanspec-mcp', 'linux-x64/leanspec-mcp.sha256', 'manifest.json',
+    '.binship-owned.json',
+    'SHA256SUMS',
+    'linux-arm64/lean-spec',
+    'linux-arm64/lean-spec.sha256',
+    'linux-arm64/leanspec-mcp',
+    'linux-arm64/leanspec-mcp.sha256',
+    'linux-x64/lean-spec',
+    'linux-x64/lean-spec.sha256',
+    'linux-x64/leanspec-mcp',
+    'linux-x64/leanspec-mcp.sha256',
+    'manifest.json',
     'verified.json', // localDist() verified it
   ]);
 });
@@ -143,10 +174,18 @@ test('collect: when the new dist/ cannot be put in place, the previous one is re
   assert.ok(!existsSync(previous));
 
   // The new dist/ in place but the old one not removable: a warning, not a failed collect.
-  const stuckOld: SwapFs = { rename: renameSync, remove: () => { throw new Error('EACCES: permission denied'); } };
+  const stuckOld: SwapFs = {
+    rename: renameSync,
+    remove: () => {
+      throw new Error('EACCES: permission denied');
+    },
+  };
   const warning = swapIntoPlace(staging, dist, previous, stuckOld);
   assert.equal(readFileSync(path.join(dist, 'manifest.json'), 'utf8'), 'new');
-  assert.equal(warning, `${previous}: the previous dist could not be removed (EACCES: permission denied); the new ${dist} is complete, delete ${previous} by hand`);
+  assert.equal(
+    warning,
+    `${previous}: the previous dist could not be removed (EACCES: permission denied); the new ${dist} is complete, delete ${previous} by hand`,
+  );
 });
 
 test('collect: a project on another Windows drive than dist/ is not inside it', () => {
@@ -195,7 +234,10 @@ test('build: a cargo failure is reported with its first error line and the fix',
   const config = writeConfig(dir);
   const result = await binship(['--config', config, 'build', '--target', 'linux-x64']);
   assert.equal(result.exitCode, 1);
-  assert.match(result.stderr, /build of linux-x64 failed: error: .*(lock file|--locked).*; fix: run cargo update .* and commit Cargo\.lock \(log: .*linux-x64\.log\)/);
+  assert.match(
+    result.stderr,
+    /build of linux-x64 failed: error: .*(lock file|--locked).*; fix: run cargo update .* and commit Cargo\.lock \(log: .*linux-x64\.log\)/,
+  );
 });
 
 test('collect: a target that was not built is an error and the previous dist/ stays as it was', async () => {
@@ -233,7 +275,10 @@ test('collect --from: merges downloaded CI artifacts, restores 0755 and checks t
   writeFileSync(damaged, bytes);
   const refused = await binship(['collect', '--from', artifacts, '--dist', path.join(dir, 'dist2')]);
   assert.equal(refused.exitCode, 1);
-  assert.match(refused.stderr, /binaries-linux-x64\/linux-x64\/lean-spec: sha256 [0-9a-f]{64} does not match [0-9a-f]{64} recorded when it was built; the artifact changed in transfer/);
+  assert.match(
+    refused.stderr,
+    /binaries-linux-x64\/linux-x64\/lean-spec: sha256 [0-9a-f]{64} does not match [0-9a-f]{64} recorded when it was built; the artifact changed in transfer/,
+  );
   assert.ok(!existsSync(path.join(dir, 'dist2')), 'nothing half-written');
 
   // An artifact without the checksums computed on its build runner cannot be trusted.
@@ -262,7 +307,10 @@ test('collect --from --target: every binary of every requested target must be am
   // Without --target, a target that came with some of its binaries is incomplete just the same.
   const partial = await binship(['collect', '--from', artifacts, '--dist', dist]);
   assert.equal(partial.exitCode, 1);
-  assert.match(partial.stderr, /artifacts: linux-arm64\/leanspec-mcp not found among the artifacts; download binaries-linux-arm64 completely from the build jobs$/);
+  assert.match(
+    partial.stderr,
+    /artifacts: linux-arm64\/leanspec-mcp not found among the artifacts; download binaries-linux-arm64 completely from the build jobs$/,
+  );
   assert.ok(!existsSync(dist), 'nothing written to dist');
 });
 
@@ -276,7 +324,10 @@ test('collect refuses a dist directory that would wipe the project or a director
   writeFileSync(path.join(foreign, 'notes.txt'), 'keep me');
   const refused = await binship(['collect', '--dist', foreign]);
   assert.equal(refused.exitCode, 2);
-  assert.match(refused.stderr, /mine is not empty and binship has no record of writing it \(no \.binship-owned\.json\); binship collect replaces its directory, so move its contents elsewhere or use another dist directory/);
+  assert.match(
+    refused.stderr,
+    /mine is not empty and binship has no record of writing it \(no \.binship-owned\.json\); binship collect replaces its directory, so move its contents elsewhere or use another dist directory/,
+  );
   assert.equal(readFileSync(path.join(foreign, 'notes.txt'), 'utf8'), 'keep me');
   // A trailing slash names the same directory.
   const slashed = path.join(scratch(), 'dist');
@@ -294,8 +345,12 @@ test('README main job: sha256sum -c dist/SHA256SUMS after a repo-level collect',
   assert.equal(sums.exitCode, 0, sums.stdout + sums.stderr);
   // Every target built in the workspace so far (other tests build more than these), stand-ins never.
   const lines = sums.stdout.trim().split('\n');
-  assert.ok(lines.every((line) => line.endsWith(': OK') && !line.includes('.stand-in/')), sums.stdout);
-  for (const line of ['linux-arm64/lean-spec: OK', 'linux-arm64/leanspec-mcp: OK', 'linux-x64/lean-spec: OK', 'linux-x64/leanspec-mcp: OK']) assert.ok(lines.includes(line), line);
+  assert.ok(
+    lines.every((line) => line.endsWith(': OK') && !line.includes('.stand-in/')),
+    sums.stdout,
+  );
+  for (const line of ['linux-arm64/lean-spec: OK', 'linux-arm64/leanspec-mcp: OK', 'linux-x64/lean-spec: OK', 'linux-x64/leanspec-mcp: OK'])
+    assert.ok(lines.includes(line), line);
 });
 
 test('a Cargo.toml that is not valid TOML is a usage error naming the file, line and column', async () => {
@@ -305,5 +360,8 @@ test('a Cargo.toml that is not valid TOML is a usage error naming the file, line
   const config = writeConfig(dir);
   const result = await binship(['--config', config, 'version']);
   assert.equal(result.exitCode, 2, result.stderr);
-  assert.equal(result.stderr, `binship: error: ${path.join(dir, 'rust', 'Cargo.toml')}:5:17: invalid TOML (control characters are not allowed in strings); fix the TOML at that line`);
+  assert.equal(
+    result.stderr,
+    `binship: error: ${path.join(dir, 'rust', 'Cargo.toml')}:5:17: invalid TOML (control characters are not allowed in strings); fix the TOML at that line`,
+  );
 });

@@ -6,9 +6,9 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync,
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
-import { startLocalRegistry, type LocalRegistry } from '../src/rehearsal/verdaccio.js';
 import { ensureTool } from '../src/rehearsal/tools.js';
-import { binship, distCopy, REPO_ROOT, scratch, VERSION, writeConfig, EXAMPLE_ROOT } from './support/project.js';
+import { type LocalRegistry, startLocalRegistry } from '../src/rehearsal/verdaccio.js';
+import { binship, distCopy, EXAMPLE_ROOT, REPO_ROOT, scratch, VERSION, writeConfig } from './support/project.js';
 
 process.env.BINSHIP_TOOLS_DIR ??= path.join(REPO_ROOT, '.cache', 'rehearsal-tools');
 
@@ -34,7 +34,7 @@ before(async () => {
   npm12Path = `${bin}${path.delimiter}${process.env.PATH ?? ''}`;
 });
 
-let registries: LocalRegistry[] = [];
+const registries: LocalRegistry[] = [];
 after(async () => {
   await Promise.all(registries.map((r) => r.stop()));
 });
@@ -106,7 +106,11 @@ for (const client of [
     const env = { ...NO_OIDC, ...tmp.env, PATH: client.path(), NODE_AUTH_TOKEN: reg.token, npm_config_userconfig: userNpmrc() };
     // Killed while npm is uploading (a registry busy with uploads answers reads late, so the
     // moment is taken from binship's own npm processes), then run again to the end.
-    const child = execa(process.execPath, [path.join(REPO_ROOT, 'bin', 'binship.js'), 'publish', dist, '--registry', reg.url, '--allow-partial'], { cwd: EXAMPLE_ROOT, env, reject: false });
+    const child = execa(process.execPath, [path.join(REPO_ROOT, 'bin', 'binship.js'), 'publish', dist, '--registry', reg.url, '--allow-partial'], {
+      cwd: EXAMPLE_ROOT,
+      env,
+      reject: false,
+    });
     while (!npmPublishing(child.pid as number)) {
       if (child.exitCode !== null) assert.fail(`publish ended before it could be killed: ${String((await child).stderr)}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -120,7 +124,10 @@ for (const client of [
     assert.equal(rerun.exitCode, 0, rerun.stderr);
     const result = JSON.parse(rerun.stdout) as Rows;
     assert.equal(result.auth, 'token');
-    assert.ok(result.rows.every((r) => r.status === 'published' || r.status === 'skipped'), rerun.stdout);
+    assert.ok(
+      result.rows.every((r) => r.status === 'published' || r.status === 'skipped'),
+      rerun.stdout,
+    );
     for (const name of PACKED) assert.deepEqual(await published(reg, name), [VERSION], name);
     // A moved dist-tag is reported as such, through this npm too.
     const tagged = await binship(['publish', dist, '--registry', reg.url, '--allow-partial', '--tag', 'next'], { env });
@@ -132,7 +139,7 @@ for (const client of [
   });
 }
 
-test('npm 12 on Node 26 with only the user\'s npm login (~/.npmrc, no NODE_AUTH_TOKEN) publishes too', async () => {
+test("npm 12 on Node 26 with only the user's npm login (~/.npmrc, no NODE_AUTH_TOKEN) publishes too", async () => {
   const reg = await registry();
   const env = { ...NO_OIDC, PATH: npm12Path, NODE_AUTH_TOKEN: '', npm_config_userconfig: userNpmrc([`//127.0.0.1:${reg.port}/:_authToken=${reg.token}`]) };
   const result = await binship(['publish', dist, '--registry', reg.url, '--allow-partial', '--json'], { env });
@@ -140,19 +147,25 @@ test('npm 12 on Node 26 with only the user\'s npm login (~/.npmrc, no NODE_AUTH_
   const rows = JSON.parse(result.stdout) as Rows & { user?: string };
   assert.equal(rows.auth, 'npm-login');
   assert.match(rows.user ?? '', /^binship-/);
-  assert.ok(rows.rows.every((r) => r.status === 'published'), result.stdout);
+  assert.ok(
+    rows.rows.every((r) => r.status === 'published'),
+    result.stdout,
+  );
 });
 
 test('no token, no npm login, no trusted publishing: one line naming all three, before anything is uploaded', async () => {
   const reg = await registry();
-  const result = await binship(['publish', dist, '--registry', reg.url, '--allow-partial'], { env: { ...NO_OIDC, NODE_AUTH_TOKEN: '', npm_config_userconfig: userNpmrc() } });
+  const result = await binship(['publish', dist, '--registry', reg.url, '--allow-partial'], {
+    env: { ...NO_OIDC, NODE_AUTH_TOKEN: '', npm_config_userconfig: userNpmrc() },
+  });
   assert.equal(result.exitCode, 1);
   assert.deepEqual(result.stderr.trim().split('\n'), [
     `binship: error: nothing was uploaded: no npm credentials for ${reg.url}: set NODE_AUTH_TOKEN to an npm access token, run npm login --registry ${reg.url}, or publish from GitHub Actions with trusted publishing (permissions: id-token: write); see binship publish --help`,
   ]);
   await nothingUploaded(reg);
   const help = await binship(['publish', '--help']);
-  for (const word of ['NODE_AUTH_TOKEN', 'npm login', 'trusted publishing', 'binship trust', '--preflight']) assert.ok(help.stdout.includes(word), `publish --help does not mention ${word}`);
+  for (const word of ['NODE_AUTH_TOKEN', 'npm login', 'trusted publishing', 'binship trust', '--preflight'])
+    assert.ok(help.stdout.includes(word), `publish --help does not mention ${word}`);
 });
 
 test('a --registry that is not an http(s) URL is one usage-error line (exit 2), credentials in it not shown', async () => {
@@ -160,7 +173,10 @@ test('a --registry that is not an http(s) URL is one usage-error line (exit 2), 
     for (const url of ['not a url', 'ftp://ci:s3cret@example.com/']) {
       const result = await binship([...args, '--registry', url]);
       assert.equal(result.exitCode, 2, `${args.join(' ')} ${url}: ${result.stderr}`);
-      assert.match(result.stderr, /^binship: error: --registry "\S.*" is not an http\(s\) URL; give the registry's URL, e\.g\. https:\/\/registry\.npmjs\.org\/ or http:\/\/127\.0\.0\.1:4873\/$/);
+      assert.match(
+        result.stderr,
+        /^binship: error: --registry "\S.*" is not an http\(s\) URL; give the registry's URL, e\.g\. https:\/\/registry\.npmjs\.org\/ or http:\/\/127\.0\.0\.1:4873\/$/,
+      );
       assert.ok(!result.stderr.includes('s3cret'));
     }
   }
@@ -171,16 +187,22 @@ test('--dry-run: every check, npm publish --dry-run for each upload, would-be di
   const env = { ...NO_OIDC, NODE_AUTH_TOKEN: reg.token };
   const dry = await binship(['publish', dist, '--registry', reg.url, '--allow-partial', '--dry-run', '--json'], { env });
   assert.equal(dry.exitCode, 0, dry.stderr);
-  assert.deepEqual((JSON.parse(dry.stdout) as Rows).rows.map((r) => `${r.action} ${r.status}`), Array(6).fill('upload dry-run'));
+  assert.deepEqual(
+    (JSON.parse(dry.stdout) as Rows).rows.map((r) => `${r.action} ${r.status}`),
+    Array(6).fill('upload dry-run'),
+  );
   await nothingUploaded(reg);
   assert.equal((await binship(['publish', dist, '--registry', reg.url, '--allow-partial'], { env })).exitCode, 0);
   const retag = await binship(['publish', dist, '--registry', reg.url, '--allow-partial', '--dry-run', '--tag', 'next', '--json'], { env });
   assert.equal(retag.exitCode, 0, retag.stderr);
-  for (const row of (JSON.parse(retag.stdout) as Rows).rows) assert.equal(`${row.action} ${row.status} ${row.detail}`, `retag dry-run already published; would point dist-tag next at ${VERSION}`);
+  for (const row of (JSON.parse(retag.stdout) as Rows).rows)
+    assert.equal(`${row.action} ${row.status} ${row.detail}`, `retag dry-run already published; would point dist-tag next at ${VERSION}`);
   const tags = await fetch(`${reg.url}lean-spec`).then(async (r) => ((await r.json()) as { 'dist-tags': Record<string, string> })['dist-tags']);
   assert.deepEqual(tags, { latest: VERSION });
   // A dry run passes only where the real run would start uploading: not without credentials.
-  const anonymous = await binship(['publish', dist, '--registry', reg.url, '--allow-partial', '--dry-run', '--tag', 'next'], { env: { ...NO_OIDC, NODE_AUTH_TOKEN: '', npm_config_userconfig: userNpmrc() } });
+  const anonymous = await binship(['publish', dist, '--registry', reg.url, '--allow-partial', '--dry-run', '--tag', 'next'], {
+    env: { ...NO_OIDC, NODE_AUTH_TOKEN: '', npm_config_userconfig: userNpmrc() },
+  });
   assert.equal(anonymous.exitCode, 1);
   assert.match(anonymous.stderr, /nothing was uploaded: no npm credentials for/);
 });
@@ -196,12 +218,20 @@ test('a token the registry does not accept is refused before anything is uploade
 });
 
 test('a token that may publish some packages of the release but not one is found out before the first upload', async () => {
-  const reg = await registry({ packages: { '@leanspec/cli-linux-arm64': { access: '$all', publish: 'binship-nobody' }, '**': { access: '$all', publish: '$authenticated' } } });
+  const reg = await registry({
+    packages: { '@leanspec/cli-linux-arm64': { access: '$all', publish: 'binship-nobody' }, '**': { access: '$all', publish: '$authenticated' } },
+  });
   const result = await binship(['publish', dist, '--registry', reg.url, '--allow-partial', '--json'], { env: { ...NO_OIDC, NODE_AUTH_TOKEN: reg.token } });
   assert.equal(result.exitCode, 1);
-  assert.equal(result.stderr.trim(), `binship: error: nothing was uploaded: ${reg.url} does not let these credentials publish @leanspec/cli-linux-arm64; ask an owner of the package (or of its scope) for write access, or use a token that covers every package of the release`);
+  assert.equal(
+    result.stderr.trim(),
+    `binship: error: nothing was uploaded: ${reg.url} does not let these credentials publish @leanspec/cli-linux-arm64; ask an owner of the package (or of its scope) for write access, or use a token that covers every package of the release`,
+  );
   const plan = JSON.parse(result.stdout) as Rows;
-  assert.deepEqual(plan.rows.filter((r) => r.status === 'refused').map((r) => r.name), ['@leanspec/cli-linux-arm64']);
+  assert.deepEqual(
+    plan.rows.filter((r) => r.status === 'refused').map((r) => r.name),
+    ['@leanspec/cli-linux-arm64'],
+  );
   assert.ok(!`${result.stdout}${result.stderr}`.includes(reg.token), 'the token reached the output');
   await nothingUploaded(reg);
 });
@@ -209,7 +239,13 @@ test('a token that may publish some packages of the release but not one is found
 test('trusted publishing (GitHub Actions, id-token: write): too old an npm/Node, a new package or a dist-tag move stop the run before any upload', async () => {
   const reg = await registry();
   // What GitHub Actions sets for a job with id-token: write (nothing answers the URL here).
-  const oidc = { GITHUB_ACTIONS: 'true', ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:9/token', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'x', NODE_AUTH_TOKEN: '', npm_config_userconfig: userNpmrc() };
+  const oidc = {
+    GITHUB_ACTIONS: 'true',
+    ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:9/token',
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'x',
+    NODE_AUTH_TOKEN: '',
+    npm_config_userconfig: userNpmrc(),
+  };
   const publish = (args: string[], PATH: string) => binship(['publish', dist, '--registry', reg.url, '--allow-partial', ...args], { env: { ...oidc, PATH } });
   const old = await publish([], process.env.PATH ?? '');
   assert.equal(old.exitCode, 1);
@@ -223,7 +259,10 @@ test('trusted publishing (GitHub Actions, id-token: write): too old an npm/Node,
   assert.equal((await binship(['publish', dist, '--registry', reg.url, '--allow-partial'], { env: { ...NO_OIDC, NODE_AUTH_TOKEN: reg.token } })).exitCode, 0);
   const retag = await publish(['--tag', 'next'], npm12Path);
   assert.equal(retag.exitCode, 1);
-  assert.match(retag.stderr, /trusted publishing cannot move a dist-tag \(npm\/cli#8547\); run these commands with npm login or NODE_AUTH_TOKEN set, then run this release again:/);
+  assert.match(
+    retag.stderr,
+    /trusted publishing cannot move a dist-tag \(npm\/cli#8547\); run these commands with npm login or NODE_AUTH_TOKEN set, then run this release again:/,
+  );
   assert.ok(retag.stderr.includes(`npm dist-tag add @leanspec/mcp@${VERSION} next --registry ${reg.url}`), retag.stderr);
 });
 
@@ -232,14 +271,19 @@ test('preflight (binship.toml and the registry only): new packages stop a truste
   // No dist/ anywhere: a config of its own in an empty directory.
   const config = writeConfig(scratch());
   const preflight = (args: string[], env: Record<string, string> = {}) =>
-    binship(['-c', config, 'publish', '--preflight', '--registry', reg.url, ...args], { env: { ...NO_OIDC, NODE_AUTH_TOKEN: '', npm_config_userconfig: userNpmrc(), ...env } });
+    binship(['-c', config, 'publish', '--preflight', '--registry', reg.url, ...args], {
+      env: { ...NO_OIDC, NODE_AUTH_TOKEN: '', npm_config_userconfig: userNpmrc(), ...env },
+    });
   const first = await preflight(['--auth', 'trusted-publishing', '--json']);
   assert.equal(first.exitCode, 1);
   const plan = JSON.parse(first.stdout) as Rows;
   assert.equal(plan.rows.length, 18, 'every package of the full release: 2 binaries x 8 targets + 2');
   assert.ok(plan.rows.every((r) => r.action === 'refuse'));
   assert.equal(plan.refusals.length, 1);
-  assert.match(first.stderr, /^binship: error: the release cannot go through as planned: @leanspec\/cli-darwin-x64@\S+, .* are not on \S+ yet, and trusted publishing cannot create a package \(npm\/cli#8544\); publish this release once with a token or npm login instead/);
+  assert.match(
+    first.stderr,
+    /^binship: error: the release cannot go through as planned: @leanspec\/cli-darwin-x64@\S+, .* are not on \S+ yet, and trusted publishing cannot create a package \(npm\/cli#8544\); publish this release once with a token or npm login instead/,
+  );
   // With a token (the first release), the same release can go: every package is a first upload.
   const withToken = await preflight(['--auth', 'token']);
   assert.equal(withToken.exitCode, 0, withToken.stderr);
@@ -253,14 +297,23 @@ test('preflight (binship.toml and the registry only): new packages stop a truste
   assert.equal(later.exitCode, 1);
   const refusals = (JSON.parse(later.stdout) as Rows).refusals;
   assert.equal(refusals.length, 2 + PACKED.length, refusals.join('\n'));
-  assert.match(refusals[1] ?? '', /^@leanspec\/cli-linux-x64@\S+, .* are already published but dist-tag next does not point there, and trusted publishing cannot move a dist-tag \(npm\/cli#8547\); run these commands with npm login or NODE_AUTH_TOKEN set/);
+  assert.match(
+    refusals[1] ?? '',
+    /^@leanspec\/cli-linux-x64@\S+, .* are already published but dist-tag next does not point there, and trusted publishing cannot move a dist-tag \(npm\/cli#8547\); run these commands with npm login or NODE_AUTH_TOKEN set/,
+  );
   assert.ok(refusals.includes(`  npm dist-tag add lean-spec@${VERSION} next --registry ${reg.url}`), refusals.join('\n'));
   // Under the tag it went out with, with npm login, the rest of the release can go.
   const npmLogin = await preflight(['--json'], { npm_config_userconfig: userNpmrc([`//127.0.0.1:${reg.port}/:_authToken=${reg.token}`]) });
   assert.equal(npmLogin.exitCode, 0, npmLogin.stderr);
   const loggedIn = JSON.parse(npmLogin.stdout) as Rows;
   assert.equal(loggedIn.auth, 'npm-login');
-  assert.deepEqual(loggedIn.rows.filter((r) => r.action === 'skip').map((r) => r.name).sort(), [...PACKED].sort());
+  assert.deepEqual(
+    loggedIn.rows
+      .filter((r) => r.action === 'skip')
+      .map((r) => r.name)
+      .sort(),
+    [...PACKED].sort(),
+  );
   assert.equal(loggedIn.rows.filter((r) => r.action === 'upload').length, 12);
   // Bad usage is a usage error.
   const mixed = await binship(['-c', config, 'publish', dist, '--preflight']);
@@ -273,42 +326,92 @@ test('binship trust: the npm trust github set-up for all 18 packages, with synta
   assert.equal((await binship(['publish', dist, '--registry', reg.url, '--allow-partial'], { env })).exitCode, 0);
   const listed = await binship(['trust', '--registry', reg.url, '--json'], { env });
   assert.equal(listed.exitCode, 0, listed.stderr);
-  const result = JSON.parse(listed.stdout) as { repository: string; file: string; environment: string; entries: { package: string; status: string; command: string[] }[] };
+  const result = JSON.parse(listed.stdout) as {
+    repository: string;
+    file: string;
+    environment: string;
+    entries: { package: string; status: string; command: string[] }[];
+  };
   assert.deepEqual([result.repository, result.file, result.environment], ['codervisor/lean-spec', 'rust-binaries.yml', 'npm-publish']);
   assert.equal(result.entries.length, 18);
-  assert.deepEqual(result.entries.filter((e) => e.status === 'ready').map((e) => e.package).sort(), [...PACKED].sort());
+  assert.deepEqual(
+    result.entries
+      .filter((e) => e.status === 'ready')
+      .map((e) => e.package)
+      .sort(),
+    [...PACKED].sort(),
+  );
   assert.equal(result.entries.filter((e) => e.status === 'not-on-registry').length, 12);
   assert.deepEqual(result.entries.find((e) => e.package === 'lean-spec')?.command, [
-    'npm', 'trust', 'github', 'lean-spec', '--file', 'rust-binaries.yml', '--repository', 'codervisor/lean-spec',
-    '--environment', 'npm-publish', '--allow-publish', '--yes', '--registry', reg.url,
+    'npm',
+    'trust',
+    'github',
+    'lean-spec',
+    '--file',
+    'rust-binaries.yml',
+    '--repository',
+    'codervisor/lean-spec',
+    '--environment',
+    'npm-publish',
+    '--allow-publish',
+    '--yes',
+    '--registry',
+    reg.url,
   ]);
   // Each command, as printed, passes the real npm's own validation (--dry-run stops before the registry).
   const cwd = scratch('binship-trust-cwd-');
-  for (const [name, PATH] of [['npm 11', process.env.PATH ?? ''], ['npm 12', npm12Path]] as const) {
+  for (const [name, PATH] of [
+    ['npm 11', process.env.PATH ?? ''],
+    ['npm 12', npm12Path],
+  ] as const) {
     for (const entry of result.entries.filter((e) => ['lean-spec', '@leanspec/mcp-linux-arm64'].includes(e.package))) {
-      const run = await execa(entry.command[0] as string, [...entry.command.slice(1), '--dry-run', '--json'], { cwd, env: { PATH, npm_config_userconfig: userNpmrc() }, reject: false });
+      const run = await execa(entry.command[0] as string, [...entry.command.slice(1), '--dry-run', '--json'], {
+        cwd,
+        env: { PATH, npm_config_userconfig: userNpmrc() },
+        reject: false,
+      });
       assert.equal(run.exitCode, 0, `${name}: ${run.stderr}`);
-      assert.deepEqual(JSON.parse(run.stdout), { package: entry.package, file: 'rust-binaries.yml', repository: 'codervisor/lean-spec', environment: 'npm-publish', permissions: ['createPackage'] }, name);
+      assert.deepEqual(
+        JSON.parse(run.stdout),
+        { package: entry.package, file: 'rust-binaries.yml', repository: 'codervisor/lean-spec', environment: 'npm-publish', permissions: ['createPackage'] },
+        name,
+      );
     }
   }
   // The table prints the commands to run (within 100 columns: continued lines, as a shell reads them).
   const table = await binship(['trust', '--registry', reg.url], { env });
   assert.equal(table.exitCode, 0, table.stderr);
-  assert.ok(table.stdout.replace(/ \\\n {2}/g, ' ').includes(`npm trust github @leanspec/mcp-linux-x64 --file rust-binaries.yml --repository codervisor/lean-spec --environment npm-publish --allow-publish --yes --registry ${reg.url}`), table.stdout);
+  assert.ok(
+    table.stdout
+      .replace(/ \\\n {2}/g, ' ')
+      .includes(
+        `npm trust github @leanspec/mcp-linux-x64 --file rust-binaries.yml --repository codervisor/lean-spec --environment npm-publish --allow-publish --yes --registry ${reg.url}`,
+      ),
+    table.stdout,
+  );
 });
 
-test('binship trust --run: needs the user\'s npm login; a registry without trusted publishing fails per package, and new packages are named', async () => {
+test("binship trust --run: needs the user's npm login; a registry without trusted publishing fails per package, and new packages are named", async () => {
   const reg = await registry();
   assert.equal((await binship(['publish', dist, '--registry', reg.url, '--allow-partial'], { env: { ...NO_OIDC, NODE_AUTH_TOKEN: reg.token } })).exitCode, 0);
   const anonymous = await binship(['trust', '--registry', reg.url, '--run'], { env: { NODE_AUTH_TOKEN: '', npm_config_userconfig: userNpmrc() } });
   assert.equal(anonymous.exitCode, 1);
-  assert.match(anonymous.stderr, /npm trust needs your own npm login on \S+ \(with two-factor authentication; tokens cannot set up trust\): run npm login --registry/);
+  assert.match(
+    anonymous.stderr,
+    /npm trust needs your own npm login on \S+ \(with two-factor authentication; tokens cannot set up trust\): run npm login --registry/,
+  );
   const loggedIn = { NODE_AUTH_TOKEN: '', npm_config_userconfig: userNpmrc([`//127.0.0.1:${reg.port}/:_authToken=${reg.token}`]) };
   const run = await binship(['trust', '--registry', reg.url, '--run', '--json'], { env: loggedIn });
   assert.equal(run.exitCode, 1);
   const entries = (JSON.parse(run.stdout) as { entries: { package: string; status: string }[] }).entries;
   // Verdaccio has no trusted publishing: npm trust github fails for each existing package.
-  assert.deepEqual(entries.filter((e) => e.status === 'failed').map((e) => e.package).sort(), [...PACKED].sort());
+  assert.deepEqual(
+    entries
+      .filter((e) => e.status === 'failed')
+      .map((e) => e.package)
+      .sort(),
+    [...PACKED].sort(),
+  );
   assert.equal(entries.filter((e) => e.status === 'not-on-registry').length, 12);
   assert.match(run.stderr, /@leanspec\/cli-darwin-x64: publish it once first \(token or npm login\)/);
 });

@@ -11,11 +11,11 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import semver from 'semver';
 import { parse as parseYaml } from 'yaml';
+import { PUBLISH_JOB, RELEASE_WORKFLOW, readPackageJson, repositoryOf, trustedPublisher } from '../scripts/self-release/project.js';
 import { configSchema } from '../src/config/schema.js';
 import { TRUSTED_PUBLISHING_NODE, TRUSTED_PUBLISHING_NPM } from '../src/npm/trusted-publishing.js';
 import { ACTIONS } from '../src/workflow/actions.js';
 import { BROKEN_NPM, NPM_REGISTRY, REGISTRY_VARIABLE } from '../src/workflow/generate.js';
-import { PUBLISH_JOB, readPackageJson, RELEASE_WORKFLOW, repositoryOf, trustedPublisher } from '../scripts/self-release/project.js';
 import { REPO_ROOT } from './support/project.js';
 import { actionlint, atLeastMedium, describeFinding, githubParser, workflowFileWith, zizmor } from './support/workflow-checkers.js';
 
@@ -23,9 +23,30 @@ const text = readFileSync(path.join(REPO_ROOT, RELEASE_WORKFLOW), 'utf8');
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'binship-release-workflow-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-interface Step { name?: string; id?: string; uses?: string; run?: string; env?: Record<string, string>; with?: Record<string, unknown> }
-interface Job { needs?: string | string[]; if?: string; permissions?: Record<string, string>; environment?: { name: string; url?: string }; 'timeout-minutes'?: number; 'runs-on': string; steps: Step[] }
-const workflow = parseYaml(text) as { on: unknown; permissions: unknown; env: Record<string, string>; concurrency: Record<string, unknown>; jobs: Record<string, Job> };
+interface Step {
+  name?: string;
+  id?: string;
+  uses?: string;
+  run?: string;
+  env?: Record<string, string>;
+  with?: Record<string, unknown>;
+}
+interface Job {
+  needs?: string | string[];
+  if?: string;
+  permissions?: Record<string, string>;
+  environment?: { name: string; url?: string };
+  'timeout-minutes'?: number;
+  'runs-on': string;
+  steps: Step[];
+}
+const workflow = parseYaml(text) as {
+  on: unknown;
+  permissions: unknown;
+  env: Record<string, string>;
+  concurrency: Record<string, unknown>;
+  jobs: Record<string, Job>;
+};
 const steps = Object.entries(workflow.jobs).flatMap(([job, j]) => j.steps.map((step) => ({ job, step })));
 /** What binship gives an adopter's generated workflow by default: the release of binship keeps to the same. */
 const defaults = configSchema.shape.workflow.parse(undefined);
@@ -44,7 +65,10 @@ function pinProblems(workflowText: string): string[] {
 describe('checkers (as on the generated workflow)', () => {
   test('actionlint, with ShellCheck on every run: script, reports nothing', async () => {
     const findings = await actionlint(workflowFileWith(scratch, text, 'release.yml'));
-    assert.deepEqual(findings.map((f) => `${f.line}:${f.column} [${f.kind}] ${f.message}`), []);
+    assert.deepEqual(
+      findings.map((f) => `${f.line}:${f.column} [${f.kind}] ${f.message}`),
+      [],
+    );
   });
 
   test('zizmor (offline, auditor persona) finds nothing of medium severity or above, and nothing is suppressed', async () => {
@@ -73,7 +97,9 @@ describe('the rules binship enforces on others', () => {
     assert.deepEqual(pinProblems(text.replace(`${ACTIONS.uploadArtifact.sha} # ${ACTIONS.uploadArtifact.version}`, 'v7')), [
       `actions/upload-artifact@v7: src/workflow/actions.ts pins ${ACTIONS.uploadArtifact.sha} (${ACTIONS.uploadArtifact.version})`,
     ]);
-    assert.deepEqual(pinProblems(text.replace(`# ${ACTIONS.downloadArtifact.version}`, '# v1.0.0')), [`actions/download-artifact: the comment after the SHA must be "# ${ACTIONS.downloadArtifact.version}"`]);
+    assert.deepEqual(pinProblems(text.replace(`# ${ACTIONS.downloadArtifact.version}`, '# v1.0.0')), [
+      `actions/download-artifact: the comment after the SHA must be "# ${ACTIONS.downloadArtifact.version}"`,
+    ]);
     assert.deepEqual(pinProblems('    uses: someone/else@v1\n'), ['someone/else is not in src/workflow/actions.ts, the one table of pinned actions']);
   });
 
@@ -81,13 +107,17 @@ describe('the rules binship enforces on others', () => {
     assert.deepEqual(workflow.permissions, {});
     assert.deepEqual(workflow.jobs.pack?.permissions, { contents: 'read' });
     assert.deepEqual(workflow.jobs[PUBLISH_JOB]?.permissions, { contents: 'read', 'id-token': 'write' });
-    const withToken = Object.entries(workflow.jobs).filter(([, j]) => j.permissions?.['id-token'] === 'write').map(([id]) => id);
-    const publishing = Object.entries(workflow.jobs).filter(([, j]) => j.steps.some((s) => s.run?.startsWith(`${SCRIPT} publish `))).map(([id]) => id);
+    const withToken = Object.entries(workflow.jobs)
+      .filter(([, j]) => j.permissions?.['id-token'] === 'write')
+      .map(([id]) => id);
+    const publishing = Object.entries(workflow.jobs)
+      .filter(([, j]) => j.steps.some((s) => s.run?.startsWith(`${SCRIPT} publish `)))
+      .map(([id]) => id);
     assert.deepEqual(withToken, [PUBLISH_JOB]);
     assert.deepEqual(publishing, [PUBLISH_JOB]);
   });
 
-  test('publishes only from codervisor/binship (package.json\'s repository), after pack, through a protected environment', () => {
+  test("publishes only from codervisor/binship (package.json's repository), after pack, through a protected environment", () => {
     const publish = workflow.jobs[PUBLISH_JOB];
     assert.equal(publish?.needs, 'pack');
     assert.equal(publish?.if, `github.repository == '${repositoryOf(readPackageJson())}'`);
@@ -139,8 +169,10 @@ describe('the rules binship enforces on others', () => {
 
   test('no expression inside a run: script; checkouts keep no token; no cache; a release is never cancelled', () => {
     for (const { job, step } of steps) assert.ok(!(step.run ?? '').includes('${{'), `${job} / ${step.name}`);
-    for (const { step } of steps.filter(({ step }) => step.uses?.startsWith(`${ACTIONS.checkout.repo}@`))) assert.equal(step.with?.['persist-credentials'], false);
-    for (const { step } of steps.filter(({ step }) => step.uses?.startsWith(`${ACTIONS.setupNode.repo}@`))) assert.equal(step.with?.['package-manager-cache'], false);
+    for (const { step } of steps.filter(({ step }) => step.uses?.startsWith(`${ACTIONS.checkout.repo}@`)))
+      assert.equal(step.with?.['persist-credentials'], false);
+    for (const { step } of steps.filter(({ step }) => step.uses?.startsWith(`${ACTIONS.setupNode.repo}@`)))
+      assert.equal(step.with?.['package-manager-cache'], false);
     assert.ok(!/cache@|rust-cache/.test(text));
     assert.equal(workflow.concurrency['cancel-in-progress'], false);
     for (const [id, job] of Object.entries(workflow.jobs)) assert.ok((job['timeout-minutes'] ?? 0) > 0, `${id} has no timeout`);
@@ -149,9 +181,16 @@ describe('the rules binship enforces on others', () => {
   test('the scripts do the work: every run: is an install, the typecheck, or a self-release command', () => {
     for (const { job, step } of steps) {
       if (step.run === undefined) continue;
-      const ok = step.run === 'npm ci --ignore-scripts' || step.run === 'npm run typecheck' || /^npm install --global --ignore-scripts npm@\S+$/.test(step.run) || step.run.startsWith(`${SCRIPT} `);
+      const ok =
+        step.run === 'npm ci --ignore-scripts' ||
+        step.run === 'npm run typecheck' ||
+        /^npm install --global --ignore-scripts npm@\S+$/.test(step.run) ||
+        step.run.startsWith(`${SCRIPT} `);
       assert.ok(ok, `${job} / ${step.name}: ${step.run}`);
     }
-    assert.deepEqual([...text.matchAll(/scripts\/self-release\/cli\.ts (\S+)/g)].map((m) => m[1]), ['check-tag', 'pack', 'publish']);
+    assert.deepEqual(
+      [...text.matchAll(/scripts\/self-release\/cli\.ts (\S+)/g)].map((m) => m[1]),
+      ['check-tag', 'pack', 'publish'],
+    );
   });
 });

@@ -3,10 +3,10 @@
 // binaries, the real CLI; publish is refused before it contacts any registry.
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { sha256File } from '../src/dist/checksums.js';
 import path from 'node:path';
 import { test } from 'node:test';
-import { regenerateChecksums, plant } from './support/dist.js';
+import { sha256File } from '../src/dist/checksums.js';
+import { plant, regenerateChecksums } from './support/dist.js';
 import { platformBinary } from './support/platform-binaries.js';
 import { binship, distCopy, scratch, VERSION, writeConfig } from './support/project.js';
 
@@ -72,7 +72,10 @@ test('a config changed after verify (smoke, size budget, targets) must be verifi
   const stricter = writeConfig(dir, (t) => t.replace('max_size = "10MB"', 'max_size = "100KB"').replace('args = ["--help"]', 'args = ["--version"]'));
   const packed = await binship(['-c', stricter, 'pack', dist]);
   assert.equal(packed.exitCode, 1);
-  assert.match(packed.stderr, /verified\.json: binship\.toml changed since verify \(\[\[binaries\]\] name or smoke, \[verify\] max_size\); run binship verify again/);
+  assert.match(
+    packed.stderr,
+    /verified\.json: binship\.toml changed since verify \(\[\[binaries\]\] name or smoke, \[verify\] max_size\); run binship verify again/,
+  );
 });
 
 test('SHA256SUMS with a line the manifest does not have is refused by verify, and by pack after verify', async () => {
@@ -131,7 +134,10 @@ test('a verified file marked not for release (a stand-in build) is left out of t
   const index = JSON.parse(packed.stdout) as { packages: { name: string }[]; leftOut: { path: string; reasons: string[] }[] };
   assert.ok(!index.packages.some((p) => p.name === '@leanspec/cli-linux-arm64'));
   assert.ok(index.packages.some((p) => p.name === '@leanspec/mcp-linux-arm64'));
-  assert.deepEqual(index.leftOut.map((f) => f.path), ['linux-arm64/lean-spec']);
+  assert.deepEqual(
+    index.leftOut.map((f) => f.path),
+    ['linux-arm64/lean-spec'],
+  );
   const main = JSON.parse(readFileSync(path.join(dist, 'npm', 'lean-spec', 'package.json'), 'utf8')) as { optionalDependencies: Record<string, string> };
   assert.deepEqual(Object.keys(main.optionalDependencies), ['@leanspec/cli-linux-x64']);
 });
@@ -172,16 +178,16 @@ test('a verdict naming a file outside dist/ packs nothing, and verify replaces n
   const outside = path.join(scratch('binship-outside-'), 'secret');
   writeFileSync(outside, 'token=abc');
   // Manifest, SHA256SUMS and verdict all made to agree on ../<outside> in place of a binary.
-  const escape = path.relative(dist, outside);
+  const escaping = path.relative(dist, outside);
   const sha = await sha256File(outside);
   for (const name of ['manifest.json', 'verified.json']) {
     const file = path.join(dist, name);
     const data = JSON.parse(readFileSync(file, 'utf8')) as { files: { path: string; sha256: string }[] };
-    Object.assign(data.files.find((f) => f.path === 'linux-x64/lean-spec')!, { path: escape, sha256: sha });
+    Object.assign(data.files.find((f) => f.path === 'linux-x64/lean-spec')!, { path: escaping, sha256: sha });
     writeFileSync(file, JSON.stringify(data));
   }
   const sums = path.join(dist, 'SHA256SUMS');
-  writeFileSync(sums, readFileSync(sums, 'utf8').replace(/^[0-9a-f]{64}  linux-x64\/lean-spec$/m, `${sha}  ${escape}`));
+  writeFileSync(sums, readFileSync(sums, 'utf8').replace(/^[0-9a-f]{64} {2}linux-x64\/lean-spec$/m, `${sha}  ${escaping}`));
   const packed = await binship(['pack', dist]);
   assert.equal(packed.exitCode, 1);
   assert.match(packed.stderr, /verified\.json: ".*secret" is not a file binship collects for this config; run binship verify again/);
@@ -208,7 +214,13 @@ test('collect --from keeps a build job\'s "must not ship" mark (a stand-in build
   const collected = await binship(['collect', '--from', path.join(dir, 'artifacts'), '--target', 'linux-x64', '--dist', dist]);
   assert.equal(collected.exitCode, 0, collected.stderr);
   const manifest = JSON.parse(readFileSync(path.join(dist, 'manifest.json'), 'utf8')) as { files: { path: string; notForRelease?: string }[] };
-  assert.deepEqual(manifest.files.map((f) => [f.path, f.notForRelease]), [['linux-x64/lean-spec', 'stand-in: built as x86_64-unknown-linux-musl'], ['linux-x64/leanspec-mcp', undefined]]);
+  assert.deepEqual(
+    manifest.files.map((f) => [f.path, f.notForRelease]),
+    [
+      ['linux-x64/lean-spec', 'stand-in: built as x86_64-unknown-linux-musl'],
+      ['linux-x64/leanspec-mcp', undefined],
+    ],
+  );
   // A damaged verdict in an artifact is one error line.
   writeFileSync(record, '{"schema": 1');
   const damaged = await binship(['collect', '--from', path.join(dir, 'artifacts'), '--target', 'linux-x64', '--dist', path.join(dir, 'dist2')]);
@@ -227,7 +239,7 @@ test('publish: an empty --tag and a --registry that is not a URL are usage error
   assertOneLineErrors(notUrl);
 });
 
-test('CI: a build job\'s verdict travels with its artifact and counts where the publish runner cannot run the binary', async () => {
+test("CI: a build job's verdict travels with its artifact and counts where the publish runner cannot run the binary", async () => {
   const dir = scratch();
   const config = writeConfig(dir, (t) => t.replace(/^targets = \[[\s\S]*?\]/m, 'targets = ["linux-x64", "linux-arm64"]'));
   const artifacts = path.join(dir, 'artifacts');
@@ -249,12 +261,15 @@ test('CI: a build job\'s verdict travels with its artifact and counts where the 
   const carried = await publishJob('dist-carried');
   assert.equal(carried.verified.exitCode, 0, carried.verified.stderr);
   const report = JSON.parse(carried.verified.stdout) as { files: { path: string; ran: string; version: string | null }[] };
-  assert.deepEqual(report.files.map((f) => [f.path, f.ran, f.version]), [
-    ['linux-arm64/lean-spec', 'qemu (build job)', VERSION],
-    ['linux-arm64/leanspec-mcp', 'qemu (build job)', VERSION],
-    ['linux-x64/lean-spec', 'native', VERSION],
-    ['linux-x64/leanspec-mcp', 'native', VERSION],
-  ]);
+  assert.deepEqual(
+    report.files.map((f) => [f.path, f.ran, f.version]),
+    [
+      ['linux-arm64/lean-spec', 'qemu (build job)', VERSION],
+      ['linux-arm64/leanspec-mcp', 'qemu (build job)', VERSION],
+      ['linux-x64/lean-spec', 'native', VERSION],
+      ['linux-x64/leanspec-mcp', 'native', VERSION],
+    ],
+  );
   assert.equal((await binship(['-c', config, 'pack', carried.dist])).exitCode, 0);
 
   // A verdict about other bytes does not count: the arm64 binaries were then never run.
@@ -264,7 +279,10 @@ test('CI: a build job\'s verdict travels with its artifact and counts where the 
   writeFileSync(record, JSON.stringify(state));
   const forged = await publishJob('dist-forged');
   assert.equal(forged.verified.exitCode, 1);
-  assert.match(forged.verified.stderr, /linux-arm64\/lean-spec: never run on linux-arm64 \(here: qemu-aarch64 not found\), so its version and smoke run are unchecked \(--require-all\)/);
+  assert.match(
+    forged.verified.stderr,
+    /linux-arm64\/lean-spec: never run on linux-arm64 \(here: qemu-aarch64 not found\), so its version and smoke run are unchecked \(--require-all\)/,
+  );
   // Nor does an artifact without the build job's verdict.
   renameSync(record, `${record}.gone`);
   const missing = await publishJob('dist-missing');

@@ -6,8 +6,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
+import { BIOME_VERSION, type BiomeProject, biomeDist, biomeProject } from './support/biome-project.js';
 import { regenerateChecksums } from './support/dist.js';
-import { BIOME_VERSION, biomeDist, biomeProject, type BiomeProject } from './support/biome-project.js';
 import { binship, scratch } from './support/project.js';
 
 interface VerifiedJson {
@@ -42,21 +42,30 @@ test('each target is checked as far as this machine can, and the report says how
       found: 'PE arm64 console',
     },
     'darwin-x64': { checked: { how: 'static', why: 'macOS binaries cannot run on Linux' }, version: null, found: 'Mach-O x64 macOS 10.12+, unsigned' },
-    'darwin-arm64': { checked: { how: 'static', why: 'macOS binaries cannot run on Linux' }, version: null, found: 'Mach-O arm64 macOS 11.0+, signed (ad hoc)' },
+    'darwin-arm64': {
+      checked: { how: 'static', why: 'macOS binaries cannot run on Linux' },
+      version: null,
+      found: 'Mach-O arm64 macOS 11.0+, signed (ad hoc)',
+    },
   });
   assert.equal(existsSync(userPrefix), false, 'the WINEPREFIX of the environment was not touched');
 
   const table = readFileSync(summary, 'utf8');
   assert.match(table, /\| windows-x64\/biome\.exe \| windows-x64 \| PE x64 console \| .* \| ran \(wine\) \|/);
   assert.match(table, /\| linux-arm64-musl\/biome \| linux-arm64-musl \| ELF arm64 static \| .* \| ran \(qemu\) \|/);
-  assert.match(table, /\| darwin-arm64\/biome \| darwin-arm64 \| Mach-O arm64 macOS 11\.0\+, signed \(ad hoc\) \| .* \| static only: macOS binaries cannot run on Linux \|/);
+  assert.match(
+    table,
+    /\| darwin-arm64\/biome \| darwin-arm64 \| Mach-O arm64 macOS 11\.0\+, signed \(ad hoc\) \| .* \| static only: macOS binaries cannot run on Linux \|/,
+  );
 });
 
 test('under Wine the smoke run sees the exact output: CRLF line ends fail a check written for LF', async () => {
   // A C program in text mode, as many are: the Windows C runtime turns "\n" into "\r\n".
   const dir = scratch('binship-crlf-');
   const source = path.join(dir, 'crlf.c');
-  writeFileSync(source, `#include <stdio.h>
+  writeFileSync(
+    source,
+    `#include <stdio.h>
 #include <string.h>
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "--version") == 0) { printf("Version: ${BIOME_VERSION}\\n"); return 0; }
@@ -65,7 +74,8 @@ int main(int argc, char **argv) {
   printf("let x = 1;\\n");
   return 0;
 }
-`);
+`,
+  );
   const project = biomeProject(undefined, ['windows-x64']);
   const dist = await biomeDist(project);
   const exe = path.join(dist, 'windows-x64', 'biome.exe');
@@ -75,9 +85,12 @@ int main(int argc, char **argv) {
   assert.equal(result.exitCode, 1, result.stdout);
   const [file] = (JSON.parse(result.stdout) as VerifiedJson).files;
   assert.equal(file?.version, BIOME_VERSION, 'it ran under Wine');
-  assert.deepEqual(file?.problems.map((p) => p.replaceAll(dist, 'DIST')), [
-    'DIST/windows-x64/biome.exe: smoke run `DIST/windows-x64/biome.exe format --stdin-file-path=a.js` printed "let x = 1;\\r\\n", which does not match /^let x = 1;\\n$/; fix the binary or smoke.expect_stdout',
-  ]);
+  assert.deepEqual(
+    file?.problems.map((p) => p.replaceAll(dist, 'DIST')),
+    [
+      'DIST/windows-x64/biome.exe: smoke run `DIST/windows-x64/biome.exe format --stdin-file-path=a.js` printed "let x = 1;\\r\\n", which does not match /^let x = 1;\\n$/; fix the binary or smoke.expect_stdout',
+    ],
+  );
 });
 
 test('macOS binaries are refused for a minimum OS above the floor, a missing arm64 signature, or a signature broken after signing', async () => {
@@ -95,8 +108,14 @@ test('macOS binaries are refused for a minimum OS above the floor, a missing arm
   await regenerateChecksums(dist);
   let result = await verify(project, dist);
   assert.equal(result.exitCode, 1);
-  assert.match(result.stderr, /darwin-x64\/biome: requires macOS 12\.0 but the floor is 10\.13, so it will not start on older macOS; build with MACOSX_DEPLOYMENT_TARGET=10\.13 or raise \[verify\] macos_floor in binship\.toml/);
-  assert.match(result.stderr, /darwin-arm64\/biome: its code signature no longer matches its contents \(changed after signing, e\.g\. stripped\), so macOS kills it on start/);
+  assert.match(
+    result.stderr,
+    /darwin-x64\/biome: requires macOS 12\.0 but the floor is 10\.13, so it will not start on older macOS; build with MACOSX_DEPLOYMENT_TARGET=10\.13 or raise \[verify\] macos_floor in binship\.toml/,
+  );
+  assert.match(
+    result.stderr,
+    /darwin-arm64\/biome: its code signature no longer matches its contents \(changed after signing, e\.g\. stripped\), so macOS kills it on start/,
+  );
 
   // No LC_CODE_SIGNATURE at all (its command renamed to one no loader knows).
   arm64[0x8000] = arm64[0x8000]! ^ 0x01;
@@ -110,7 +129,12 @@ test('macOS binaries are refused for a minimum OS above the floor, a missing arm
 test('doctor shows how each target runs here: Wine for Windows x64, qemu without a sysroot for static musl arm64', async () => {
   const result = await binship(['doctor', '--all', '--json']);
   assert.equal(result.exitCode, 0, result.stderr);
-  const run = Object.fromEntries((JSON.parse(result.stdout) as { platform: string; run: { ok: boolean; how: string | null; prefix: string[]; problem: string | null } }[]).map((r) => [r.platform, r.run]));
+  const run = Object.fromEntries(
+    (JSON.parse(result.stdout) as { platform: string; run: { ok: boolean; how: string | null; prefix: string[]; problem: string | null } }[]).map((r) => [
+      r.platform,
+      r.run,
+    ]),
+  );
   assert.deepEqual([run['windows-x64']?.ok, run['windows-x64']?.how, run['windows-x64']?.prefix.length], [true, 'wine', 1]);
   assert.match(run['windows-x64']?.prefix[0] ?? '', /wine64$/);
   assert.deepEqual([run['windows-arm64']?.ok, run['windows-arm64']?.problem], [false, 'Wine runs only x64 Windows binaries on this x64 host, not arm64']);

@@ -15,14 +15,14 @@ import { parse as parseYaml } from 'yaml';
 import { loadConfig, parseConfig, type ReleaseConfig } from '../src/config/load.js';
 import { StepError, UsageError } from '../src/errors.js';
 import { resolveTarget } from '../src/targets.js';
-import { ACTIONS } from '../src/workflow/actions.js';
 import { provenanceInRehearsal } from '../src/workflow/act/provenance.js';
-import { VERSION } from './support/project.js';
-import { actionlint, atLeastMedium, describeFinding, githubParser, workflowFileWith as checkerFile, zizmor } from './support/workflow-checkers.js';
+import { ACTIONS } from '../src/workflow/actions.js';
 import { checkWorkflow, writeWorkflow } from '../src/workflow/file.js';
 import { BROKEN_NPM, generateWorkflow } from '../src/workflow/generate.js';
 import { CACHE_CONDITION } from '../src/workflow/jobs/build.js';
 import { buildMatrix, formatPlanOutputs, manualDistTag, planOutputs, releaseDistTag } from '../src/workflow/matrix.js';
+import { VERSION } from './support/project.js';
+import { actionlint, atLeastMedium, workflowFileWith as checkerFile, describeFinding, githubParser, zizmor } from './support/workflow-checkers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const EXAMPLE = path.join(ROOT, 'examples', 'lean-spec');
@@ -63,17 +63,20 @@ interface WorkflowShape {
   permissions: Record<string, string>;
   concurrency: { group: string; 'cancel-in-progress': boolean };
   on: Record<string, unknown>;
-  jobs: Record<string, {
-    needs?: string | string[];
-    if?: string;
-    permissions: Record<string, string>;
-    'timeout-minutes'?: number;
-    'runs-on': string;
-    environment?: { name: string };
-    strategy?: { 'fail-fast': boolean; matrix: string };
-    outputs?: Record<string, string>;
-    steps: { name?: string; uses?: string; run?: string; if?: string; env?: Record<string, string>; with?: Record<string, unknown> }[];
-  }>;
+  jobs: Record<
+    string,
+    {
+      needs?: string | string[];
+      if?: string;
+      permissions: Record<string, string>;
+      'timeout-minutes'?: number;
+      'runs-on': string;
+      environment?: { name: string };
+      strategy?: { 'fail-fast': boolean; matrix: string };
+      outputs?: Record<string, string>;
+      steps: { name?: string; uses?: string; run?: string; if?: string; env?: Record<string, string>; with?: Record<string, unknown> }[];
+    }
+  >;
 }
 
 const workflow = parseYaml(generated) as WorkflowShape;
@@ -124,8 +127,10 @@ describe('the checked-in workflow', () => {
       assert.equal(again.exitCode, 0, again.stderr);
     } else {
       const staleConfig = loadConfig(configFile);
-      assert.throws(() => checkWorkflow(staleConfig), (error: unknown) =>
-        error instanceof StepError && error.exitCode === 1 && /rust-binaries\.yml: differs .*run binship workflow/.test(error.message));
+      assert.throws(
+        () => checkWorkflow(staleConfig),
+        (error: unknown) => error instanceof StepError && error.exitCode === 1 && /rust-binaries\.yml: differs .*run binship workflow/.test(error.message),
+      );
       assert.deepEqual(writeWorkflow(staleConfig), { file, changed: true });
       assert.deepEqual(writeWorkflow(staleConfig), { file, changed: false });
       checkWorkflow(staleConfig);
@@ -144,13 +149,19 @@ describe('the checked-in workflow', () => {
 describe('checkers on the generated workflow', () => {
   test('actionlint (with ShellCheck on every run: script) reports nothing', async () => {
     const findings = await actionlint(workflowFileWith(generated));
-    assert.deepEqual(findings.map((f) => `${f.line}:${f.column} [${f.kind}] ${f.message}`), []);
+    assert.deepEqual(
+      findings.map((f) => `${f.line}:${f.column} [${f.kind}] ${f.message}`),
+      [],
+    );
   });
 
   test('actionlint does run ShellCheck here (control: an unquoted variable is reported)', async () => {
     const file = workflowFileWith('on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo $HOME\n');
     const findings = await actionlint(file);
-    assert.ok(findings.some((f) => f.kind === 'shellcheck' && /SC2086/.test(f.message)), JSON.stringify(findings));
+    assert.ok(
+      findings.some((f) => f.kind === 'shellcheck' && /SC2086/.test(f.message)),
+      JSON.stringify(findings),
+    );
   });
 
   test('zizmor (offline, auditor persona) finds nothing of medium severity or above', async () => {
@@ -160,7 +171,10 @@ describe('checkers on the generated workflow', () => {
 
   test('the one zizmor suppression is the cache step that publishing runs skip', async () => {
     const findings = await zizmor(workflowFileWith(generated), '--no-ignores');
-    assert.deepEqual(findings.filter(atLeastMedium).map((f) => f.ident), ['cache-poisoning']);
+    assert.deepEqual(
+      findings.filter(atLeastMedium).map((f) => f.ident),
+      ['cache-poisoning'],
+    );
     const cacheStep = workflow.jobs.build?.steps.find((s) => s.uses?.startsWith(`${ACTIONS.rustCache.repo}@`));
     assert.equal(cacheStep?.if, CACHE_CONDITION);
     assert.match(generated, /# zizmor: ignore\[cache-poisoning\][^\n]*\n\s+uses: Swatinem\/rust-cache@/);
@@ -175,8 +189,14 @@ describe('checkers on the generated workflow', () => {
   test("GitHub's workflow parser does report errors (control: a bad permission and an unknown need)", async () => {
     const broken = generated.replace('attestations: write', 'attestations: admin').replace('      - plan\n      - build', '      - plan\n      - compile');
     const { errors } = await githubParser('broken.yml', broken);
-    assert.ok(errors.some((e) => /Unexpected value 'admin'/.test(e)), errors.join('\n'));
-    assert.ok(errors.some((e) => /depends on unknown job 'compile'/.test(e)), errors.join('\n'));
+    assert.ok(
+      errors.some((e) => /Unexpected value 'admin'/.test(e)),
+      errors.join('\n'),
+    );
+    assert.ok(
+      errors.some((e) => /depends on unknown job 'compile'/.test(e)),
+      errors.join('\n'),
+    );
   });
 });
 
@@ -185,22 +205,34 @@ describe("checkers on the old spec's workflow (negative example)", () => {
 
   test('actionlint flags the archived actions-rs/toolchain@v1 as too old to run', async () => {
     const findings = await actionlint(workflowFileWith(seed));
-    assert.deepEqual(findings.map((f) => f.kind), ['action']);
+    assert.deepEqual(
+      findings.map((f) => f.kind),
+      ['action'],
+    );
     assert.match(findings[0]?.message ?? '', /"actions-rs\/toolchain@v1" action is too old to run on GitHub Actions/);
   });
 
   test('zizmor flags unpinned actions, default permissions, cache poisoning, persisted credentials and the archived action', async () => {
     const findings = await zizmor(workflowFileWith(seed));
     const medium = findings.filter(atLeastMedium);
-    assert.deepEqual(countBy(medium, (f) => f.ident), {
-      'unpinned-uses': 10, // every uses: (tags such as @v4 can be moved)
-      'excessive-permissions': 3, // no permissions: block anywhere: the workflow and both jobs get the defaults
-      'cache-poisoning': 4, // three actions/cache and setup-node's npm cache in a workflow that publishes
-      artipacked: 2, // both checkouts persist the token in .git/config
-      'archived-uses': 1, // actions-rs/toolchain
-    });
+    assert.deepEqual(
+      countBy(medium, (f) => f.ident),
+      {
+        'unpinned-uses': 10, // every uses: (tags such as @v4 can be moved)
+        'excessive-permissions': 3, // no permissions: block anywhere: the workflow and both jobs get the defaults
+        'cache-poisoning': 4, // three actions/cache and setup-node's npm cache in a workflow that publishes
+        artipacked: 2, // both checkouts persist the token in .git/config
+        'archived-uses': 1, // actions-rs/toolchain
+      },
+    );
     assert.ok(medium.filter((f) => f.ident === 'cache-poisoning').every((f) => f.determinations.severity === 'High'));
-    assert.match(medium.filter((f) => f.ident === 'archived-uses').map(describeFinding).join(), /repository is archived/);
+    assert.match(
+      medium
+        .filter((f) => f.ident === 'archived-uses')
+        .map(describeFinding)
+        .join(),
+      /repository is archived/,
+    );
   });
 
   test('zizmor (auditor) also flags expressions expanded inside run: scripts and secrets outside an environment', async () => {
@@ -248,7 +280,10 @@ describe('generator', () => {
   test('publish needs plan and build, runs only in the configured repository, through the environment', () => {
     const publish = workflow.jobs.publish;
     assert.deepEqual(publish?.needs, ['plan', 'build']);
-    assert.match(publish?.if ?? '', /^github\.repository == 'codervisor\/lean-spec' && \(github\.event_name == 'push' \|\| \(github\.event_name == 'workflow_dispatch' && inputs\.publish\)\)$/);
+    assert.match(
+      publish?.if ?? '',
+      /^github\.repository == 'codervisor\/lean-spec' && \(github\.event_name == 'push' \|\| \(github\.event_name == 'workflow_dispatch' && inputs\.publish\)\)$/,
+    );
     assert.equal(publish?.environment?.name, config.workflow.environment);
     // The plan's version output is what the deployment links to.
     assert.equal((publish?.environment as { url?: string } | undefined)?.url, 'https://www.npmjs.com/package/lean-spec/v/${{ needs.plan.outputs.version }}');
@@ -288,13 +323,27 @@ describe('generator', () => {
   test('binship does the work: every script step runs the configured command or installs', () => {
     for (const { job, step } of allSteps) {
       if (step.run === undefined) continue;
-      const ok = step.run.includes(config.workflow.command) || step.run === config.workflow.install
-        || step.run === `npm install --global npm@${config.workflow.npmVersion}` || step.run.includes('apt-get install')
-        || step.run.startsWith('gh release create "$TAG" --verify-tag');
+      const ok =
+        step.run.includes(config.workflow.command) ||
+        step.run === config.workflow.install ||
+        step.run === `npm install --global npm@${config.workflow.npmVersion}` ||
+        step.run.includes('apt-get install') ||
+        step.run.startsWith('gh release create "$TAG" --verify-tag');
       assert.ok(ok, `${job} / ${step.name}: ${step.run}`);
     }
     const runs = allSteps.map(({ step }) => step.run ?? '').join('\n');
-    for (const command of ['version --check-tag', 'matrix', 'build --target', 'collect --target', 'verify', 'collect --from artifacts', 'verify --require-all', 'pack', 'publish --provenance --tag', 'archive --out']) {
+    for (const command of [
+      'version --check-tag',
+      'matrix',
+      'build --target',
+      'collect --target',
+      'verify',
+      'collect --from artifacts',
+      'verify --require-all',
+      'pack',
+      'publish --provenance --tag',
+      'archive --out',
+    ]) {
       assert.ok(runs.includes(`${config.workflow.command} ${command}`), `no step runs ${command}`);
     }
   });
@@ -348,8 +397,14 @@ describe('generator', () => {
 
   test('config values that would become expressions or break trusted publishing are refused', () => {
     const refused = (replace: [string | RegExp, string][], pattern: RegExp) =>
-      assert.throws(() => generateWorkflow(configWith(replace)), (error: unknown) => error instanceof UsageError && pattern.test(error.message));
-    refused([['install = "npm install --global --ignore-scripts binship@0.1.0"', 'install = "npm ci --ignore-scripts && echo ${{ github.head_ref }}"']], /\[workflow\] install .*expressions/);
+      assert.throws(
+        () => generateWorkflow(configWith(replace)),
+        (error: unknown) => error instanceof UsageError && pattern.test(error.message),
+      );
+    refused(
+      [['install = "npm install --global --ignore-scripts binship@0.1.0"', 'install = "npm ci --ignore-scripts && echo ${{ github.head_ref }}"']],
+      /\[workflow\] install .*expressions/,
+    );
     refused([['[workflow]\n', '[workflow]\nnpm_version = "11.4.0"\n']], /npm_version 11\.4\.0: npm trusted publishing needs npm 11\.5\.1/);
     refused([['[workflow]\n', '[workflow]\nnode_version = "20"\n']], /node_version 20: .*22\.14\.0/);
     refused([['[workflow]\n', '[workflow]\nnode_version = "22.12.0"\n']], /node_version 22\.12\.0/);
@@ -363,9 +418,17 @@ describe('generator', () => {
     const npm = names.indexOf(`Install npm ${config.workflow.npmVersion} for publishing`);
     const publish = names.findIndex((n) => n.startsWith('Publish'));
     assert.ok(install >= 0 && npm > install && publish > npm, names.join(' / '));
-    for (const { range } of BROKEN_NPM) assert.ok(!semver.satisfies(config.workflow.npmVersion, range), `the pinned npm ${config.workflow.npmVersion} is in ${range}`);
-    const refused = (version: string) => assert.throws(() => generateWorkflow(configWith([['[workflow]\n', `[workflow]\nnpm_version = "${version}"\n`]])), (error: unknown) =>
-      error instanceof UsageError && new RegExp(`npm_version ${version.replace(/\./g, '\\.')}: this npm crashes on registry manifests with directories\\.bin \\(npm/cli#8722, fixed in 11\\.6\\.4\\); pin another version`).test(error.message));
+    for (const { range } of BROKEN_NPM)
+      assert.ok(!semver.satisfies(config.workflow.npmVersion, range), `the pinned npm ${config.workflow.npmVersion} is in ${range}`);
+    const refused = (version: string) =>
+      assert.throws(
+        () => generateWorkflow(configWith([['[workflow]\n', `[workflow]\nnpm_version = "${version}"\n`]])),
+        (error: unknown) =>
+          error instanceof UsageError &&
+          new RegExp(
+            `npm_version ${version.replace(/\./g, '\\.')}: this npm crashes on registry manifests with directories\\.bin \\(npm/cli#8722, fixed in 11\\.6\\.4\\); pin another version`,
+          ).test(error.message),
+      );
     refused('11.6.1');
     refused('11.6.2');
     refused('11.6.3');
@@ -373,7 +436,9 @@ describe('generator', () => {
   });
 
   test('every npm of every job uses the registry of the repository variable NPM_REGISTRY, else the public one', () => {
-    assert.deepEqual((workflow as unknown as { env: Record<string, string> }).env, { npm_config_registry: "${{ vars.NPM_REGISTRY || 'https://registry.npmjs.org' }}" });
+    assert.deepEqual((workflow as unknown as { env: Record<string, string> }).env, {
+      npm_config_registry: "${{ vars.NPM_REGISTRY || 'https://registry.npmjs.org' }}",
+    });
     assert.ok(!generated.includes('registry-url'), 'no job sets its own registry');
     assert.ok(!/--registry/.test(generated));
   });
@@ -387,29 +452,39 @@ describe('generator', () => {
     assert.ok(steps.some((s) => s.run === 'binship archive --out github-release'));
     const upload = steps.at(-1);
     assert.equal(upload?.run, 'gh release create "$TAG" --verify-tag --notes-file github-release/notes.md --prerelease="$PRERELEASE" github-release/assets/*');
-    assert.deepEqual(upload?.env, { GH_TOKEN: '${{ github.token }}', TAG: '${{ github.ref_name }}', PRERELEASE: "${{ needs.plan.outputs.dist-tag != 'latest' }}" });
+    assert.deepEqual(upload?.env, {
+      GH_TOKEN: '${{ github.token }}',
+      TAG: '${{ github.ref_name }}',
+      PRERELEASE: "${{ needs.plan.outputs.dist-tag != 'latest' }}",
+    });
     for (const [name, job] of Object.entries(workflow.jobs)) {
       if (name !== 'release') assert.notEqual(job.permissions.contents, 'write', `${name} may write to the repository`);
     }
   });
 
-  test('the header points at binship workflow --help, which the adopter has, not at binship\'s docs/ files', async () => {
+  test("the header points at binship workflow --help, which the adopter has, not at binship's docs/ files", async () => {
     assert.ok(!generated.includes('docs/'), 'the workflow names a docs/ file the adopter does not have');
     assert.match(generated.split('\n').slice(0, 4).join('\n'), /`binship workflow --help`/);
     if (HAVE_CLI) {
       const help = await cli(['workflow', '--help']);
       assert.equal(help.exitCode, 0);
-      for (const words of ['plan', 'build', 'publish', 'release', 'NPM_REGISTRY', 'NPM_TOKEN', 'trusted publishing']) assert.ok(help.stdout.includes(words), `help lacks ${words}`);
+      for (const words of ['plan', 'build', 'publish', 'release', 'NPM_REGISTRY', 'NPM_TOKEN', 'trusted publishing'])
+        assert.ok(help.stdout.includes(words), `help lacks ${words}`);
     }
   });
 
   test('binship workflow --rehearse says what it lacks (usage error, exit 2)', async () => {
     if (!HAVE_CLI) return;
-    const env = { PATH: path.dirname(process.execPath) + ':/usr/bin:/bin', BINSHIP_ACT: '', BINSHIP_ACT_ACTIONS: '' };
+    const env = { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, BINSHIP_ACT: '', BINSHIP_ACT_ACTIONS: '' };
     const noAct = await execa(process.execPath, [CLI, 'workflow', '--rehearse'], { cwd: EXAMPLE, reject: false, env, extendEnv: false });
     assert.equal(noAct.exitCode, 2, noAct.stderr);
     assert.match(noAct.stderr, /act is not on PATH: build it with binship's scripts\/install-act\.sh/);
-    const noActions = await execa(process.execPath, [CLI, 'workflow', '--rehearse', '--act', '/bin/true'], { cwd: EXAMPLE, reject: false, env, extendEnv: false });
+    const noActions = await execa(process.execPath, [CLI, 'workflow', '--rehearse', '--act', '/bin/true'], {
+      cwd: EXAMPLE,
+      reject: false,
+      env,
+      extendEnv: false,
+    });
     assert.equal(noActions.exitCode, 2, noActions.stderr);
     assert.match(noActions.stderr, /--actions DIR \(or BINSHIP_ACT_ACTIONS\) is needed/);
   });
@@ -463,8 +538,14 @@ describe('binship matrix', () => {
   });
 
   test('a manual run that publishes needs a prerelease version (a release version would be used up)', async () => {
-    assert.throws(() => planOutputs(config, '0.3.0', 'dev', true), (error: unknown) =>
-      error instanceof UsageError && /manual publish of release version 0\.3\.0 under "dev" would use 0\.3\.0 up on npm; push the tag v0\.3\.0 to release it \(a backport: then run this workflow on that tag\), or set a prerelease version such as 0\.3\.1-dev\.1/.test(error.message));
+    assert.throws(
+      () => planOutputs(config, '0.3.0', 'dev', true),
+      (error: unknown) =>
+        error instanceof UsageError &&
+        /manual publish of release version 0\.3\.0 under "dev" would use 0\.3\.0 up on npm; push the tag v0\.3\.0 to release it \(a backport: then run this workflow on that tag\), or set a prerelease version such as 0\.3\.1-dev\.1/.test(
+          error.message,
+        ),
+    );
     // On the version's own tag (a backport published under its own dist-tag) it is allowed.
     assert.equal(planOutputs(config, '0.3.0', 'v0-latest', true, 'refs/tags/v0.3.0').distTag, 'v0-latest');
     assert.throws(() => planOutputs(config, '0.3.0', 'dev', true, 'refs/heads/main'), UsageError);
@@ -473,11 +554,17 @@ describe('binship matrix', () => {
     assert.equal(planOutputs(config, '0.3.0', 'dev', false).distTag, 'dev'); // a manual build only
     if (HAVE_CLI) {
       // GITHUB_REF cleared: a tag-triggered CI job running these tests would set it.
-      const refused = await execa(process.execPath, [CLI, 'matrix', '--dist-tag', 'dev', '--publish', 'true'], { cwd: EXAMPLE, reject: false, env: { GITHUB_REF: '' } });
+      const refused = await execa(process.execPath, [CLI, 'matrix', '--dist-tag', 'dev', '--publish', 'true'], {
+        cwd: EXAMPLE,
+        reject: false,
+        env: { GITHUB_REF: '' },
+      });
       assert.equal(refused.exitCode, VERSION.includes('-') ? 0 : 2, refused.stderr);
       assert.equal((await cli(['matrix', '--dist-tag', 'dev', '--publish', 'false'])).exitCode, 0);
       const onItsTag = await execa(process.execPath, [CLI, 'matrix', '--dist-tag', 'v0-latest', '--publish', 'true'], {
-        cwd: EXAMPLE, reject: false, env: { GITHUB_REF: `refs/tags/v${VERSION}` },
+        cwd: EXAMPLE,
+        reject: false,
+        env: { GITHUB_REF: `refs/tags/v${VERSION}` },
       });
       assert.equal(onItsTag.exitCode, 0, onItsTag.stderr);
       assert.equal((await cli(['matrix', '--dist-tag', 'dev', '--publish', 'yes'])).exitCode, 2);
@@ -522,7 +609,11 @@ describe('npm provenance in a workflow rehearsal', () => {
     assert.equal(provenanceInRehearsal(true, print, { BINSHIP_WORKFLOW_REHEARSAL: '1' }), false);
     assert.deepEqual(lines, ['binship-rehearsal: replaced: npm provenance: no OIDC token here (npm signs provenance with one); published without provenance']);
     // On a runner that can get an OIDC token the switch is refused: provenance is never dropped there.
-    assert.throws(() => provenanceInRehearsal(true, print, { BINSHIP_WORKFLOW_REHEARSAL: '1', ACTIONS_ID_TOKEN_REQUEST_URL: 'https://token.actions.githubusercontent.com' }), (error: unknown) =>
-      error instanceof UsageError && error.exitCode === 2 && /BINSHIP_WORKFLOW_REHEARSAL is set in a job that can get an OIDC token/.test(error.message));
+    assert.throws(
+      () =>
+        provenanceInRehearsal(true, print, { BINSHIP_WORKFLOW_REHEARSAL: '1', ACTIONS_ID_TOKEN_REQUEST_URL: 'https://token.actions.githubusercontent.com' }),
+      (error: unknown) =>
+        error instanceof UsageError && error.exitCode === 2 && /BINSHIP_WORKFLOW_REHEARSAL is set in a job that can get an OIDC token/.test(error.message),
+    );
   });
 });

@@ -8,8 +8,8 @@ import { appendFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { renderPublishTable } from '../../src/commands/publish.js';
 import { BinshipError, errorMessage, StepError } from '../../src/errors.js';
-import { PublishRefused } from '../../src/npm/publish.js';
 import { unfinished } from '../../src/npm/publish/result.js';
+import { PublishRefused } from '../../src/npm/publish.js';
 import { redact } from '../../src/redact.js';
 import { provenanceInRehearsal } from '../../src/workflow/act/provenance.js';
 import { packBinship } from './pack.js';
@@ -23,7 +23,12 @@ const print = (text: string): void => {
 /** `key=value` lines for later steps and jobs, when running in GitHub Actions. */
 function output(values: Record<string, string>): void {
   if (!process.env.GITHUB_OUTPUT) return;
-  appendFileSync(process.env.GITHUB_OUTPUT, Object.entries(values).map(([key, value]) => `${key}=${value}\n`).join(''));
+  appendFileSync(
+    process.env.GITHUB_OUTPUT,
+    Object.entries(values)
+      .map(([key, value]) => `${key}=${value}\n`)
+      .join(''),
+  );
 }
 
 function program(): Command {
@@ -56,7 +61,10 @@ function program(): Command {
         print(`${renderPublishTable(result)}credentials: ${result.auth}; dist-tag ${result.tag}; registry ${result.registry}`);
         const failed = unfinished(result);
         if (failed.length > 0) throw new StepError(failed.map((r) => `${r.name}@${r.version}: ${r.detail}`).join('\n'));
-        if (result.trust) print(`first release of binship: let the next one publish by trusted publishing (OIDC), then delete the NPM_TOKEN secret:\n  ${result.trust.join(' ')}`);
+        if (result.trust)
+          print(
+            `first release of binship: let the next one publish by trusted publishing (OIDC), then delete the NPM_TOKEN secret:\n  ${result.trust.join(' ')}`,
+          );
       } catch (error) {
         if (error instanceof PublishRefused) print(renderPublishTable(error.result));
         throw error;

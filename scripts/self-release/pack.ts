@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { StepError } from '../../src/errors.js';
-import { checkReleaseTag, readPackageJson, REPO_ROOT } from './project.js';
-import { checkTarball, type CheckedRelease } from './tarball.js';
+import { checkReleaseTag, REPO_ROOT, readPackageJson } from './project.js';
+import { type CheckedRelease, checkTarball } from './tarball.js';
 
 export interface PackOptions {
   tag: string;
@@ -38,11 +38,17 @@ export async function packBinship(options: PackOptions): Promise<CheckedRelease>
 async function tryInstall(release: CheckedRelease): Promise<void> {
   const prefix = mkdtempSync(path.join(os.tmpdir(), 'binship-try-'));
   try {
-    const install = await execa('npm', ['install', '--global', '--prefix', prefix, '--ignore-scripts', '--no-audit', '--no-fund', release.file], { reject: false, stdin: 'ignore' });
-    if (install.failed) throw new StepError(`${release.file} does not install with npm install --global --ignore-scripts: ${lastLine(install.stderr) || install.shortMessage}`);
+    const install = await execa('npm', ['install', '--global', '--prefix', prefix, '--ignore-scripts', '--no-audit', '--no-fund', release.file], {
+      reject: false,
+      stdin: 'ignore',
+    });
+    if (install.failed)
+      throw new StepError(`${release.file} does not install with npm install --global --ignore-scripts: ${lastLine(install.stderr) || install.shortMessage}`);
     const help = await execa(path.join(prefix, 'bin', 'binship'), ['--help'], { reject: false, stdin: 'ignore' });
     if (help.failed || !help.stdout.startsWith('Usage: binship')) {
-      throw new StepError(`binship installed from ${release.file} does not run: binship --help exited ${help.exitCode ?? help.signal}: ${lastLine(help.stderr) || lastLine(help.stdout)}`);
+      throw new StepError(
+        `binship installed from ${release.file} does not run: binship --help exited ${help.exitCode ?? help.signal}: ${lastLine(help.stderr) || lastLine(help.stdout)}`,
+      );
     }
   } finally {
     rmSync(prefix, { recursive: true, force: true });
@@ -51,5 +57,12 @@ async function tryInstall(release: CheckedRelease): Promise<void> {
 
 function lastLine(text: string): string {
   // npm ends its errors with a pointer to its log file and empty `npm error` lines.
-  return text.trim().split('\n').filter((line) => !/^npm (error|ERR!)\s*(A complete log .*)?$/.test(line)).at(-1)?.trim() ?? '';
+  return (
+    text
+      .trim()
+      .split('\n')
+      .filter((line) => !/^npm (error|ERR!)\s*(A complete log .*)?$/.test(line))
+      .at(-1)
+      ?.trim() ?? ''
+  );
 }

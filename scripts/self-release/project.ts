@@ -36,14 +36,16 @@ export function readPackageJson(root = REPO_ROOT): PackageJson {
 export function checkReleaseTag(tag: string, version: string): void {
   const name = tag.replace(/^refs\/tags\//, '');
   if (name !== `v${version}`) {
-    const fix = /^v\d/.test(name) ? `set "version" in package.json to ${name.slice(1)} (npm version ${name.slice(1)} --no-git-tag-version), or tag v${version}` : `tag v${version}`;
+    const fix = /^v\d/.test(name)
+      ? `set "version" in package.json to ${name.slice(1)} (npm version ${name.slice(1)} --no-git-tag-version), or tag v${version}`
+      : `tag v${version}`;
     throw new UsageError(`tag ${tag} does not match binship's version ${version} in package.json; ${fix}`);
   }
 }
 
 /** `OWNER/REPO` of package.json's `repository`. */
 export function repositoryOf(pkg: PackageJson): string {
-  const url = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url ?? '';
+  const url = typeof pkg.repository === 'string' ? pkg.repository : (pkg.repository?.url ?? '');
   const slug = githubSlug(url);
   if (!slug) throw new StepError(`package.json: "repository" (${url || 'missing'}) is not a GitHub repository; npm provenance and trusted publishing need one`);
   return slug;
@@ -51,7 +53,9 @@ export function repositoryOf(pkg: PackageJson): string {
 
 /** Who may publish binship by OIDC: this repository's release workflow, in the publish job's environment. */
 export function trustedPublisher(root = REPO_ROOT): TrustedPublisher {
-  const workflow = parseYaml(readFileSync(path.join(root, RELEASE_WORKFLOW), 'utf8')) as { jobs?: Record<string, { environment?: { name?: string } | string }> };
+  const workflow = parseYaml(readFileSync(path.join(root, RELEASE_WORKFLOW), 'utf8')) as {
+    jobs?: Record<string, { environment?: { name?: string } | string }>;
+  };
   const environment = workflow.jobs?.[PUBLISH_JOB]?.environment;
   const name = typeof environment === 'string' ? environment : environment?.name;
   if (!name) throw new StepError(`${RELEASE_WORKFLOW}: job ${PUBLISH_JOB} has no environment; the publish job must run in a protected one`);

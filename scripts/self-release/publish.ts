@@ -7,9 +7,9 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { StepError } from '../../src/errors.js';
 import { defaultTag } from '../../src/npm/dist-tag.js';
-import { publishTarballs, type PublishResult } from '../../src/npm/publish.js';
-import type { OnProgress } from '../../src/ui/progress.js';
+import { type PublishResult, publishTarballs } from '../../src/npm/publish.js';
 import { trustCommand } from '../../src/npm/trust.js';
+import type { OnProgress } from '../../src/ui/progress.js';
 import { REPO_ROOT, trustedPublisher } from './project.js';
 import { checkTarball } from './tarball.js';
 

@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { StepError } from '../../src/errors.js';
+import { type ActRepo, commitWithTag, copyProjectFiles, type RunOptions, type RunResult, rehearseRun } from '../../src/workflow/act/rehearse.js';
 import { ACTIONS } from '../../src/workflow/actions.js';
-import { commitWithTag, copyProjectFiles, rehearseRun, type ActRepo, type RunOptions, type RunResult } from '../../src/workflow/act/rehearse.js';
-import { readPackageJson, RELEASE_WORKFLOW, REPO_ROOT, repositoryOf } from './project.js';
+import { RELEASE_WORKFLOW, REPO_ROOT, readPackageJson, repositoryOf } from './project.js';
 
 export interface SelfRehearsalOptions extends Pick<RunOptions, 'act' | 'actionsDir' | 'registry' | 'workDir' | 'onEntry' | 'onFetch'> {
   root?: string;
@@ -33,7 +33,16 @@ export async function rehearseSelfRelease(options: SelfRehearsalOptions): Promis
 function runnersAndNode(text: string): Pick<ActRepo, 'runners' | 'nodeVersion'> {
   const { jobs } = parseYaml(text) as { jobs: Record<string, { 'runs-on': string; steps: { uses?: string; with?: { 'node-version'?: unknown } }[] }> };
   const runners = [...new Set(Object.values(jobs).map((job) => job['runs-on']))];
-  const nodes = [...new Set(Object.values(jobs).flatMap((job) => job.steps.filter((s) => s.uses?.startsWith(`${ACTIONS.setupNode.repo}@`)).map((s) => String(s.with?.['node-version']))))];
-  if (nodes.length !== 1) throw new StepError(`${RELEASE_WORKFLOW}: its setup-node steps ask for ${nodes.length === 0 ? 'no' : nodes.join(' and ')} Node.js version; the rehearsal has one`);
+  const nodes = [
+    ...new Set(
+      Object.values(jobs).flatMap((job) =>
+        job.steps.filter((s) => s.uses?.startsWith(`${ACTIONS.setupNode.repo}@`)).map((s) => String(s.with?.['node-version'])),
+      ),
+    ),
+  ];
+  if (nodes.length !== 1)
+    throw new StepError(
+      `${RELEASE_WORKFLOW}: its setup-node steps ask for ${nodes.length === 0 ? 'no' : nodes.join(' and ')} Node.js version; the rehearsal has one`,
+    );
   return { runners, nodeVersion: nodes[0] as string };
 }

@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { StepError } from '../../src/errors.js';
 import { readTarball, tarballIntegrity } from '../../src/npm/tarball.js';
-import { checkReleaseTag, readPackageJson, type PackageJson } from './project.js';
+import { checkReleaseTag, type PackageJson, readPackageJson } from './project.js';
 
 const TOP_LEVEL = ['package.json', 'README.md', 'LICENSE', 'binship.schema.json'];
 const SHIPPED_DIRS = ['launcher', 'wine'];
@@ -48,7 +48,9 @@ export async function checkTarball(file: string, options: { root: string; tag: s
 
 /** The files the tarball must hold, relative to the package root, sorted. */
 export function expectedFiles(root: string, pkg: PackageJson): string[] {
-  const lib = filesUnder(root, 'src').filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => `lib/${f.slice('src/'.length, -'.ts'.length)}.js`);
+  const lib = filesUnder(root, 'src')
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => `lib/${f.slice('src/'.length, -'.ts'.length)}.js`);
   const bin = Object.values(pkg.bin ?? {}).map((file) => path.posix.normalize(file));
   return [...new Set([...TOP_LEVEL, ...bin, ...lib, ...SHIPPED_DIRS.flatMap((dir) => filesUnder(root, dir))])].sort();
 }
@@ -59,7 +61,13 @@ export function contentProblems(actual: string[], expected: string[]): string[] 
   const want = new Set(expected);
   return [
     ...expected.filter((f) => !have.has(f)).map((f) => `${f} is missing (binship needs it at run time; check "files" in package.json and the build)`),
-    ...actual.filter((f) => !want.has(f)).sort().map((f) => `${f} should not be shipped (${f.startsWith('lib/') ? 'no source of it in src/: a stale build; npm pack cleans lib/ first' : 'narrow "files" in package.json'})`),
+    ...actual
+      .filter((f) => !want.has(f))
+      .sort()
+      .map(
+        (f) =>
+          `${f} should not be shipped (${f.startsWith('lib/') ? 'no source of it in src/: a stale build; npm pack cleans lib/ first' : 'narrow "files" in package.json'})`,
+      ),
   ];
 }
 
@@ -72,7 +80,8 @@ export function manifestProblems(manifest: PackageJson, expected: { name: string
   const url = typeof manifest.repository === 'string' ? manifest.repository : manifest.repository?.url;
   if (!url) problems.push('package.json has no "repository": npm provenance checks the package against it');
   const scripts = INSTALL_SCRIPTS.filter((s) => manifest.scripts?.[s] !== undefined);
-  if (scripts.length > 0) problems.push(`package.json has install scripts (${scripts.join(', ')}); binship must install with --ignore-scripts, as its own workflows do`);
+  if (scripts.length > 0)
+    problems.push(`package.json has install scripts (${scripts.join(', ')}); binship must install with --ignore-scripts, as its own workflows do`);
   return problems;
 }
 

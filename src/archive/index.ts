@@ -21,16 +21,16 @@ import { StepError, UsageError } from '../errors.js';
 import { repositorySlug } from '../github.js';
 import { NPM_DIR } from '../npm/pack.js';
 import type { Target } from '../targets.js';
-import { track, type OnProgress } from '../ui/progress.js';
-import { writeArchive, type ArchiveEntry, type ArchiveFormat } from './formats.js';
+import { type OnProgress, track } from '../ui/progress.js';
+import { type ArchiveEntry, type ArchiveFormat, writeArchive } from './formats.js';
 import { renderReleaseNotes } from './notes.js';
 
-export const ASSETS_DIR = 'assets';
-export const NOTES_FILE = 'notes.md';
+const ASSETS_DIR = 'assets';
+const NOTES_FILE = 'notes.md';
 /** Default output directory, inside dist/ like dist/npm/. */
-export const DEFAULT_OUT_DIR = 'github-release';
+const DEFAULT_OUT_DIR = 'github-release';
 
-export interface ArchivedBinary {
+interface ArchivedBinary {
   name: string;
   sha256: string;
 }
@@ -109,7 +109,13 @@ export async function writeReleaseFiles(options: ArchiveOptions): Promise<Releas
     });
   }
   const sumsFile = path.join(assetsDir, SUMS_FILE);
-  writeFileSync(sumsFile, [...archives].sort((a, b) => (a.file < b.file ? -1 : 1)).map((a) => checksumLine(a.sha256, a.file)).join(''));
+  writeFileSync(
+    sumsFile,
+    [...archives]
+      .sort((a, b) => (a.file < b.file ? -1 : 1))
+      .map((a) => checksumLine(a.sha256, a.file))
+      .join(''),
+  );
   const notesFile = path.join(dir, NOTES_FILE);
   writeFileSync(notesFile, renderReleaseNotes({ config, version, archives }));
   recordOwned(owner.dir, owner.under ? listEntries(owner.dir, owner.under) : listEntries(owner.dir));
@@ -117,7 +123,7 @@ export async function writeReleaseFiles(options: ArchiveOptions): Promise<Releas
 }
 
 /** `.zip` is what Windows opens without extra tools; `.tar.gz` keeps the exec bit elsewhere. */
-export function archiveFormat(target: Target): ArchiveFormat {
+function archiveFormat(target: Target): ArchiveFormat {
   return target.os === 'win32' ? 'zip' : 'tar.gz';
 }
 
@@ -125,7 +131,9 @@ export function archiveFormat(target: Target): ArchiveFormat {
 function verifiedBytes(distDir: string, file: { path: string; sha256: string }): Buffer {
   const bytes = readFileSync(path.join(distDir, file.path));
   if (createHash('sha256').update(bytes).digest('hex') !== file.sha256) {
-    throw new StepError(`nothing was archived: ${path.join(distDir, file.path)} changed while being archived; run binship verify --require-all and binship archive again`);
+    throw new StepError(
+      `nothing was archived: ${path.join(distDir, file.path)} changed while being archived; run binship verify --require-all and binship archive again`,
+    );
   }
   return bytes;
 }

@@ -29,7 +29,7 @@ export function renderReleaseNotes({ config, version, archives }: NotesInput): s
   lines.push('');
 
   lines.push('## Binaries', '');
-  lines.push('For use without npm: one archive per platform, each with ' + config.binaries.map((b) => `\`${b.name}\``).join(' and ') + '.', '');
+  lines.push(`For use without npm: one archive per platform, each with ${config.binaries.map((b) => `\`${b.name}\``).join(' and ')}.`, '');
   lines.push('| platform | Rust target | archive | SHA-256 |', '| --- | --- | --- | --- |');
   for (const archive of archives) lines.push(`| ${archive.platform} | \`${archive.triple}\` | \`${archive.file}\` | \`${archive.sha256}\` |`);
   lines.push('');
@@ -38,7 +38,10 @@ export function renderReleaseNotes({ config, version, archives }: NotesInput): s
   lines.push('## Verify what you downloaded', '');
   lines.push(`Checksums: put the archives next to \`${SUMS_FILE}\`, then`, '');
   lines.push('```sh', `sha256sum --ignore-missing -c ${SUMS_FILE}        # Linux`, `shasum -a 256 --ignore-missing -c ${SUMS_FILE}   # macOS`, '```', '');
-  lines.push(`Provenance: the workflow run that built each binary attested it (Sigstore, GitHub artifact attestations). With the GitHub CLI, check a binary from an archive:`, '');
+  lines.push(
+    `Provenance: the workflow run that built each binary attested it (Sigstore, GitHub artifact attestations). With the GitHub CLI, check a binary from an archive:`,
+    '',
+  );
   if (example) {
     const top = example.file.replace(/\.(tar\.gz|zip)$/, '');
     const binary = example.binaries[0]?.name ?? config.binaries[0]?.name ?? '';

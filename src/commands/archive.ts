@@ -7,7 +7,9 @@ import type { CliContext } from './context.js';
 export function register(program: Command, context: CliContext): void {
   program
     .command('archive [dist]')
-    .description('write the GitHub Release files from a verified, complete dist/: one archive per target (.tar.gz, .zip for Windows), SHA256SUMS, release notes')
+    .description(
+      'write the GitHub Release files from a verified, complete dist/: one archive per target (.tar.gz, .zip for Windows), SHA256SUMS, release notes',
+    )
     .option('--out <dir>', 'output directory: assets/ (the files to attach) and notes.md (default: dist/github-release)')
     .option('--json', 'print JSON')
     .action(async (dist: string | undefined, options: { out?: string; json?: boolean }) => {
@@ -17,7 +19,10 @@ export function register(program: Command, context: CliContext): void {
         context.print(JSON.stringify(files, null, 2));
         return;
       }
-      const table = renderTable(['platform', 'archive', 'size', 'sha256'], files.archives.map((a) => [a.platform, a.file, formatBytes(a.size), a.sha256.slice(0, 12)]));
+      const table = renderTable(
+        ['platform', 'archive', 'size', 'sha256'],
+        files.archives.map((a) => [a.platform, a.file, formatBytes(a.size), a.sha256.slice(0, 12)]),
+      );
       context.report(`${table}assets: ${displayPath(path.dirname(files.assets[0] ?? files.dir))}  notes: ${displayPath(files.notesFile)}`);
     });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { build, defaultBuildJobs, type BuildResult } from '../build.js';
+import { type BuildResult, build, defaultBuildJobs } from '../build.js';
 import { StepError, UsageError } from '../errors.js';
 import { renderTable } from '../ui/table.js';
 import type { CliContext } from './context.js';

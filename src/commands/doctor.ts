@@ -24,7 +24,16 @@ export function register(program: Command, context: CliContext): void {
               triple: target.triple,
               build: {
                 ok: build.ok,
-                route: build.route ? { kind: build.route.kind, label: build.route.label, triple: build.route.triple, cargoTarget: build.route.cargoTarget, standIn: build.route.standIn ?? null, std: build.route.std } : null,
+                route: build.route
+                  ? {
+                      kind: build.route.kind,
+                      label: build.route.label,
+                      triple: build.route.triple,
+                      cargoTarget: build.route.cargoTarget,
+                      standIn: build.route.standIn ?? null,
+                      std: build.route.std,
+                    }
+                  : null,
                 toolchain: build.toolchain && { rustc: build.toolchain.rustc, release: build.toolchain.release },
                 linker: build.linker ?? null,
                 problem: build.problem ?? null,

@@ -6,10 +6,10 @@ export function register(program: Command, context: CliContext): void {
   program
     .command('init')
     .description('write a first release config (--config, default binship.toml) from the Cargo workspace and git remote')
-    .option('--workspace <dir>', 'Cargo workspace directory (default: the config\'s directory)')
+    .option('--workspace <dir>', "Cargo workspace directory (default: the config's directory)")
     .option('--scope <scope>', 'npm scope of the packages, e.g. @acme (default: unscoped names)')
-    .option('--repository <url>', 'GitHub repository URL (default: a crate\'s repository, else git remote origin)')
-    .option('--toolchain <version>', 'exact Rust version CI installs (default: rust-toolchain.toml, else this machine\'s rustc)')
+    .option('--repository <url>', "GitHub repository URL (default: a crate's repository, else git remote origin)")
+    .option('--toolchain <version>', "exact Rust version CI installs (default: rust-toolchain.toml, else this machine's rustc)")
     .option('--force', 'replace an existing config')
     .option('--json', 'print JSON')
     .action(async (options: { workspace?: string; scope?: string; repository?: string; toolchain?: string; force?: boolean; json?: boolean }) => {

@@ -7,7 +7,10 @@ export function register(program: Command, context: CliContext): void {
     .description('print the CI plan as $GITHUB_OUTPUT lines: matrix=<json> (one entry per target), version=, dist-tag=')
     .option('--dist-tag <tag>', 'npm dist-tag of a manual run (default: from the version: latest, or the prerelease name)')
     .addOption(
-      new Option('--publish <bool>', 'with --dist-tag: whether the manual run publishes (then the version must be a prerelease, unless GITHUB_REF is its own tag vX.Y.Z)')
+      new Option(
+        '--publish <bool>',
+        'with --dist-tag: whether the manual run publishes (then the version must be a prerelease, unless GITHUB_REF is its own tag vX.Y.Z)',
+      )
         .choices(['true', 'false'])
         .default('false'),
     )

@@ -17,7 +17,10 @@ export function register(program: Command, context: CliContext): void {
         context.print(JSON.stringify(index, null, 2));
         return;
       }
-      const table = renderTable(['package', 'kind', 'tarball', 'size'], index.packages.map((p) => [p.name, p.kind, p.tarball, formatBytes(p.size)]));
+      const table = renderTable(
+        ['package', 'kind', 'tarball', 'size'],
+        index.packages.map((p) => [p.name, p.kind, p.tarball, formatBytes(p.size)]),
+      );
       const leftOut = index.leftOut.map((f) => `left out: ${f.path}: ${f.reasons.join('; ')}`);
       const where = `${index.packages.length} packages of version ${index.version} in ${displayPath(path.join(path.resolve(dist ?? config.distDir), NPM_DIR))}`;
       context.report(`${table}${[...leftOut, where].join('\n')}`);

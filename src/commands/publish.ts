@@ -1,9 +1,9 @@
 import { appendFileSync } from 'node:fs';
-import { Option, type Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { StepError, UsageError } from '../errors.js';
-import type { PublishOptions } from '../npm/publish.js';
 import type { AuthMode } from '../npm/publish/plan.js';
 import type { PublishResult } from '../npm/publish/result.js';
+import type { PublishOptions } from '../npm/publish.js';
 import { redact } from '../redact.js';
 import { renderMarkdownTable, renderTableWithDetails } from '../ui/table.js';
 import type { CliContext } from './context.js';
@@ -35,7 +35,7 @@ export function register(program: Command, context: CliContext): void {
   program
     .command('publish [dist]')
     .description('publish platform packages, wait until each exact version is visible, then the main packages; safe to re-run')
-    .option('--registry <url>', 'npm registry (default: npm\'s configured registry)')
+    .option('--registry <url>', "npm registry (default: npm's configured registry)")
     .option('--tag <tag>', 'dist-tag (default: latest, or the pre-release id such as beta)')
     .option('--dry-run', 'run every check and npm publish --dry-run, upload nothing')
     .option('--provenance', 'attach npm provenance (in GitHub Actions with id-token: write)')
@@ -48,7 +48,8 @@ export function register(program: Command, context: CliContext): void {
     .action(async (dist: string | undefined, options: PublishFlags) => {
       const { validateTag } = await import('../npm/dist-tag.js');
       if (options.tag !== undefined) validateTag(options.tag); // "" too: an empty tag is not "no tag"
-      if (options.auth && !options.preflight) throw new UsageError('--auth goes with --preflight; publish itself uses the credentials it finds (see binship publish --help)');
+      if (options.auth && !options.preflight)
+        throw new UsageError('--auth goes with --preflight; publish itself uses the credentials it finds (see binship publish --help)');
       if (options.preflight && (dist || options.dryRun || options.provenance || options.allowPartial)) {
         throw new UsageError('--preflight plans a full release from binship.toml alone: drop the dist argument and --dry-run/--provenance/--allow-partial');
       }
@@ -57,11 +58,19 @@ export function register(program: Command, context: CliContext): void {
         await report(context, await preflight({ config: context.loadConfig(), ...options }), options.json, 'binship publish --preflight');
         return;
       }
-      const [{ publish, PublishRefused }, { provenanceInRehearsal }] = await Promise.all([import('../npm/publish.js'), import('../workflow/act/provenance.js')]);
+      const [{ publish, PublishRefused }, { provenanceInRehearsal }] = await Promise.all([
+        import('../npm/publish.js'),
+        import('../workflow/act/provenance.js'),
+      ]);
       try {
         // The rehearsal's stand-in line goes to stderr with the progress: stdout is the report (or JSON).
         const provenance = provenanceInRehearsal(options.provenance, (line) => process.stderr.write(`${line}\n`));
-        await report(context, await publish({ config: context.loadConfig(), distDir: dist, ...options, provenance, onProgress: context.progress('publish') }), options.json, 'binship publish');
+        await report(
+          context,
+          await publish({ config: context.loadConfig(), distDir: dist, ...options, provenance, onProgress: context.progress('publish') }),
+          options.json,
+          'binship publish',
+        );
       } catch (error) {
         // A refused plan is still a plan: show it (the error says why), then fail.
         if (error instanceof PublishRefused) print(context, error.result, options.json, 'binship publish');
@@ -86,7 +95,10 @@ function print(context: CliContext, result: PublishResult, json: boolean | undef
   if (process.env.GITHUB_STEP_SUMMARY) {
     const heading = title.endsWith('--preflight') ? 'The release cannot go through as planned' : 'Nothing was uploaded';
     const refused = result.refusals.length > 0 ? `\n**${heading}:**\n\n\`\`\`text\n${result.refusals.join('\n')}\n\`\`\`\n` : '';
-    const table = renderMarkdownTable(['package', 'version', 'kind', 'action', 'status', 'detail'], result.rows.map((r) => [r.name, r.version, r.kind, r.action, r.status, r.detail]));
+    const table = renderMarkdownTable(
+      ['package', 'version', 'kind', 'action', 'status', 'detail'],
+      result.rows.map((r) => [r.name, r.version, r.kind, r.action, r.status, r.detail]),
+    );
     appendFileSync(process.env.GITHUB_STEP_SUMMARY, redact(`### ${title}\n\n${table}\n${footer(result)}${refused}`));
   }
 }
@@ -94,10 +106,19 @@ function print(context: CliContext, result: PublishResult, json: boolean | undef
 function footer(result: PublishResult): string {
   const who = result.user ? ` as ${result.user}` : '';
   const versions = [...new Set(result.rows.map((r) => r.version))].join(', ');
-  return [`version ${versions}; credentials: ${result.auth}${who}; dist-tag ${result.tag}; registry ${result.registry}`, ...result.notes.map((n) => `note: ${n}`)].join('\n') + '\n';
+  return [
+    `version ${versions}; credentials: ${result.auth}${who}; dist-tag ${result.tag}; registry ${result.registry}`,
+    ...result.notes.map((n) => `note: ${n}`),
+    '',
+  ].join('\n');
 }
 
 /** One row per package; the details below the table when they do not fit beside it. */
 export function renderPublishTable(result: PublishResult): string {
-  return renderTableWithDetails(['package', 'kind', 'action', 'status'], result.rows.map((r) => [r.name, r.kind, r.action, r.status]), 'detail', result.rows.map((r) => r.detail));
+  return renderTableWithDetails(
+    ['package', 'kind', 'action', 'status'],
+    result.rows.map((r) => [r.name, r.kind, r.action, r.status]),
+    'detail',
+    result.rows.map((r) => r.detail),
+  );
 }

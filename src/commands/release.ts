@@ -9,7 +9,9 @@ import type { CliContext } from './context.js';
 export function register(program: Command, context: CliContext): void {
   program
     .command('release')
-    .description('run the whole pipeline locally: build, collect, verify, pack, publish to a throwaway registry, install back with every client (npm, pnpm, Yarn, bun, Deno, npx...) and run')
+    .description(
+      'run the whole pipeline locally: build, collect, verify, pack, publish to a throwaway registry, install back with every client (npm, pnpm, Yarn, bun, Deno, npx...) and run',
+    )
     .option('--local', 'build on this machine and publish to a throwaway local Verdaccio (required)')
     .option('--registry <url>', 'publish to this registry on this machine (127.0.0.1, ::1, localhost) instead of a throwaway one (token from NODE_AUTH_TOKEN)')
     .option('--clients <list>', 'clients to install and run with, comma-separated', CLIENTS.join(','))
@@ -28,7 +30,13 @@ export function register(program: Command, context: CliContext): void {
       });
       if (options.json) context.print(JSON.stringify(report, null, 2));
       else context.report(renderReleaseReport(report));
-      if (!report.ok) throw new StepError(report.clients.filter((c) => c.status === 'failed').flatMap(failures).join('\n'));
+      if (!report.ok)
+        throw new StepError(
+          report.clients
+            .filter((c) => c.status === 'failed')
+            .flatMap(failures)
+            .join('\n'),
+        );
     });
 }
 
@@ -42,11 +50,19 @@ function renderReleaseReport(report: ReleaseReport): string {
   const word = (text: string) => /^[^:(]*/.exec(text)?.[0]?.trim() ?? text;
   const platforms = renderTable(
     ['platform', 'binary', 'size', 'verified', 'published', 'installed', 'ran'],
-    report.rows.map((r) => [r.platform, r.binary, r.size === null ? '-' : formatBytes(r.size), r.verified.startsWith('skipped') ? 'skipped' : r.verified, r.published, word(r.installed), r.ran]),
+    report.rows.map((r) => [
+      r.platform,
+      r.binary,
+      r.size === null ? '-' : formatBytes(r.size),
+      r.verified.startsWith('skipped') ? 'skipped' : r.verified,
+      r.published,
+      word(r.installed),
+      r.ran,
+    ]),
   );
   const skipped = [...new Map(report.rows.filter((r) => r.verified.startsWith('skipped')).map((r) => [r.platform, `${r.platform}: ${r.verified}`])).values()];
   const otherHosts = report.rows.some((r) => r.installed.startsWith('n/a'))
-    ? ['installed and ran are about this machine\'s platform; the others ran in verify, where they could']
+    ? ["installed and ran are about this machine's platform; the others ran in verify, where they could"]
     : [];
   const binaries = [...new Set(report.rows.map((r) => r.binary))];
   const clients = renderTable(

@@ -2,10 +2,10 @@ import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { StepError } from '../errors.js';
-import type { VerifyReport } from '../verify/index.js';
-import type { ReproducibleReport } from '../verify/reproducible.js';
 import { displayPath } from '../ui/paths.js';
 import { formatBytes, renderMarkdownTable, renderTable } from '../ui/table.js';
+import type { VerifyReport } from '../verify/index.js';
+import type { ReproducibleReport } from '../verify/reproducible.js';
 import type { CliContext } from './context.js';
 
 export function register(program: Command, context: CliContext): void {
@@ -33,7 +33,8 @@ export function register(program: Command, context: CliContext): void {
       if (options.json) context.print(JSON.stringify(report, null, 2));
       else context.report(`${renderVerifyTable(report, false)}${verifyNotes(report, path.join(report.distDir, SUMS_FILE))}\n${verdict}`);
       // GitHub Actions shows this file as the job summary.
-      if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, `### binship verify\n\n${renderVerifyTable(report, true)}\n${verdict}\n`);
+      if (process.env.GITHUB_STEP_SUMMARY)
+        appendFileSync(process.env.GITHUB_STEP_SUMMARY, `### binship verify\n\n${renderVerifyTable(report, true)}\n${verdict}\n`);
       if (problems.length > 0) throw new StepError(problems.join('\n'));
     });
 }
@@ -48,14 +49,29 @@ function renderVerifyTable(report: VerifyReport, markdown: boolean): string {
     return renderMarkdownTable(
       ['file', 'target', 'found', 'size', 'glibc', 'version', 'checked', 'sha256', 'result'],
       report.files.map((f) => [
-        f.path, f.standIn ? `${f.platform} (stand-in ${f.standIn})` : f.platform, f.found, formatBytes(f.size), f.glibc ?? '-', f.version ?? '-',
-        [checked(f), f.checked.why].filter(Boolean).join(': '), `\`${f.sha256}\``, f.ok ? 'ok' : 'FAILED',
+        f.path,
+        f.standIn ? `${f.platform} (stand-in ${f.standIn})` : f.platform,
+        f.found,
+        formatBytes(f.size),
+        f.glibc ?? '-',
+        f.version ?? '-',
+        [checked(f), f.checked.why].filter(Boolean).join(': '),
+        `\`${f.sha256}\``,
+        f.ok ? 'ok' : 'FAILED',
       ]),
     );
   }
   return renderTable(
     ['file', 'found', 'size', 'glibc', 'version', 'checked', 'result'],
-    report.files.map((f) => [f.path, f.found, formatBytes(f.size), f.glibc ?? '-', f.version ?? '-', checked(f), f.ok ? (f.standIn ? 'ok, stand-in' : 'ok') : 'FAILED']),
+    report.files.map((f) => [
+      f.path,
+      f.found,
+      formatBytes(f.size),
+      f.glibc ?? '-',
+      f.version ?? '-',
+      checked(f),
+      f.ok ? (f.standIn ? 'ok, stand-in' : 'ok') : 'FAILED',
+    ]),
   );
 }
 
@@ -67,7 +83,7 @@ function checked(file: VerifyReport['files'][number]): string {
 /** Why a file was checked the way it was, one line each below the table, and where dist/ is. */
 function verifyNotes(report: VerifyReport, sumsFile: string): string {
   const notes = report.files.filter((f) => f.checked.why).map((f) => `${f.path}: ${checked(f)}: ${f.checked.why}`);
-  return `${[...notes, `checksums: ${displayPath(sumsFile)} (and --json)`].join('\n')}\n`;
+  return [...notes, `checksums: ${displayPath(sumsFile)} (and --json)`, ''].join('\n');
 }
 
 function renderReproducibleReport(report: ReproducibleReport): string {

@@ -4,7 +4,7 @@ import type { CliContext } from './context.js';
 export function register(program: Command, context: CliContext): void {
   program
     .command('version')
-    .description('print the release version (the Cargo workspace version); binship --version prints binship\'s')
+    .description("print the release version (the Cargo workspace version); binship --version prints binship's")
     .option('--check-tag <tag>', 'fail unless the git tag (v1.2.3) matches the version')
     .option('--json', 'print JSON')
     .action(async (options: { checkTag?: string; json?: boolean }) => {

@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { resolveTarget, type Target } from '../targets.js';
 import { projectPath } from './paths.js';
-import { configSchema, overrideEnvOf, sizeInBytes, type RawConfig } from './schema.js';
+import { configSchema, overrideEnvOf, type RawConfig, sizeInBytes } from './schema.js';
 
 export const CONFIG_FILE = 'binship.toml';
 
@@ -52,9 +52,7 @@ export interface ReleaseConfig {
 export function loadConfig(configPath?: string, cwd = process.cwd()): ReleaseConfig {
   const file = path.resolve(cwd, configPath ?? CONFIG_FILE);
   if (!existsSync(file)) {
-    throw new UsageError(
-      `${path.relative(cwd, file) || file}: no release config found; create ${CONFIG_FILE} (see docs/config.md) or pass --config PATH`,
-    );
+    throw new UsageError(`${path.relative(cwd, file) || file}: no release config found; create ${CONFIG_FILE} (see docs/config.md) or pass --config PATH`);
   }
   return parseConfig(readFileSync(file, 'utf8'), file);
 }
@@ -170,9 +168,7 @@ function formatIssue(issue: z.core.$ZodIssue, data: unknown): string {
 }
 
 function formatPath(parts: PropertyKey[]): string {
-  return parts
-    .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`))
-    .join('');
+  return parts.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`)).join('');
 }
 
 function valueAt(data: unknown, parts: PropertyKey[]): unknown {

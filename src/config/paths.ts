@@ -4,7 +4,7 @@
 // a file into a package or writes or deletes there, symbolic links may not lead out of the
 // project either. The rules per field are in docs/config.md.
 
-import { lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 
@@ -20,7 +20,7 @@ export interface PathRule {
 export function projectPathProblem(value: string, rule: PathRule = {}): string | undefined {
   const example = 'write a path relative to binship.toml with /, e.g. "dist" or "docs/README.md"';
   if (value.trim() === '') return `is empty; ${example}`;
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it rejects
   if (/[\u0000-\u001f]/.test(value)) return `contains a control character; ${example}`;
   if (value.includes('\\')) return `uses \\ as a separator; ${example}`;
   if (path.posix.isAbsolute(value) || path.win32.isAbsolute(value) || /^[A-Za-z]:/.test(value)) {
@@ -55,7 +55,7 @@ export function projectPath(root: string, relative: string, field: string, rule:
  */
 export function readProjectFile(root: string, relative: string, field: string, optional = false): Buffer | undefined {
   const file = projectPath(root, relative, field);
-  let stat;
+  let stat: Stats;
   try {
     stat = lstatSync(realpathSync(file));
   } catch (error) {

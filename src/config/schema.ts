@@ -5,7 +5,7 @@ import semver from 'semver';
 import { z } from 'zod';
 import { npmNameProblem } from '../npm/package-name.js';
 import { RUNNER_GLIBC_FLOOR, TARGETS } from '../targets.js';
-import { projectPathProblem, type PathRule } from './paths.js';
+import { type PathRule, projectPathProblem } from './paths.js';
 
 const targetNames = TARGETS.flatMap((t) => [t.triple, t.platform]);
 
@@ -20,7 +20,7 @@ function checked(problem: (value: string) => string | undefined, must: string) {
 const npmName = checked(npmNameProblem, 'must be a name npm accepts for a new package, e.g. "@acme/widget"');
 
 /** Every platform package name the pattern gives, for every target binship knows (not only those listed). */
-export function platformPackageNames(pattern: string): string[] {
+function platformPackageNames(pattern: string): string[] {
   return TARGETS.map((t) => pattern.replace('{platform}', t.platform));
 }
 
@@ -35,7 +35,7 @@ const platformPattern = checked(
  * PATH, HOME, LD_PRELOAD, NODE_OPTIONS... does), outside the prefixes npm and Yarn read
  * wholesale as their configuration (Windows matches names without regard to case).
  */
-export function overrideEnvProblem(name: string): string | undefined {
+function overrideEnvProblem(name: string): string | undefined {
   if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) return 'not UPPER_SNAKE_CASE';
   if (!/_BINARY(_PATH)?$/.test(name)) return 'it does not end in _BINARY_PATH or _BINARY, so it could be a variable users already set for something else';
   if (/^(NPM_CONFIG_|YARN_)/.test(name)) return 'npm or Yarn read every variable with that prefix as their configuration';
@@ -65,10 +65,15 @@ const GLIBC_NEWEST_MINOR = 44;
 const glibcFloor = z
   .string()
   .regex(/^2\.(0|[1-9]\d*)$/, { error: 'must be a glibc version such as "2.34"', abort: true })
-  .refine((value) => {
-    const minor = Number(value.split('.')[1]);
-    return minor >= GLIBC_OLDEST_MINOR && minor <= GLIBC_NEWEST_MINOR;
-  }, { error: `must be a glibc version from 2.${GLIBC_OLDEST_MINOR} (the oldest Rust supports) to 2.${GLIBC_NEWEST_MINOR} (the newest release), such as "2.34"` });
+  .refine(
+    (value) => {
+      const minor = Number(value.split('.')[1]);
+      return minor >= GLIBC_OLDEST_MINOR && minor <= GLIBC_NEWEST_MINOR;
+    },
+    {
+      error: `must be a glibc version from 2.${GLIBC_OLDEST_MINOR} (the oldest Rust supports) to 2.${GLIBC_NEWEST_MINOR} (the newest release), such as "2.34"`,
+    },
+  );
 
 const SIZE_UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
 const SIZE_TEXT = /^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)\s*$/;
@@ -81,10 +86,7 @@ export function sizeInBytes(value: number | string): number {
 }
 
 const size = z
-  .union([
-    z.number().int().positive(),
-    z.string().regex(SIZE_TEXT, { error: 'must be a size such as "10MB", "8MiB" or a number of bytes' }),
-  ])
+  .union([z.number().int().positive(), z.string().regex(SIZE_TEXT, { error: 'must be a size such as "10MB", "8MiB" or a number of bytes' })])
   .refine((value) => !(sizeInBytes(value) < 1), { error: 'must be at least 1 byte, e.g. "10MB"' }) // NaN: the regex reports it
   .refine((value) => !(sizeInBytes(value) > Number.MAX_SAFE_INTEGER), { error: 'is larger than any file; write e.g. "10MB"' });
 
@@ -94,7 +96,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const smoke = z
   .strictObject({
     args: z.array(z.string()).default([]).describe('Arguments the smoke run passes to the binary.'),
-    stdin: z.string().optional().describe('Text written to the binary\'s standard input (then closed).'),
+    stdin: z.string().optional().describe("Text written to the binary's standard input (then closed)."),
     expect_stdout: z
       .string()
       .optional()
@@ -142,7 +144,9 @@ export const configSchema = z
     }),
     cargo: z
       .strictObject({
-        workspace: projectPathField({ project: true }).default('.').describe('Directory of the Cargo workspace, relative to this file and inside its directory.'),
+        workspace: projectPathField({ project: true })
+          .default('.')
+          .describe('Directory of the Cargo workspace, relative to this file and inside its directory.'),
         version_source: z
           .string()
           .regex(/^(workspace|crate:[A-Za-z0-9_-]+)$/, {
@@ -168,9 +172,7 @@ export const configSchema = z
     verify: z
       .strictObject({
         max_size: size.default('10MB').describe('Largest allowed binary.'),
-        glibc_floor: glibcFloor
-          .default(RUNNER_GLIBC_FLOOR)
-          .describe('Highest GLIBC_x.y symbol version a Linux glibc binary may require.'),
+        glibc_floor: glibcFloor.default(RUNNER_GLIBC_FLOOR).describe('Highest GLIBC_x.y symbol version a Linux glibc binary may require.'),
         macos_floor: z
           .string()
           .regex(/^\d+\.\d+(\.\d+)?$/, { error: 'must be a macOS version such as "10.12" or "11.0"' })
@@ -185,7 +187,9 @@ export const configSchema = z
           .string()
           .refine((value) => semver.validRange(value) !== null, { error: 'must be a semver range such as ">=18"' })
           // The launcher runs on Node.js 18 and newer: a range without any such version is a typo.
-          .refine((value) => semver.validRange(value) === null || semver.intersects(value, '>=18.0.0'), { error: 'must admit a Node.js version the launcher runs on (18 or newer), such as ">=18"' })
+          .refine((value) => semver.validRange(value) === null || semver.intersects(value, '>=18.0.0'), {
+            error: 'must admit a Node.js version the launcher runs on (18 or newer), such as ">=18"',
+          })
           .default('>=18')
           .describe('engines.node of the main packages.'),
         access: z.enum(['public', 'restricted']).default('public'),
@@ -252,7 +256,12 @@ export const configSchema = z
       }
       const env = overrideEnvOf(b);
       const problem = b.override_env === undefined ? overrideEnvProblem(env) : undefined;
-      if (problem) ctx.addIssue({ code: 'custom', path: at('override_env'), message: `the default "${env}" (from the binary name) is not usable (${problem}); set override_env to a name of its own such as "MYTOOL_BINARY_PATH"` });
+      if (problem)
+        ctx.addIssue({
+          code: 'custom',
+          path: at('override_env'),
+          message: `the default "${env}" (from the binary name) is not usable (${problem}); set override_env to a name of its own such as "MYTOOL_BINARY_PATH"`,
+        });
       claim(`env:${env.toUpperCase()}`, `binaries[${i}].override_env`, at('override_env'), env);
     });
   });

@@ -25,7 +25,10 @@ export function comparePaths(a: string, b: string): number {
  * compares the file byte for byte with it, so it can hold nothing the manifest does not.
  */
 export function renderSums(files: readonly { sha256: string; path: string }[]): string {
-  return [...files].sort((a, b) => comparePaths(a.path, b.path)).map((f) => checksumLine(f.sha256, f.path)).join('');
+  return [...files]
+    .sort((a, b) => comparePaths(a.path, b.path))
+    .map((f) => checksumLine(f.sha256, f.path))
+    .join('');
 }
 
 /** Parses `sha256sum` output (text `  ` or binary ` *` mode) into path → hash. */

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { UsageError } from '../errors.js';
 
 /** Hidden: bookkeeping, and CI artifact uploads leave it out (each job writes its own). */
-export const OWNED_FILE = '.binship-owned.json';
+const OWNED_FILE = '.binship-owned.json';
 
 const ownedSchema = z.strictObject({
   schema: z.literal(1),
@@ -45,7 +45,7 @@ export function recordOwned(dir: string, written: string[]): void {
   const owned = readOwned(dir) ?? new Set<string>();
   for (const entry of written) {
     const parts = entry.replace(/\/$/, '').split('/');
-    parts.slice(0, -1).forEach((_, i) => owned.add(`${parts.slice(0, i + 1).join('/')}/`));
+    for (let i = 1; i < parts.length; i++) owned.add(`${parts.slice(0, i).join('/')}/`);
     owned.add(entry);
   }
   writeOwned(dir, owned);
@@ -84,13 +84,20 @@ export function checkOwned(dir: string, what: string, under = ''): void {
   const owned = readOwned(dir);
   const shown = path.join(dir, under);
   if (!owned) {
-    throw new UsageError(`${shown} is not empty and binship has no record of writing it (no ${OWNED_FILE}); ${what} replaces its directory, so move its contents elsewhere or use another dist directory`);
+    throw new UsageError(
+      `${shown} is not empty and binship has no record of writing it (no ${OWNED_FILE}); ${what} replaces its directory, so move its contents elsewhere or use another dist directory`,
+    );
   }
   const foreign = present.filter((entry) => !owned.has(entry));
   if (foreign.length > 0) {
-    const listed = foreign.slice(0, 3).map((entry) => path.join(dir, entry)).join(', ');
+    const listed = foreign
+      .slice(0, 3)
+      .map((entry) => path.join(dir, entry))
+      .join(', ');
     const more = foreign.length > 3 ? ` and ${foreign.length - 3} more` : '';
-    throw new UsageError(`${listed}${more}: not written by binship; ${what} replaces ${shown}, so move ${foreign.length > 1 ? 'them' : 'it'} out of there first`);
+    throw new UsageError(
+      `${listed}${more}: not written by binship; ${what} replaces ${shown}, so move ${foreign.length > 1 ? 'them' : 'it'} out of there first`,
+    );
   }
 }
 

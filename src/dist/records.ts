@@ -13,7 +13,7 @@ import { z } from 'zod';
 
 export const SHA256 = z.string().regex(/^[0-9a-f]{64}$/);
 
-export const smokeRecordSchema = z.strictObject({
+const smokeRecordSchema = z.strictObject({
   args: z.array(z.string()),
   stdin: z.string().optional(),
   expectStdout: z.string().optional(),
@@ -22,7 +22,7 @@ export const smokeRecordSchema = z.strictObject({
 });
 
 /** How the run checks (reported version, smoke command) of one binary went. */
-export const runRecordSchema = z.strictObject({
+const runRecordSchema = z.strictObject({
   /** `native`, `qemu`... as the host ran it; `not run` when the host cannot run the target. */
   how: z.string().min(1),
   /** Why it was not run. */
@@ -40,7 +40,7 @@ export const runRecordSchema = z.strictObject({
 export const NOT_RUN = 'not run';
 
 /** One binary verify accepted. */
-export const fileRecordSchema = z.strictObject({
+const fileRecordSchema = z.strictObject({
   path: z.string(),
   platform: z.string(),
   triple: z.string(),
@@ -55,7 +55,7 @@ export const fileRecordSchema = z.strictObject({
 });
 
 /** The parts of the config verify's verdict depends on; pack and publish require them unchanged. */
-export const verifyConfigSchema = z.strictObject({
+const verifyConfigSchema = z.strictObject({
   targets: z.array(z.string()),
   binaries: z.array(z.strictObject({ name: z.string(), smoke: smokeRecordSchema.nullable() })),
   maxSizeBytes: z.number(),

@@ -4,9 +4,7 @@
 // that looks for `<platform>/` picks it up, and CI artifact collection never sees it), flagged in
 // manifest.json, verified and run like the real target, and never packed or published.
 
-import path from 'node:path';
 import { binaryFileName, type Target } from '../targets.js';
-import type { DistFile } from './manifest.js';
 
 const STAND_IN_DIR_SUFFIX = '.stand-in';
 
@@ -18,11 +16,4 @@ export function distPath(target: Target, binary: string, standIn?: string): stri
 /** The platform a dist/ directory holds stand-ins for, if it is a stand-in directory. */
 export function standInDirPlatform(dirName: string): string | undefined {
   return dirName.endsWith(STAND_IN_DIR_SUFFIX) ? dirName.slice(0, -STAND_IN_DIR_SUFFIX.length) : undefined;
-}
-
-/** One line per stand-in in the manifest: why `step` (packed, published) refuses the dist. */
-export function standInRefusals(files: DistFile[], distDir: string, step: 'packed' | 'published'): string[] {
-  return files
-    .filter((f) => f.standIn)
-    .map((f) => `${path.join(distDir, f.path)}: is a stand-in (${f.standIn} built in place of ${f.triple}) and is never ${step}; collect without --stand-ins for a dist to ship, and build ${f.platform} for real in CI (binship workflow)`);
 }

@@ -18,11 +18,10 @@ import { StepError, UsageError } from '../errors.js';
 import { renderSums, sha256File } from './checksums.js';
 import { MANIFEST_FILE, readManifest, SUMS_FILE } from './manifest.js';
 import { readOwned, recordOwned } from './ownership.js';
+import { canonicalJson, type FileRecord, parseRecord, type SmokeRecord, type VerifiedState, type VerifyConfigRecord, verifiedStateSchema } from './records.js';
 import { distPath } from './stand-ins.js';
-import { canonicalJson, parseRecord, verifiedStateSchema, type FileRecord, type SmokeRecord, type VerifiedState, type VerifyConfigRecord } from './records.js';
 
 export const VERIFIED_FILE = 'verified.json';
-
 
 export function smokeRecord(smoke: SmokeSpec | undefined): SmokeRecord | null {
   return smoke ? (JSON.parse(JSON.stringify(smoke)) as SmokeRecord) : null;
@@ -78,7 +77,8 @@ export async function requireVerifiedState(distDir: string, config: ReleaseConfi
   const file = path.join(distDir, VERIFIED_FILE);
   const again = 'run binship verify again';
   const text = readText(file);
-  if (text === undefined) throw new StepError(`${file}: missing, so nothing says ${distDir} passed binship verify; run binship verify (it records what it accepted there)`);
+  if (text === undefined)
+    throw new StepError(`${file}: missing, so nothing says ${distDir} passed binship verify; run binship verify (it records what it accepted there)`);
   const parsed = parseRecord(text, verifiedStateSchema);
   if ('problem' in parsed) throw new StepError(`${file}: ${parsed.problem}; ${again}`);
   const state = parsed.value;
@@ -89,12 +89,16 @@ export async function requireVerifiedState(distDir: string, config: ReleaseConfi
   if (state.version !== version) problems.push(`${file}: verified for version ${state.version} but the release is ${version}; build, collect and verify again`);
   const changed = configChanges(state.config, verifyConfigOf(config));
   if (changed.length > 0) problems.push(`${file}: ${path.basename(config.configPath)} changed since verify (${changed.join(', ')}); ${again}`);
-  const listed = readManifest(distDir).files.map((f) => `${f.path} ${f.sha256}`).sort();
+  const listed = readManifest(distDir)
+    .files.map((f) => `${f.path} ${f.sha256}`)
+    .sort();
   const verified = state.files.map((f) => `${f.path} ${f.sha256}`).sort();
-  if (canonicalJson(listed) !== canonicalJson(verified)) problems.push(`${path.join(distDir, MANIFEST_FILE)}: lists other files than verify accepted (collected again since?); ${again}`);
+  if (canonicalJson(listed) !== canonicalJson(verified))
+    problems.push(`${path.join(distDir, MANIFEST_FILE)}: lists other files than verify accepted (collected again since?); ${again}`);
   // The workflow attests every line of SHA256SUMS: it must still be exactly the verified files.
   const sumsFile = path.join(distDir, SUMS_FILE);
-  if (readText(sumsFile) !== renderSums(state.files)) problems.push(`${sumsFile}: is not exactly the checksums of the verified files; run binship collect and verify again`);
+  if (readText(sumsFile) !== renderSums(state.files))
+    problems.push(`${sumsFile}: is not exactly the checksums of the verified files; run binship collect and verify again`);
   const seen = new Set<string>();
   for (const record of state.files) {
     // A record names only a file collect writes, once: `<platform>/<binary>[.exe]` of the config.

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { InspectError } from './errors.js';
 import { type ByteSource, StructView } from './reader.js';
-import { type MachOSignature, hex } from './types.js';
+import { hex, type MachOSignature } from './types.js';
 
 const CSMAGIC_EMBEDDED_SIGNATURE = 0xfade0cc0;
 const CSMAGIC_CODEDIRECTORY = 0xfade0c02;

@@ -328,9 +328,7 @@ function dynamicFromSegments(src: ByteSource, L: Layout, dyn: Segment, segments:
   const strtab = src.read(strtabOffset, entries.strsz, 'ELF dynamic string table (DT_STRTAB/DT_STRSZ)');
   const needed = entries.neededOffsets.map((o) => cString(strtab, o, MAX_NAME_LENGTH, 'DT_NEEDED'));
   const versionNeeds =
-    entries.verneed === null
-      ? []
-      : readVersionNeeds(src, L, addressToOffset(entries.verneed, segments, 'DT_VERNEED'), entries.verneednum, strtab);
+    entries.verneed === null ? [] : readVersionNeeds(src, L, addressToOffset(entries.verneed, segments, 'DT_VERNEED'), entries.verneednum, strtab);
   return { needed, versionNeeds };
 }
 
@@ -370,13 +368,7 @@ function dynamicFromSections(src: ByteSource, L: Layout, sections: Section[]): D
  * do not wrap). The counts are capped so a file full of bogus entries is
  * still cheap.
  */
-function readVersionNeeds(
-  src: ByteSource,
-  L: Layout,
-  start: number,
-  count: number | null,
-  strtab: Uint8Array,
-): VersionNeed[] {
+function readVersionNeeds(src: ByteSource, L: Layout, start: number, count: number | null, strtab: Uint8Array): VersionNeed[] {
   if (count !== null && count > MAX_VERNEED_FILES) {
     throw new InspectError(`ELF claims ${count} version-need entries (limit ${MAX_VERNEED_FILES}); corrupt?`);
   }

@@ -17,7 +17,7 @@ import type { BinaryInfo, InspectOptions } from './types.js';
 
 export { InspectError } from './errors.js';
 export { compareGlibc } from './glibc.js';
-export type { BinaryInfo, Bits, Cpu, ElfInfo, ElfLibc, InspectOptions, MachOInfo, MachOSignature, PeInfo } from './types.js';
+export type { BinaryInfo, InspectOptions, MachOInfo } from './types.js';
 
 /** Inspects any byte source; inspectBuffer and inspectFile are thin wrappers. */
 export function inspectSource(src: ByteSource, options: InspectOptions = {}): BinaryInfo {

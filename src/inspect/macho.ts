@@ -7,11 +7,11 @@
 import { readCodeSignature } from './codesign.js';
 import { InspectError } from './errors.js';
 import { type ByteSource, readStruct, StructView, subSource } from './reader.js';
-import { type BinaryInfo, type Bits, type InspectOptions, type MachOInfo, hex, unknownCpu } from './types.js';
+import { type BinaryInfo, type Bits, hex, type InspectOptions, type MachOInfo, unknownCpu } from './types.js';
 
 /** Fat headers are always big-endian. */
-export const FAT_MAGIC = 0xcafebabe;
-export const FAT_MAGIC_64 = 0xcafebabf;
+const FAT_MAGIC = 0xcafebabe;
+const FAT_MAGIC_64 = 0xcafebabf;
 /** Thin magics as the first four bytes read big-endian: native BE, then byte-swapped (LE) files. */
 const THIN_MAGICS: Record<number, { le: boolean; is64: boolean }> = {
   0xfeedface: { le: false, is64: false },
@@ -185,9 +185,7 @@ function parseFat(src: ByteSource, is64: boolean, options: InspectOptions): Bina
   const count = readStruct(src, 0, 8, false, 'fat Mach-O header').u32(4);
   if (count === 0) throw new InspectError('fat Mach-O header lists no architectures');
   if (count > MAX_FAT_ARCHES) {
-    throw new InspectError(
-      `fat Mach-O header claims ${count} architectures (limit ${MAX_FAT_ARCHES}); corrupt, or a Java class file (same 0xcafebabe magic)`,
-    );
+    throw new InspectError(`fat Mach-O header claims ${count} architectures (limit ${MAX_FAT_ARCHES}); corrupt, or a Java class file (same 0xcafebabe magic)`);
   }
   const entrySize = is64 ? 32 : 20;
   const table = readStruct(src, 8, count * entrySize, false, 'fat Mach-O architecture table');

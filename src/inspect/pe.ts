@@ -5,7 +5,7 @@
  */
 import { InspectError } from './errors.js';
 import { type ByteSource, readStruct } from './reader.js';
-import { type BinaryInfo, type PeInfo, hex, unknownCpu } from './types.js';
+import { type BinaryInfo, hex, type PeInfo, unknownCpu } from './types.js';
 
 const PE_SIGNATURE = 0x00004550; // "PE\0\0" read little-endian
 const OPTIONAL_MAGIC_PE32 = 0x10b;
@@ -71,9 +71,7 @@ export function parsePe(src: ByteSource): BinaryInfo {
     const rawSize = sections.u32(i * 40 + 16);
     const rawOffset = sections.u32(i * 40 + 20);
     if (rawSize > 0 && rawOffset + rawSize > src.size) {
-      throw new InspectError(
-        `PE section ${i} data (bytes ${rawOffset}..${rawOffset + rawSize}) lies past the end of the file (${src.size} bytes); truncated?`,
-      );
+      throw new InspectError(`PE section ${i} data (bytes ${rawOffset}..${rawOffset + rawSize}) lies past the end of the file (${src.size} bytes); truncated?`);
     }
   }
 

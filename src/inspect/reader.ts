@@ -17,7 +17,7 @@ import { InspectError } from './errors.js';
  * are the dynamic string table and Mach-O load commands: kilobytes to a few
  * megabytes in real binaries.
  */
-export const MAX_READ_BYTES = 64 * 1024 * 1024;
+const MAX_READ_BYTES = 64 * 1024 * 1024;
 
 export interface ByteSource {
   readonly size: number;
@@ -33,9 +33,7 @@ function checkRange(size: number, offset: number, length: number, what: string):
     throw new InspectError(`${what}: ${length} bytes is over the ${MAX_READ_BYTES}-byte read limit; corrupt header?`);
   }
   if (offset + length > size) {
-    throw new InspectError(
-      `${what} (bytes ${offset}..${offset + length}) lies past the end of the file (${size} bytes); truncated?`,
-    );
+    throw new InspectError(`${what} (bytes ${offset}..${offset + length}) lies past the end of the file (${size} bytes); truncated?`);
   }
 }
 
@@ -75,9 +73,7 @@ export function fdSource(fd: number, size: number): ByteSource {
 /** A window [offset, offset+size) of another source, e.g. one slice of a fat Mach-O. */
 export function subSource(src: ByteSource, offset: number, size: number, what: string): ByteSource {
   if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(size) || offset < 0 || size < 0 || offset + size > src.size) {
-    throw new InspectError(
-      `${what} (bytes ${offset}..${offset + size}) lies past the end of the file (${src.size} bytes); truncated?`,
-    );
+    throw new InspectError(`${what} (bytes ${offset}..${offset + size}) lies past the end of the file (${src.size} bytes); truncated?`);
   }
   return {
     size,
@@ -141,13 +137,7 @@ export class StructView {
   }
 }
 
-export function readStruct(
-  src: ByteSource,
-  offset: number,
-  length: number,
-  littleEndian: boolean,
-  what: string,
-): StructView {
+export function readStruct(src: ByteSource, offset: number, length: number, littleEndian: boolean, what: string): StructView {
   return new StructView(src.read(offset, length, what), littleEndian, what);
 }
 

@@ -3,17 +3,7 @@
  * with the `cpu` field of an npm package. CPUs Node has no name for are
  * reported as `unknown(0x…)` with the format's raw machine number.
  */
-export type Cpu =
-  | 'x64'
-  | 'arm64'
-  | 'ia32'
-  | 'arm'
-  | 'riscv64'
-  | 'ppc64'
-  | 's390x'
-  | 'loong64'
-  | 'mips'
-  | (string & {});
+type Cpu = 'x64' | 'arm64' | 'ia32' | 'arm' | 'riscv64' | 'ppc64' | 's390x' | 'loong64' | 'mips' | (string & {});
 
 export type Bits = 32 | 64;
 
@@ -91,7 +81,7 @@ export interface BinaryInfo {
 
 /** Hex form used in messages and in `unknown(0x…)` names. */
 export function hex(n: number): string {
-  return '0x' + n.toString(16);
+  return `0x${n.toString(16)}`;
 }
 
 export function unknownCpu(machine: number): string {

@@ -38,8 +38,8 @@ export interface LauncherSpec {
 }
 
 /** Start and end of the spec literal in the launcher sources. */
-export const SPEC_MARKER_START = '/* binship:spec */';
-export const SPEC_MARKER_END = '/* binship:spec-end */';
+const SPEC_MARKER_START = '/* binship:spec */';
+const SPEC_MARKER_END = '/* binship:spec-end */';
 
 // Resolved from the module itself: src/npm/ (tsx) and lib/npm/ (compiled) both
 // sit two levels below the package root.
@@ -69,7 +69,7 @@ export function writeLauncherFiles(dir: string, spec: LauncherSpec): LauncherFil
 }
 
 /** Every launcher file of the main package for `spec`. */
-export function launcherFiles(spec: LauncherSpec): LauncherFile[] {
+function launcherFiles(spec: LauncherSpec): LauncherFile[] {
   slowPath ??= readFileSync(new URL('slow-path.js', SOURCES), 'utf8');
   return [
     { path: `bin/${spec.binaryName}`, content: renderLauncher(spec), executable: true },

@@ -5,7 +5,7 @@
 // `checkManifest` refuses any such manifest before it is written.
 
 import semver from 'semver';
-import { platformPackageName, type BinaryConfig, type ReleaseConfig } from '../config/load.js';
+import { type BinaryConfig, platformPackageName, type ReleaseConfig } from '../config/load.js';
 import { StepError } from '../errors.js';
 import { binaryFileName, type Target } from '../targets.js';
 import { SLOW_PATH_FILE } from './launcher.js';
@@ -86,7 +86,8 @@ export function checkManifest(manifest: PackageManifest): void {
   const fail = (what: string) => {
     throw new StepError(`${manifest.name}: ${what}; binship only publishes exact versions, check [cargo] version_source and the Cargo workspace version`);
   };
-  if (!semver.valid(manifest.version) || semver.clean(manifest.version) !== manifest.version) fail(`version "${manifest.version}" is not an exact semver version`);
+  if (!semver.valid(manifest.version) || semver.clean(manifest.version) !== manifest.version)
+    fail(`version "${manifest.version}" is not an exact semver version`);
   for (const [name, spec] of Object.entries(manifest.optionalDependencies ?? {})) {
     if (spec !== manifest.version) fail(`optional dependency ${name}@"${spec}" must be exactly ${manifest.version} (no workspace:, ranges or tags)`);
   }

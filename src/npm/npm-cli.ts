@@ -12,7 +12,7 @@
 import { execa, type Result } from 'execa';
 import { parseRegistryUrl } from './registry-url.js';
 
-export const TOKEN_VARIABLE = 'BINSHIP_NPM_TOKEN';
+const TOKEN_VARIABLE = 'BINSHIP_NPM_TOKEN';
 export const DEFAULT_REGISTRY = 'https://registry.npmjs.org/';
 
 export function normalizeRegistry(url: string): string {
@@ -40,7 +40,7 @@ export function authKey(registry: string): string {
  * `@scope:registry` line of any .npmrc beat `--registry`, which would send a scoped package to
  * another registry than the one binship checked.
  */
-export function npmRegistryArgs(registry: string, names: string[]): string[] {
+function npmRegistryArgs(registry: string, names: string[]): string[] {
   const scopes = new Set(names.filter((name) => name.startsWith('@')).map((name) => name.split('/')[0]));
   return ['--registry', registry, ...[...scopes].map((scope) => `--${scope}:registry=${registry}`)];
 }
@@ -75,8 +75,13 @@ export function runNpm(args: string[], run: NpmRun): Promise<Result<{ reject: fa
  */
 function npmEnv(token?: string): Record<string, string> {
   return {
-    npm_config_loglevel: 'warn', npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false',
-    npm_config_fetch_retries: '1', npm_config_fetch_retry_mintimeout: '1000', npm_config_fetch_retry_maxtimeout: '5000',
+    npm_config_loglevel: 'warn',
+    npm_config_update_notifier: 'false',
+    npm_config_fund: 'false',
+    npm_config_audit: 'false',
+    npm_config_fetch_retries: '1',
+    npm_config_fetch_retry_mintimeout: '1000',
+    npm_config_fetch_retry_maxtimeout: '5000',
     [TOKEN_VARIABLE]: token ?? '',
   };
 }
@@ -86,7 +91,8 @@ function npmEnv(token?: string): Record<string, string> {
  * (`403 Forbidden - PUT … - user x is not allowed to publish package y`), not just the code.
  */
 export function npmError(result: { stdout: unknown; stderr: unknown; shortMessage?: string; timedOut?: boolean }): string {
-  const lines = `${String(result.stderr)}\n${String(result.stdout)}`.split('\n')
+  const lines = `${String(result.stderr)}\n${String(result.stdout)}`
+    .split('\n')
     .filter((l) => /^npm (ERR!|error)/.test(l))
     .map((l) => l.replace(/^npm (ERR!|error)\s*/, '').trim());
   const code = lines.find((l) => /^code\s/.test(l))?.replace(/^code\s+/, '');

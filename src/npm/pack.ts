@@ -13,7 +13,7 @@ import path from 'node:path';
 import * as tar from 'tar';
 import { z } from 'zod';
 import { releaseVersion } from '../cargo.js';
-import { platformPackageName, type BinaryConfig, type ReleaseConfig } from '../config/load.js';
+import { type BinaryConfig, platformPackageName, type ReleaseConfig } from '../config/load.js';
 import { readProjectFile } from '../config/paths.js';
 import { sha256File } from '../dist/checksums.js';
 import { checkOwned, listEntries, recordOwned, removeOwned } from '../dist/ownership.js';
@@ -21,13 +21,13 @@ import { parseRecord } from '../dist/records.js';
 import { requireVerifiedState, VERIFIED_FILE } from '../dist/verified.js';
 import { StepError } from '../errors.js';
 import { binaryFileName, findTarget, type Target } from '../targets.js';
-import { track, type OnProgress } from '../ui/progress.js';
-import { writeLauncherFiles, type LauncherSpec } from './launcher.js';
-import { checkManifest, mainManifest, npmLibc, platformManifest, type PackageManifest } from './manifests.js';
+import { type OnProgress, track } from '../ui/progress.js';
+import { type LauncherSpec, writeLauncherFiles } from './launcher.js';
+import { checkManifest, mainManifest, npmLibc, type PackageManifest, platformManifest } from './manifests.js';
 import { tarballIntegrity } from './tarball.js';
 
 export const NPM_DIR = 'npm';
-export const PACKAGES_INDEX = 'packages.json';
+const PACKAGES_INDEX = 'packages.json';
 
 const packedPackageSchema = z.strictObject({
   name: z.string(),
@@ -134,7 +134,9 @@ export async function requireVerifiedPack(distDir: string, config: ReleaseConfig
     throw refuse(`${indexFile} was packed from another verify than the ${VERIFIED_FILE} now in ${distDir}; run binship pack again`);
   }
   if (!options.allowPartial && !verified.state.requireAll) {
-    throw refuse(`${path.join(distDir, VERIFIED_FILE)}: verified without --require-all; a full release needs binship verify --require-all (every binary of every target, each run on its target), or pass --allow-partial for a test release`);
+    throw refuse(
+      `${path.join(distDir, VERIFIED_FILE)}: verified without --require-all; a full release needs binship verify --require-all (every binary of every target, each run on its target), or pass --allow-partial for a test release`,
+    );
   }
 }
 
@@ -205,8 +207,13 @@ async function tarball(
   );
   const bytes = readFileSync(path.join(npmDir, file));
   return {
-    name: pkg.name, version: pkg.version, kind, related, tarball: file,
-    integrity: tarballIntegrity(bytes), size: bytes.length,
+    name: pkg.name,
+    version: pkg.version,
+    kind,
+    related,
+    tarball: file,
+    integrity: tarballIntegrity(bytes),
+    size: bytes.length,
   };
 }
 

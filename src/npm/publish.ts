@@ -18,6 +18,7 @@ import path from 'node:path';
 import { releaseVersion } from '../cargo.js';
 import type { ReleaseConfig } from '../config/load.js';
 import { StepError } from '../errors.js';
+import { type OnProgress, track } from '../ui/progress.js';
 import { defaultTag } from './dist-tag.js';
 import { resolveRegistry } from './npm-cli.js';
 import { NPM_DIR } from './pack.js';
@@ -26,11 +27,10 @@ import { executePlan } from './publish/execute.js';
 import { checkLocalPackages } from './publish/local.js';
 import type { LocalPackage } from './publish/plan.js';
 import { planWithRegistry } from './publish/registry-state.js';
-import { resultOf, type PublishResult } from './publish/result.js';
+import { type PublishResult, resultOf } from './publish/result.js';
 import { displayRegistry, registryClient } from './registry.js';
-import { track, type OnProgress } from '../ui/progress.js';
 
-export type { PublishResult, PublishRow, PublishStatus } from './publish/result.js';
+export type { PublishResult } from './publish/result.js';
 
 export interface PublishOptions {
   config: ReleaseConfig;
@@ -76,7 +76,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
 }
 
 /** A package whose tarball was checked already: what it is, and the file with its integrity. */
-export interface CheckedTarball extends LocalPackage {
+interface CheckedTarball extends LocalPackage {
   tarball: string;
   integrity: string;
 }
@@ -99,7 +99,12 @@ export async function publishTarballs(options: TarballPublishOptions): Promise<P
   // Public packages are checked the way users see them: anonymously (credentials only if the
   // registry insists). Restricted ones are read with the token from the start.
   const client = registryClient(registry, { token, authFirst: options.access === 'restricted' });
-  const credentials = await track(options.onProgress, 'credentials', () => resolveCredentials({ registry, token, client }), (c) => c.mode);
+  const credentials = await track(
+    options.onProgress,
+    'credentials',
+    () => resolveCredentials({ registry, token, client }),
+    (c) => c.mode,
+  );
   const tarballs = new Map(packages.map((p) => [p.name, { tarball: p.tarball, integrity: p.integrity }]));
   const settings = { tag, allowTagMoveBack: options.allowTagMoveBack ?? false, auth: credentials.mode, registry: displayRegistry(registry) };
   const plan = await track(options.onProgress, `plan against ${settings.registry}`, () => planWithRegistry(client, packages, settings, token));
@@ -107,8 +112,17 @@ export async function publishTarballs(options: TarballPublishOptions): Promise<P
   if (result.refusals.length > 0) throw new PublishRefused(result);
   const rows = new Map(result.rows.map((row) => [row.name, row]));
   await executePlan({
-    plan, tarballs, registry, token, client, rows, access: options.access,
-    provenance: options.provenance, dryRun: options.dryRun, visibilityTimeoutMs: options.visibilityTimeoutMs, onProgress: options.onProgress,
+    plan,
+    tarballs,
+    registry,
+    token,
+    client,
+    rows,
+    access: options.access,
+    provenance: options.provenance,
+    dryRun: options.dryRun,
+    visibilityTimeoutMs: options.visibilityTimeoutMs,
+    onProgress: options.onProgress,
   });
   return result;
 }

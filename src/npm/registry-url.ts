@@ -12,7 +12,9 @@ export function parseRegistryUrl(value: string, flag = '--registry'): URL {
     parsed = undefined;
   }
   if (!parsed || !/^https?:$/.test(parsed.protocol) || !parsed.hostname) {
-    throw new UsageError(`${flag} "${displayRegistry(value)}" is not an http(s) URL; give the registry's URL, e.g. https://registry.npmjs.org/ or http://127.0.0.1:4873/`);
+    throw new UsageError(
+      `${flag} "${displayRegistry(value)}" is not an http(s) URL; give the registry's URL, e.g. https://registry.npmjs.org/ or http://127.0.0.1:4873/`,
+    );
   }
   return parsed;
 }

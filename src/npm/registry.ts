@@ -15,7 +15,7 @@ import npmFetch from 'npm-registry-fetch';
 import { StepError } from '../errors.js';
 import { authKey, normalizeRegistry, npmError, runNpm } from './npm-cli.js';
 
-export interface PublishedVersion {
+interface PublishedVersion {
   integrity: string | null;
   tarball: string | null;
 }
@@ -47,7 +47,7 @@ export type WriteAccess = 'allowed' | 'denied' | 'otp' | 'unknown';
  * package: a registry checks write access before it looks at the tag, so it answers 401/403 for
  * a package the token may not write, and removing a tag that does not exist changes nothing.
  */
-export const WRITE_CHECK_TAG = 'binship-write-check';
+const WRITE_CHECK_TAG = 'binship-write-check';
 
 /** The registry would not let us read: no retry helps, the user must fix the credentials. */
 export class RegistryAuthError extends StepError {}
@@ -98,7 +98,9 @@ export function registryClient(registry: string, options: ClientOptions = {}): R
       return await fetchWith(withToken);
     } catch (error) {
       if (isAuthStatus(error)) {
-        throw new RegistryAuthError(`registry ${displayRegistry(base)} refused to let the token read ${name} (HTTP ${statusOf(error)}); check that NODE_AUTH_TOKEN is valid for this registry and may read the package`);
+        throw new RegistryAuthError(
+          `registry ${displayRegistry(base)} refused to let the token read ${name} (HTTP ${statusOf(error)}); check that NODE_AUTH_TOKEN is valid for this registry and may read the package`,
+        );
       }
       throw error;
     }
@@ -106,23 +108,25 @@ export function registryClient(registry: string, options: ClientOptions = {}): R
 
   return {
     registry: base,
-    lookup: (name, version) => read(
-      name,
-      async (opts) => {
-        try {
-          return packageState((await npmFetch.json(`/${name.replace('/', '%2f')}`, opts)) as Packument, version);
-        } catch (error) {
-          if (statusOf(error) === 404) return { exists: false, distTags: {}, version: null };
-          throw error;
-        }
-      },
-      () => lookupWithNpm(base, name, version),
-    ),
-    download: (name, version, tarball) => read(
-      name,
-      async (opts) => Buffer.from(await (await npmFetch(tarball, opts)).arrayBuffer()),
-      () => downloadWithNpm(base, name, version),
-    ),
+    lookup: (name, version) =>
+      read(
+        name,
+        async (opts) => {
+          try {
+            return packageState((await npmFetch.json(`/${name.replace('/', '%2f')}`, opts)) as Packument, version);
+          } catch (error) {
+            if (statusOf(error) === 404) return { exists: false, distTags: {}, version: null };
+            throw error;
+          }
+        },
+        () => lookupWithNpm(base, name, version),
+      ),
+    download: (name, version, tarball) =>
+      read(
+        name,
+        async (opts) => Buffer.from(await (await npmFetch(tarball, opts)).arrayBuffer()),
+        () => downloadWithNpm(base, name, version),
+      ),
     whoami: async () => {
       if (!withToken) return 'unknown';
       try {
@@ -163,8 +167,14 @@ function isAuthStatus(error: unknown): boolean {
 
 /** `npm view`, so the user's .npmrc auth applies. A 404 means the version (or package) is absent. */
 async function lookupWithNpm(registry: string, name: string, version: string): Promise<PackageState> {
-  const exact = await npmJson<{ 'dist-tags'?: Record<string, string>; dist?: { integrity?: string; tarball?: string } }>(registry, name, ['view', `${name}@${version}`, 'dist-tags', 'dist']);
-  if (exact) return { exists: true, distTags: exact['dist-tags'] ?? {}, version: { integrity: exact.dist?.integrity ?? null, tarball: exact.dist?.tarball ?? null } };
+  const exact = await npmJson<{ 'dist-tags'?: Record<string, string>; dist?: { integrity?: string; tarball?: string } }>(registry, name, [
+    'view',
+    `${name}@${version}`,
+    'dist-tags',
+    'dist',
+  ]);
+  if (exact)
+    return { exists: true, distTags: exact['dist-tags'] ?? {}, version: { integrity: exact.dist?.integrity ?? null, tarball: exact.dist?.tarball ?? null } };
   // The version is absent; the dist-tags still decide whether this release may take `latest`.
   const distTags = await npmJson<Record<string, string>>(registry, name, ['view', name, 'dist-tags']);
   return { exists: distTags !== null, distTags: distTags ?? {}, version: null };
@@ -178,7 +188,9 @@ async function npmJson<T>(registry: string, name: string, args: string[]): Promi
   const code = output?.error?.code;
   if (code === 'E404') return null;
   if (code === 'E401' || code === 'E403') {
-    throw new RegistryAuthError(`registry ${displayRegistry(registry)} requires a login to read ${name} (${code}); set NODE_AUTH_TOKEN or run npm login --registry ${displayRegistry(registry)}`);
+    throw new RegistryAuthError(
+      `registry ${displayRegistry(registry)} requires a login to read ${name} (${code}); set NODE_AUTH_TOKEN or run npm login --registry ${displayRegistry(registry)}`,
+    );
   }
   if (result.failed || output === undefined || output.error) {
     throw new Error(`npm ${args[0]} ${name}: ${output?.error?.summary ?? npmError(result)}`);

@@ -2,7 +2,7 @@
 // target and the main package that depends on them. Publish, its preflight and `binship trust`
 // all take the list from here, never from files an earlier step wrote.
 
-import { platformPackageName, type BinaryConfig, type ReleaseConfig } from '../config/load.js';
+import { type BinaryConfig, platformPackageName, type ReleaseConfig } from '../config/load.js';
 import type { Target } from '../targets.js';
 import type { LocalPackage } from './publish/plan.js';
 
@@ -26,7 +26,9 @@ export function packageRoles(config: ReleaseConfig): Map<string, PackageRole> {
 export function releasePackages(config: ReleaseConfig, version: string): LocalPackage[] {
   const platforms = config.binaries.map((binary) => config.targets.map((target) => platformPackageName(binary, target)));
   return [
-    ...config.binaries.flatMap((binary, i) => (platforms[i] ?? []).map((name): LocalPackage => ({ name, version, kind: 'platform', related: [binary.package] }))),
+    ...config.binaries.flatMap((binary, i) =>
+      (platforms[i] ?? []).map((name): LocalPackage => ({ name, version, kind: 'platform', related: [binary.package] })),
+    ),
     ...config.binaries.map((binary, i): LocalPackage => ({ name: binary.package, version, kind: 'main', related: platforms[i] ?? [] })),
   ];
 }

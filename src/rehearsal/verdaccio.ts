@@ -5,14 +5,14 @@
 // `stop()` ends it, `start` again on the same storage brings the same packages back (the tests
 // kill it mid-publish and restart it). Verdaccio itself is fetched on first use (tools.ts).
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { StepError } from '../errors.js';
-import { toolCommand, type Progress } from './tools.js';
+import { type Progress, toolCommand } from './tools.js';
 
 export interface LocalRegistry {
   url: string;

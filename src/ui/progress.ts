@@ -6,7 +6,7 @@
 
 import { fitLine } from './width.js';
 
-export interface ProgressEvent {
+interface ProgressEvent {
   /** What the work is about: `linux-x64`, `lean-spec@1.2.3`, `pnpm`, `publish`... */
   item: string;
   /** `start` when it begins; otherwise how it ended, in a word: built, ok, published, failed... */

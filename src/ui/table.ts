@@ -12,7 +12,11 @@ export function renderTable(headers: string[], rows: string[][], width = MAX_COL
     headers.map((header) => header.length),
     width,
   );
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(GAP).trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join(GAP)
+      .trimEnd();
   const block = (cells: string[]): string[] => {
     const wrapped = headers.map((_, i) => wrapText(cells[i] ?? '', widths[i]));
     const height = Math.max(...wrapped.map((w) => w.length));
@@ -21,7 +25,7 @@ export function renderTable(headers: string[], rows: string[][], width = MAX_COL
   const body = rows.map(block);
   // Where a cell wrapped, a blank line between rows shows which lines belong together.
   const spaced = body.some((lines) => lines.length > 1) ? body.flatMap((lines, i) => (i === 0 ? lines : ['', ...lines])) : body.flat();
-  return [...block(headers), line(widths.map((w) => '-'.repeat(w))), ...spaced].join('\n') + '\n';
+  return [...block(headers), line(widths.map((w) => '-'.repeat(w))), ...spaced, ''].join('\n');
 }
 
 /**
@@ -30,7 +34,11 @@ export function renderTable(headers: string[], rows: string[][], width = MAX_COL
  * long texts do not squeeze the columns. Empty texts are left out.
  */
 export function renderTableWithDetails(headers: string[], rows: string[][], detailHeader: string, details: string[], width = MAX_COLUMNS): string {
-  const inTable = renderTable([...headers, detailHeader], rows.map((row, i) => [...row, details[i] ?? '']), Number.MAX_SAFE_INTEGER);
+  const inTable = renderTable(
+    [...headers, detailHeader],
+    rows.map((row, i) => [...row, details[i] ?? '']),
+    Number.MAX_SAFE_INTEGER,
+  );
   if (inTable.split('\n').every((line) => line.length <= width)) return inTable;
   const below = rows.flatMap((row, i) => (details[i] ? [`${row[0]}: ${details[i]}`] : []));
   return `${renderTable(headers, rows, width)}${below.length > 0 ? `${wrapLines(below.join('\n'), width)}\n` : ''}`;
@@ -55,9 +63,9 @@ function fitWidths(natural: number[], floors: number[], width: number): number[]
 
 /** The same table as GitHub-flavoured markdown, for job summaries (no width limit there). */
 export function renderMarkdownTable(headers: string[], rows: string[][]): string {
-  const escape = (cell: string) => cell.replace(/\|/g, '\\|');
-  const line = (cells: string[]) => `| ${cells.map(escape).join(' | ')} |`;
-  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n') + '\n';
+  const escapePipes = (cell: string) => cell.replace(/\|/g, '\\|');
+  const line = (cells: string[]) => `| ${cells.map(escapePipes).join(' | ')} |`;
+  return [line(headers), line(headers.map(() => '---')), ...rows.map(line), ''].join('\n');
 }
 
 export function formatBytes(bytes: number): string {

@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import semver from 'semver';
-import { compareGlibc, type BinaryInfo, type InspectError, type MachOInfo } from '../inspect/index.js';
+import { type BinaryInfo, compareGlibc, type InspectError, type MachOInfo } from '../inspect/index.js';
 import type { Target } from '../targets.js';
 import { formatBytes } from '../ui/table.js';
 
@@ -28,17 +28,21 @@ export function describeBinary(info: BinaryInfo): string {
 /** " macOS 11.0+, signed (ad hoc)": the minimum OS and the signature, as the report shows them. */
 function describeMacOs(macho: MachOInfo): string {
   const minOs = macho.minOs ? ` macOS ${macho.minOs}+` : '';
-  const signature = macho.signature ? `signed (${macho.signature.kind === 'adhoc' ? 'ad hoc' : 'certificate'}${macho.signature.pagesMatch === false ? ', BROKEN' : ''})` : 'unsigned';
+  const signature = macho.signature
+    ? `signed (${macho.signature.kind === 'adhoc' ? 'ad hoc' : 'certificate'}${macho.signature.pagesMatch === false ? ', BROKEN' : ''})`
+    : 'unsigned';
   return `${minOs}, ${signature}`;
 }
 
-export const FORMAT_WITH_ARTICLE = { elf: 'an ELF', macho: 'a Mach-O', pe: 'a PE' } as const;
+const FORMAT_WITH_ARTICLE = { elf: 'an ELF', macho: 'a Mach-O', pe: 'a PE' } as const;
 
 /** Problems with what the binary is, compared with the target whose package it will ship in. */
 export function checkIdentity(file: string, info: BinaryInfo, target: Target, limits: StaticLimits): string[] {
   const rebuild = `it was built for another target; rebuild with binship build --target ${target.platform} and collect again`;
   if (info.format !== target.format) {
-    return [`${file}: is ${FORMAT_WITH_ARTICLE[info.format]} binary (${describeBinary(info)}) but ${target.platform} needs ${FORMAT_WITH_ARTICLE[target.format]} binary; ${rebuild}`];
+    return [
+      `${file}: is ${FORMAT_WITH_ARTICLE[info.format]} binary (${describeBinary(info)}) but ${target.platform} needs ${FORMAT_WITH_ARTICLE[target.format]} binary; ${rebuild}`,
+    ];
   }
   const cpus = info.slices ? info.slices.map((s) => s.cpu) : [info.cpu];
   if (!cpus.includes(target.cpu)) {
@@ -51,10 +55,18 @@ export function checkIdentity(file: string, info: BinaryInfo, target: Target, li
     return [`${file}: is a Mach-O for ${platform}, not macOS (its LC_BUILD_VERSION or LC_VERSION_MIN_* says so); ${rebuild}`];
   }
   const problems: string[] = [];
-  const kind = info.pe?.dll ? 'a DLL' : info.macho && info.macho.fileType !== 'execute' ? `a Mach-O ${info.macho.fileType}` : info.elf && !['exec', 'dyn'].includes(info.elf.type) ? `an ELF ${info.elf.type} file` : undefined;
+  const kind = info.pe?.dll
+    ? 'a DLL'
+    : info.macho && info.macho.fileType !== 'execute'
+      ? `a Mach-O ${info.macho.fileType}`
+      : info.elf && !['exec', 'dyn'].includes(info.elf.type)
+        ? `an ELF ${info.elf.type} file`
+        : undefined;
   if (kind) problems.push(`${file}: is ${kind}, not an executable program; check the binary name in binship.toml`);
   if (info.pe && info.pe.subsystem !== 'console') {
-    problems.push(`${file}: is a Windows ${info.pe.subsystem} program, not a console program; a command-line tool must use the console subsystem (remove #![windows_subsystem = "windows"])`);
+    problems.push(
+      `${file}: is a Windows ${info.pe.subsystem} program, not a console program; a command-line tool must use the console subsystem (remove #![windows_subsystem = "windows"])`,
+    );
   }
   if (info.elf && target.libc) problems.push(...checkLibc(file, info.elf, target, limits.glibcFloor));
   const macho = info.slices?.find((s) => s.cpu === target.cpu)?.macho ?? info.macho;
@@ -72,14 +84,22 @@ function checkMacOs(file: string, macho: MachOInfo, target: Target, configuredFl
   const oldest = target.macosDeploymentTarget ?? configuredFloor;
   const floor = compareVersions(configuredFloor, oldest) < 0 ? oldest : configuredFloor;
   if (!macho.minOs) {
-    problems.push(`${file}: records no minimum macOS version (no LC_BUILD_VERSION or LC_VERSION_MIN_MACOSX), so which macOS it runs on is unknown; link it with Apple's ld or cargo zigbuild and MACOSX_DEPLOYMENT_TARGET=${floor}`);
+    problems.push(
+      `${file}: records no minimum macOS version (no LC_BUILD_VERSION or LC_VERSION_MIN_MACOSX), so which macOS it runs on is unknown; link it with Apple's ld or cargo zigbuild and MACOSX_DEPLOYMENT_TARGET=${floor}`,
+    );
   } else if (compareVersions(macho.minOs, floor) > 0) {
-    problems.push(`${file}: requires macOS ${macho.minOs} but the floor is ${floor}, so it will not start on older macOS; build with MACOSX_DEPLOYMENT_TARGET=${floor} or raise [verify] macos_floor in binship.toml`);
+    problems.push(
+      `${file}: requires macOS ${macho.minOs} but the floor is ${floor}, so it will not start on older macOS; build with MACOSX_DEPLOYMENT_TARGET=${floor} or raise [verify] macos_floor in binship.toml`,
+    );
   }
   if (!macho.signature && target.cpu === 'arm64') {
-    problems.push(`${file}: has no code signature, and macOS on Apple Silicon kills unsigned arm64 programs ("Killed: 9"); link with Apple's ld or cargo zigbuild (both sign ad hoc) or run codesign -s - on it`);
+    problems.push(
+      `${file}: has no code signature, and macOS on Apple Silicon kills unsigned arm64 programs ("Killed: 9"); link with Apple's ld or cargo zigbuild (both sign ad hoc) or run codesign -s - on it`,
+    );
   } else if (macho.signature?.pagesMatch === false) {
-    problems.push(`${file}: its code signature no longer matches its contents (changed after signing, e.g. stripped), so macOS kills it on start; sign it after the last change (codesign -f -s -) or strip before signing`);
+    problems.push(
+      `${file}: its code signature no longer matches its contents (changed after signing, e.g. stripped), so macOS kills it on start; sign it after the last change (codesign -f -s -) or strip before signing`,
+    );
   }
   return problems;
 }
@@ -115,7 +135,9 @@ export function describeUnreadable(file: string, target: Target, error: InspectE
 
 function checkLibc(file: string, elf: NonNullable<BinaryInfo['elf']>, target: Target, glibcFloor: string): string[] {
   if (target.libc === 'musl' && elf.libc === 'glibc') {
-    return [`${file}: links glibc (${elf.interpreter}) but ${target.platform} is a musl target and will not run on Alpine; build with --target ${target.triple}`];
+    return [
+      `${file}: links glibc (${elf.interpreter}) but ${target.platform} is a musl target and will not run on Alpine; build with --target ${target.triple}`,
+    ];
   }
   if (target.libc === 'glibc' && elf.libc === 'musl') {
     return [`${file}: links musl (${elf.interpreter}) but ${target.platform} is a glibc target; build with --target ${target.triple}`];
@@ -140,7 +162,9 @@ export function checkExecutable(file: string, target: Target): string[] {
 export function checkSize(file: string, size: number, limits: StaticLimits): string[] {
   return size <= limits.maxSizeBytes
     ? []
-    : [`${file}: ${formatBytes(size)} exceeds the size budget of ${formatBytes(limits.maxSizeBytes)}; shrink it (release profile: lto, strip, opt-level) or raise [verify] max_size in binship.toml`];
+    : [
+        `${file}: ${formatBytes(size)} exceeds the size budget of ${formatBytes(limits.maxSizeBytes)}; shrink it (release profile: lto, strip, opt-level) or raise [verify] max_size in binship.toml`,
+      ];
 }
 
 /** A directory binship build remaps, and the prefix it is remapped to (src/build.ts remapPathArgs). */

@@ -7,24 +7,24 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { binshipVersion } from '../binship-version.js';
-import { remappedPaths } from '../build.js';
-import { errorMessage } from '../errors.js';
+import { remappedPaths } from '../build-layout.js';
 import { releaseVersion, versionLocation } from '../cargo.js';
 import type { ReleaseConfig, SmokeSpec } from '../config/load.js';
 import { checksumLine, parseChecksums, renderSums, sha256File } from '../dist/checksums.js';
-import { MANIFEST_FILE, readManifest, SUMS_FILE, type DistFile } from '../dist/manifest.js';
-import { canonicalJson, NOT_RUN, type FileRecord, type RunRecord } from '../dist/records.js';
-import { removeVerifiedState, smokeRecord, verifyConfigOf, writeVerifiedState } from '../dist/verified.js';
-import { hostTarget, targetCapabilities, type RunCapability } from '../host.js';
+import { type DistFile, MANIFEST_FILE, readManifest, SUMS_FILE } from '../dist/manifest.js';
+import { canonicalJson, type FileRecord, NOT_RUN, type RunRecord } from '../dist/records.js';
 import { distPath, standInDirPlatform } from '../dist/stand-ins.js';
-import { inspectFile, InspectError } from '../inspect/index.js';
+import { removeVerifiedState, smokeRecord, verifyConfigOf, writeVerifiedState } from '../dist/verified.js';
+import { errorMessage } from '../errors.js';
+import { hostTarget, type RunCapability, targetCapabilities } from '../host.js';
+import { InspectError, inspectFile } from '../inspect/index.js';
 import { findTarget } from '../targets.js';
 import { displayPath } from '../ui/paths.js';
-import { track, type OnProgress } from '../ui/progress.js';
+import { type OnProgress, track } from '../ui/progress.js';
 import { checkExecutable, checkIdentity, checkNoBuildPaths, checkSize, describeBinary, describeUnreadable } from './checks.js';
-import { checkReportedVersion, runSmoke, type RunEnv } from './run.js';
+import { checkReportedVersion, type RunEnv, runSmoke } from './run.js';
 
-export interface VerifiedFile {
+interface VerifiedFile {
   path: string;
   platform: string;
   binary: string;
@@ -82,7 +82,9 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
   if (recording) removeVerifiedState(distDir);
   const problems: string[] = [];
   if (manifest.version !== version) {
-    problems.push(`${path.join(distDir, MANIFEST_FILE)}: collected for version ${manifest.version} but the release is ${version} (${versionLocation(config)}); build and collect again`);
+    problems.push(
+      `${path.join(distDir, MANIFEST_FILE)}: collected for version ${manifest.version} but the release is ${version} (${versionLocation(config)}); build and collect again`,
+    );
   }
   const sums = readSumsFile(distDir, manifest.files, problems);
   const capabilities = await track(options.onProgress, 'what this machine can run', () => targetCapabilities(config.targets));
@@ -96,14 +98,28 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
     }
     seen.add(entry.path);
     const context = { config, distDir, version, sums, run: recording ? runners.get(entry.platform) : undefined };
-    files.push(await track(options.onProgress, entry.path, () => verifyFile(entry, context), (file) => (file.ok ? 'ok' : 'FAILED')));
+    files.push(
+      await track(
+        options.onProgress,
+        entry.path,
+        () => verifyFile(entry, context),
+        (file) => (file.ok ? 'ok' : 'FAILED'),
+      ),
+    );
   }
   problems.push(...findUnlistedFiles(distDir, manifest.files));
   // Without running (run: false) there is no verdict on running to require.
   if (options.requireAll) problems.push(...findMissing(config, manifest.files, distDir), ...(recording ? findNeverRun(files, distDir) : []));
   const report = { distDir, version, files, problems, ok: problems.length === 0 && files.every((f) => f.ok) };
   if (recording && report.ok) {
-    writeVerifiedState(distDir, { schema: 1, binship: binshipVersion(), version, requireAll: options.requireAll === true, config: verifyConfigOf(config), files: files.map(fileRecord) });
+    writeVerifiedState(distDir, {
+      schema: 1,
+      binship: binshipVersion(),
+      version,
+      requireAll: options.requireAll === true,
+      config: verifyConfigOf(config),
+      files: files.map(fileRecord),
+    });
   }
   return report;
 }
@@ -132,16 +148,30 @@ async function verifyFile(entry: DistFile, context: FileContext): Promise<Verifi
   const file = path.join(context.distDir, entry.path);
   const shown = displayPath(file);
   const result: VerifiedFile = {
-    path: entry.path, platform: entry.platform, triple: entry.triple, binary: entry.binary, size: entry.size, sha256: entry.sha256,
-    found: '-', glibc: null, version: null, checked: { how: 'static', why: 'a static check failed' }, ran: 'no', run: notRun('not checked'),
-    mustNotShip: mustNotShip(entry), ok: false, problems: [],
+    path: entry.path,
+    platform: entry.platform,
+    triple: entry.triple,
+    binary: entry.binary,
+    size: entry.size,
+    sha256: entry.sha256,
+    found: '-',
+    glibc: null,
+    version: null,
+    checked: { how: 'static', why: 'a static check failed' },
+    ran: 'no',
+    run: notRun('not checked'),
+    mustNotShip: mustNotShip(entry),
+    ok: false,
+    problems: [],
     ...(entry.standIn ? { standIn: entry.standIn } : {}),
   };
   const problems = result.problems;
   if (!context.config.targets.some((t) => t.platform === entry.platform) && findTarget(entry.platform)) {
     // Shipping it would publish a platform package the config does not declare.
     const configFile = displayPath(context.config.configPath);
-    problems.push(`${shown}: ${entry.platform} is not one of the targets in ${configFile}; add "${entry.platform}" to targets there, or run binship collect again to leave it out of the dist`);
+    problems.push(
+      `${shown}: ${entry.platform} is not one of the targets in ${configFile}; add "${entry.platform}" to targets there, or run binship collect again to leave it out of the dist`,
+    );
     return result;
   }
   const target = context.config.targets.find((t) => t.platform === entry.platform);
@@ -211,7 +241,13 @@ async function runChecks(result: VerifiedFile, file: string, entry: DistFile, sm
   result.version = outcome.reported;
   result.problems.push(...outcome.problems);
   if (smoke && outcome.problems.length === 0) result.problems.push(...(await runSmoke(file, run.prefix, smoke, undefined, env)));
-  result.run = { how, host: hostTarget()?.platform ?? `${process.platform}-${process.arch}`, carried: false, reportedVersion: outcome.reported, smoke: smokeRecord(smoke) };
+  result.run = {
+    how,
+    host: hostTarget()?.platform ?? `${process.platform}-${process.arch}`,
+    carried: false,
+    reportedVersion: outcome.reported,
+    smoke: smokeRecord(smoke),
+  };
 }
 
 function checkedHow(how: string): VerifiedFile['checked']['how'] {
@@ -227,9 +263,14 @@ function carriedRun(entry: DistFile, sha256: string, smoke: SmokeSpec | undefine
   const carried = entry.buildJob;
   if (!carried) return undefined;
   const { file, binship } = carried;
-  const holds = file.sha256 === sha256 && file.path === entry.path && binship === binshipVersion() && carried.version === version
-    && file.run.how !== NOT_RUN && file.run.reportedVersion === version
-    && canonicalJson(file.run.smoke) === canonicalJson(smokeRecord(smoke));
+  const holds =
+    file.sha256 === sha256 &&
+    file.path === entry.path &&
+    binship === binshipVersion() &&
+    carried.version === version &&
+    file.run.how !== NOT_RUN &&
+    file.run.reportedVersion === version &&
+    canonicalJson(file.run.smoke) === canonicalJson(smokeRecord(smoke));
   return holds ? { ...file.run, carried: true } : undefined;
 }
 
@@ -239,7 +280,8 @@ function checkChecksums(shown: string, file: string, actual: string, entry: Dist
   if (actual !== entry.sha256) problems.push(`${shown}: sha256 ${actual} does not match manifest.json (${entry.sha256}); ${fix}`);
   const ownText = existsSync(`${file}.sha256`) ? readFileSync(`${file}.sha256`, 'utf8') : undefined;
   const own = ownText === undefined ? undefined : parseChecksums(ownText).get(path.basename(file));
-  if (own === undefined || ownText !== checksumLine(own, path.basename(file))) problems.push(`${shown}.sha256: missing, malformed or with other lines; run binship collect again`);
+  if (own === undefined || ownText !== checksumLine(own, path.basename(file)))
+    problems.push(`${shown}.sha256: missing, malformed or with other lines; run binship collect again`);
   else if (own !== actual) problems.push(`${shown}: sha256 ${actual} does not match ${path.basename(file)}.sha256 (${own}); ${fix}`);
   const listed = sums.get(entry.path);
   if (listed === undefined) problems.push(`${shown}: not listed in ${SUMS_FILE}; run binship collect again`);
@@ -262,7 +304,13 @@ function readSumsFile(distDir: string, listed: DistFile[], problems: string[]): 
     const known = new Set(listed.map((f) => f.path));
     const lines = text.split('\n').filter((line) => line !== '');
     const extra = lines.map((line) => /^[0-9a-f]{64} [ *](.+)$/.exec(line)?.[1] ?? line).filter((name) => !known.has(name));
-    const detail = extra.length > 0 ? `lists ${extra.slice(0, 3).map((name) => JSON.stringify(name.slice(0, 80))).join(', ')}, not in ${MANIFEST_FILE}` : `is not exactly the checksums of ${MANIFEST_FILE}`;
+    const detail =
+      extra.length > 0
+        ? `lists ${extra
+            .slice(0, 3)
+            .map((name) => JSON.stringify(name.slice(0, 80)))
+            .join(', ')}, not in ${MANIFEST_FILE}`
+        : `is not exactly the checksums of ${MANIFEST_FILE}`;
     problems.push(`${file}: ${detail}; run binship collect again`);
   }
   return parseChecksums(text);
@@ -290,7 +338,9 @@ function findMissing(config: ReleaseConfig, listed: DistFile[], distDir: string)
       .filter((b) => !present.has(distPath(target, b.name)))
       .map((b) => {
         // A stand-in in its place is checked, never shipped: it does not make a release whole.
-        const standIn = present.has(distPath(target, b.name, target.standIn)) ? ` (${distPath(target, b.name, target.standIn)} is a stand-in, which never ships)` : '';
+        const standIn = present.has(distPath(target, b.name, target.standIn))
+          ? ` (${distPath(target, b.name, target.standIn)} is a stand-in, which never ships)`
+          : '';
         return `${path.join(distDir, distPath(target, b.name))}: missing (--require-all)${standIn}; build ${target.platform} (runner ${target.runner}) and collect it, e.g. binship collect --from <downloaded artifacts>`;
       }),
   );
@@ -300,5 +350,8 @@ function findMissing(config: ReleaseConfig, listed: DistFile[], distDir: string)
 function findNeverRun(files: VerifiedFile[], distDir: string): string[] {
   return files
     .filter((f) => f.ok && f.run.how === NOT_RUN)
-    .map((f) => `${path.join(distDir, f.path)}: never run on ${f.platform} (here: ${f.run.reason}), so its version and smoke run are unchecked (--require-all); verify it where it runs (the workflow's build job does, and collect --from carries that verdict) or on a ${f.platform} machine`);
+    .map(
+      (f) =>
+        `${path.join(distDir, f.path)}: never run on ${f.platform} (here: ${f.run.reason}), so its version and smoke run are unchecked (--require-all); verify it where it runs (the workflow's build job does, and collect --from carries that verdict) or on a ${f.platform} machine`,
+    );
 }

@@ -6,13 +6,13 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { build, type BuildResult } from '../build.js';
+import { type BuildResult, build } from '../build.js';
 import type { ReleaseConfig } from '../config/load.js';
 import { sha256File } from '../dist/checksums.js';
 import { StepError } from '../errors.js';
-import { buildProgress, scoped, type OnProgress } from '../ui/progress.js';
+import { buildProgress, type OnProgress, scoped } from '../ui/progress.js';
 
-export interface ReproducibleRow {
+interface ReproducibleRow {
   platform: string;
   binary: string;
   first: string;
@@ -63,7 +63,10 @@ export async function verifyReproducible(options: ReproducibleOptions): Promise<
     const skipped = first.filter((r) => r.status === 'skipped').map((r) => ({ platform: r.platform, reason: r.reason ?? '' }));
     const problems = rows
       .filter((r) => !r.identical)
-      .map((r) => `${r.platform}/${r.binary}: two builds differ (${r.first.slice(0, 12)} vs ${r.second.slice(0, 12)}); something embeds a path, time or random value — compare them with diffoscope`);
+      .map(
+        (r) =>
+          `${r.platform}/${r.binary}: two builds differ (${r.first.slice(0, 12)} vs ${r.second.slice(0, 12)}); something embeds a path, time or random value — compare them with diffoscope`,
+      );
     if (rows.length === 0) problems.push('no target could be built on this machine; run binship doctor');
     return { rows, skipped, ok: problems.length === 0, problems };
   } finally {

@@ -27,7 +27,9 @@ export async function checkReportedVersion(file: string, prefix: string[], versi
   if (reported !== version) {
     return {
       reported,
-      problems: [`${file}: reports version ${reported ?? `"${result.stdout.trim().slice(0, 60)}"`} but the release is ${version}; rebuild it from this commit (a stale build or a crate without version.workspace = true)`],
+      problems: [
+        `${file}: reports version ${reported ?? `"${result.stdout.trim().slice(0, 60)}"`} but the release is ${version}; rebuild it from this commit (a stale build or a crate without version.workspace = true)`,
+      ],
     };
   }
   return { reported, problems: [] };
@@ -53,13 +55,17 @@ export async function runSmoke(file: string, prefix: string[], smoke: SmokeSpec,
   if (smoke.expectStdout && !new RegExp(smoke.expectStdout).test(String(result.stdout))) {
     // Untrimmed, so a stray CR or a missing final newline shows in the message.
     const got = String(result.stdout).slice(0, 80) || '(nothing)';
-    return [`${file}: smoke run \`${shown}\` printed ${JSON.stringify(got)}, which does not match /${smoke.expectStdout}/; fix the binary or smoke.expect_stdout`];
+    return [
+      `${file}: smoke run \`${shown}\` printed ${JSON.stringify(got)}, which does not match /${smoke.expectStdout}/; fix the binary or smoke.expect_stdout`,
+    ];
   }
   return [];
 }
 
 function describeFailure(result: { exitCode?: number; signal?: string; stderr?: unknown; shortMessage?: string }): string {
-  const stderr = String(result.stderr ?? '').trim().split('\n')[0];
+  const stderr = String(result.stderr ?? '')
+    .trim()
+    .split('\n')[0];
   const how = result.signal ? `signal ${result.signal}` : result.exitCode !== undefined ? `code ${result.exitCode}` : (result.shortMessage ?? 'error');
   return stderr ? `${how}: ${stderr.slice(0, 120)}` : how;
 }

@@ -6,7 +6,7 @@ import type { ReleaseConfig } from '../config/load.js';
 import { StepError } from '../errors.js';
 import { generateWorkflow } from './generate.js';
 
-export function workflowFile(config: ReleaseConfig): string {
+function workflowFile(config: ReleaseConfig): string {
   return path.resolve(config.root, config.workflow.path);
 }
 
@@ -37,7 +37,9 @@ export function checkWorkflow(config: ReleaseConfig): string {
   const current = readFileSync(file, 'utf8');
   if (current !== text) {
     const line = firstDifferentLine(current, text);
-    throw new StepError(`${shown}: differs from what ${configName} generates (first at line ${line}); run binship workflow to regenerate it, do not edit it by hand`);
+    throw new StepError(
+      `${shown}: differs from what ${configName} generates (first at line ${line}); run binship workflow to regenerate it, do not edit it by hand`,
+    );
   }
   return file;
 }

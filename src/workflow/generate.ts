@@ -15,20 +15,20 @@ import path from 'node:path';
 import semver from 'semver';
 import type { ReleaseConfig } from '../config/load.js';
 import { UsageError } from '../errors.js';
-import { TRUSTED_PUBLISHING_NODE, TRUSTED_PUBLISHING_NPM } from '../npm/trusted-publishing.js';
 import { repositorySlug } from '../github.js';
+import { TRUSTED_PUBLISHING_NODE, TRUSTED_PUBLISHING_NPM } from '../npm/trusted-publishing.js';
 import { buildJob } from './jobs/build.js';
 import { planJob } from './jobs/plan.js';
 import { publishJob } from './jobs/publish.js';
 import { releaseJob } from './jobs/release.js';
 import { renderWorkflow } from './render.js';
-import { note, workflowContext, type Job } from './steps.js';
+import { type Job, note, workflowContext } from './steps.js';
 
 export const NPM_REGISTRY = 'https://registry.npmjs.org';
 /** The repository variable that points every npm of the workflow at another registry. */
 export const REGISTRY_VARIABLE = 'NPM_REGISTRY';
 /** Default dist-tag offered for manual runs. */
-export const MANUAL_DIST_TAG = 'dev';
+const MANUAL_DIST_TAG = 'dev';
 /** npm releases that must not be pinned, and why. */
 export const BROKEN_NPM: { range: string; why: string }[] = [
   { range: '>=11.6.1 <11.6.4', why: 'crashes on registry manifests with directories.bin (npm/cli#8722, fixed in 11.6.4)' },
@@ -56,7 +56,10 @@ export function generateWorkflow(config: ReleaseConfig): string {
       on: triggers(config),
       permissions: {},
       env: {
-        npm_config_registry: note(`\${{ vars.${REGISTRY_VARIABLE} || '${NPM_REGISTRY}' }}`, `every npm install and publish; the repository variable ${REGISTRY_VARIABLE} points them elsewhere`),
+        npm_config_registry: note(
+          `\${{ vars.${REGISTRY_VARIABLE} || '${NPM_REGISTRY}' }}`,
+          `every npm install and publish; the repository variable ${REGISTRY_VARIABLE} points them elsewhere`,
+        ),
       },
       concurrency: {
         group: '${{ github.workflow }}-${{ github.ref }}',
@@ -102,7 +105,9 @@ function checkWorkflowConfig(config: ReleaseConfig): void {
   ];
   for (const [key, value] of fields) {
     if (value.trim() === '' || value.includes('${{') || /[\r\n]/.test(value)) {
-      throw new UsageError(`[workflow] ${key} = ${JSON.stringify(value)}: must be one non-empty line without "\${{ }}" expressions; fix it in ${path.basename(config.configPath)}`);
+      throw new UsageError(
+        `[workflow] ${key} = ${JSON.stringify(value)}: must be one non-empty line without "\${{ }}" expressions; fix it in ${path.basename(config.configPath)}`,
+      );
     }
   }
   if (!semver.valid(workflow.npmVersion)) {

@@ -8,25 +8,25 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { errorMessage, StepError } from '../errors.js';
 
-export interface LintFinding {
+interface LintFinding {
   line: number;
   column: number;
   kind: string;
   message: string;
 }
 
-export type LintResult =
-  | { linted: true; tool: 'actionlint'; findings: LintFinding[] }
-  | { linted: false; reason: string };
+export type LintResult = { linted: true; tool: 'actionlint'; findings: LintFinding[] } | { linted: false; reason: string };
 
-export const ACTIONLINT_MISSING = 'actionlint is not on PATH (https://github.com/rhysd/actionlint; with shellcheck on PATH it checks the run: scripts too)';
+const ACTIONLINT_MISSING = 'actionlint is not on PATH (https://github.com/rhysd/actionlint; with shellcheck on PATH it checks the run: scripts too)';
 
 export async function lintWorkflow(file: string, actionlint = 'actionlint'): Promise<LintResult> {
   const result = await execa(actionlint, ['-no-color', '-format', '{{json .}}', path.basename(file)], { cwd: path.dirname(file), reject: false });
   if ((result as { code?: string }).code === 'ENOENT') return { linted: false, reason: ACTIONLINT_MISSING };
   // 0: no findings, 1: findings; anything else means it could not check the file.
   if (result.exitCode !== 0 && result.exitCode !== 1) {
-    throw new StepError(`actionlint could not check ${file} (exit ${result.exitCode ?? result.signal}): ${String(result.stderr).trim() || errorMessage(result)}`);
+    throw new StepError(
+      `actionlint could not check ${file} (exit ${result.exitCode ?? result.signal}): ${String(result.stderr).trim() || errorMessage(result)}`,
+    );
   }
   const findings = (JSON.parse(String(result.stdout) || '[]') as LintFinding[]).map(({ line, column, kind, message }) => ({ line, column, kind, message }));
   return { linted: true, tool: 'actionlint', findings };

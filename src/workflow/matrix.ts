@@ -17,7 +17,7 @@ import { UsageError } from '../errors.js';
 import { defaultTag, validateTag } from '../npm/dist-tag.js';
 import { lowerGlibcFloor, ZIGBUILD_PIP_PACKAGES } from '../routes.js';
 
-export interface MatrixEntry {
+interface MatrixEntry {
   /** Rust target triple. */
   target: string;
   /** Platform key, e.g. `linux-arm64`: the artifact and dist/ directory name. */
@@ -67,7 +67,9 @@ export function manualDistTag(tag: string): string {
     throw new UsageError('--dist-tag is empty: a manual publish needs a dist-tag such as "dev" or "next" (the workflow input dist-tag)');
   }
   if (value === 'latest') {
-    throw new UsageError('--dist-tag latest: manual runs may not move the latest tag; push a tag vX.Y.Z to publish a release, or pick another dist-tag such as "next"');
+    throw new UsageError(
+      '--dist-tag latest: manual runs may not move the latest tag; push a tag vX.Y.Z to publish a release, or pick another dist-tag such as "next"',
+    );
   }
   validateTag(value);
   return value;
@@ -85,7 +87,7 @@ export interface PlanOutputs {
  * the version's own tag (`ref` refs/tags/v1.2.3) it is allowed: the tag was pushed, and this is
  * how a backport is published under its own dist-tag instead of `latest`.
  */
-export function checkManualPublish(version: string, distTag: string, ref?: string): void {
+function checkManualPublish(version: string, distTag: string, ref?: string): void {
   if (ref === `refs/tags/v${version}`) return;
   if (semver.prerelease(version) === null) {
     const next = `${semver.inc(version, 'patch') ?? version}-${distTag}.1`;
@@ -108,9 +110,5 @@ export function planOutputs(config: ReleaseConfig, version: string, requestedDis
 
 /** `$GITHUB_OUTPUT` lines (each value is one line: the JSON has no newlines). */
 export function formatPlanOutputs(outputs: PlanOutputs): string {
-  return [
-    `matrix=${JSON.stringify(outputs.matrix)}`,
-    `version=${outputs.version}`,
-    `dist-tag=${outputs.distTag}`,
-  ].join('\n') + '\n';
+  return [`matrix=${JSON.stringify(outputs.matrix)}`, `version=${outputs.version}`, `dist-tag=${outputs.distTag}`, ''].join('\n');
 }

@@ -2,7 +2,7 @@
 // pinned action as `owner/repo@sha # version`, blank lines between top-level blocks, jobs and
 // steps, and long lines kept whole.
 
-import { Document, isMap, isScalar, isSeq, type Pair, YAMLMap } from 'yaml';
+import { Document, isMap, isScalar, isSeq, type Pair, type YAMLMap } from 'yaml';
 import { usesRef } from './actions.js';
 import type { Job, Step } from './steps.js';
 
@@ -49,15 +49,18 @@ function stepNode(doc: Document, step: Step): YAMLMap {
 function spaceOut(doc: Document): void {
   const root = doc.contents;
   if (!isMap(root)) return;
-  root.items.forEach((pair, i) => i > 0 && setSpaceBefore(pair));
+  for (const pair of root.items.slice(1)) setSpaceBefore(pair);
   const topPermissions = root.get('permissions');
   if (isMap(topPermissions)) topPermissions.flow = true;
   const jobs = root.get('jobs');
   if (!isMap(jobs)) return;
-  jobs.items.forEach((pair, i) => i > 0 && setSpaceBefore(pair));
+  for (const pair of jobs.items.slice(1)) setSpaceBefore(pair);
   for (const jobPair of jobs.items) {
     const steps = isMap(jobPair.value) ? jobPair.value.get('steps') : undefined;
-    if (isSeq(steps)) steps.items.forEach((item, i) => { if (i > 0 && isMap(item)) item.spaceBefore = true; });
+    if (isSeq(steps))
+      steps.items.forEach((item, i) => {
+        if (i > 0 && isMap(item)) item.spaceBefore = true;
+      });
   }
 }
 

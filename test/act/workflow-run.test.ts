@@ -24,20 +24,20 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { execa } from 'execa';
 import semver from 'semver';
 import * as tar from 'tar';
-import { loadConfig } from '../../src/config/load.js';
-import { parseChecksums, sha256File } from '../../src/dist/checksums.js';
-import type { LocalRegistry } from '../../src/rehearsal/verdaccio.js';
-import { readTarball } from '../../src/npm/tarball.js';
-import { ACTIONS } from '../../src/workflow/actions.js';
-import type { ActLogEntry } from '../../src/workflow/act/run.js';
-import { packageRoles } from '../../src/npm/release-packages.js';
-import { rehearseWorkflow, type ActRepo, type RehearsalRepo, type RunResult } from '../../src/workflow/act/rehearse.js';
-import { renderReport, type JobReport } from '../../src/workflow/act/report.js';
-import { BROKEN_NPM } from '../../src/workflow/generate.js';
-import { toolVersion } from '../../src/rehearsal/tools.js';
-import { rehearseSelfRelease } from '../../scripts/self-release/rehearse.js';
 import { PUBLISH_JOB, RELEASE_WORKFLOW, trustedPublisher } from '../../scripts/self-release/project.js';
+import { rehearseSelfRelease } from '../../scripts/self-release/rehearse.js';
+import { loadConfig } from '../../src/config/load.js';
 import { configSchema } from '../../src/config/schema.js';
+import { parseChecksums, sha256File } from '../../src/dist/checksums.js';
+import { packageRoles } from '../../src/npm/release-packages.js';
+import { readTarball } from '../../src/npm/tarball.js';
+import { toolVersion } from '../../src/rehearsal/tools.js';
+import type { LocalRegistry } from '../../src/rehearsal/verdaccio.js';
+import { type ActRepo, type RehearsalRepo, type RunResult, rehearseWorkflow } from '../../src/workflow/act/rehearse.js';
+import { type JobReport, renderReport } from '../../src/workflow/act/report.js';
+import type { ActLogEntry } from '../../src/workflow/act/run.js';
+import { ACTIONS } from '../../src/workflow/actions.js';
+import { BROKEN_NPM } from '../../src/workflow/generate.js';
 import { EXAMPLE_CONFIG, EXAMPLE_ROOT, REPO_ROOT, VERSION } from '../support/project.js';
 
 /** Every npm package of a release of `config`. */
@@ -69,41 +69,54 @@ function printReport(title: string, run: RunResult): void {
   process.stdout.write(`\n${title} (act exit ${run.exitCode}; log ${run.logFile}):\n${renderReport(run.reports)}\n`);
 }
 
-before(async () => {
-  // What act needs, named exactly when absent: this test never passes without running the workflow.
-  // (A missing action tree fails rehearseRun before act starts, naming each owner/repo@sha.)
-  if (!existsSync(ACT)) assert.fail(`act is not installed at ${ACT}: run bash scripts/install-act.sh (scripts/setup.sh runs it), or set BINSHIP_ACT to a patched act`);
-  const started = Date.now();
+before(
+  async () => {
+    // What act needs, named exactly when absent: this test never passes without running the workflow.
+    // (A missing action tree fails rehearseRun before act starts, naming each owner/repo@sha.)
+    if (!existsSync(ACT))
+      assert.fail(`act is not installed at ${ACT}: run bash scripts/install-act.sh (scripts/setup.sh runs it), or set BINSHIP_ACT to a patched act`);
+    const started = Date.now();
 
-  const rehearsal = await rehearseWorkflow({
-    config,
-    act: ACT,
-    actionsDir: ACTIONS_DIR,
-    workDir: work,
-    // The manual run builds one target: enough to run every step of its path (the Cargo cache).
-    runs: [{ event: 'tag' }, { event: 'dispatch', platforms: ['linux-x64'] }],
-    uplink: (await execa('npm', ['config', 'get', 'registry'])).stdout.trim(),
-    // binship is not on the npm registry yet: its own release workflow puts it on the rehearsal's.
-    publishFirst: {
-      names: ['binship'],
-      publish: async (reg) => {
-        const selfStarted = Date.now();
-        const self = await rehearseSelfRelease({ act: ACT, actionsDir: ACTIONS_DIR, registry: { url: reg.url, token: reg.token }, workDir: path.join(work, 'self-release'), onEntry: progress });
-        selfRelease = self;
-        printReport(`binship's own release, tag push ${self.repo.tag}`, self.run);
-        process.stdout.write(`binship's own release under act: ${Math.round((Date.now() - selfStarted) / 1000)} s\n`);
-        if (self.run.exitCode !== 0) throw new Error(`binship's ${RELEASE_WORKFLOW} failed under act, so the LeanSpec workflow has no binship to install; see the report above and ${self.run.logFile}`);
+    const rehearsal = await rehearseWorkflow({
+      config,
+      act: ACT,
+      actionsDir: ACTIONS_DIR,
+      workDir: work,
+      // The manual run builds one target: enough to run every step of its path (the Cargo cache).
+      runs: [{ event: 'tag' }, { event: 'dispatch', platforms: ['linux-x64'] }],
+      uplink: (await execa('npm', ['config', 'get', 'registry'])).stdout.trim(),
+      // binship is not on the npm registry yet: its own release workflow puts it on the rehearsal's.
+      publishFirst: {
+        names: ['binship'],
+        publish: async (reg) => {
+          const selfStarted = Date.now();
+          const self = await rehearseSelfRelease({
+            act: ACT,
+            actionsDir: ACTIONS_DIR,
+            registry: { url: reg.url, token: reg.token },
+            workDir: path.join(work, 'self-release'),
+            onEntry: progress,
+          });
+          selfRelease = self;
+          printReport(`binship's own release, tag push ${self.repo.tag}`, self.run);
+          process.stdout.write(`binship's own release under act: ${Math.round((Date.now() - selfStarted) / 1000)} s\n`);
+          if (self.run.exitCode !== 0)
+            throw new Error(
+              `binship's ${RELEASE_WORKFLOW} failed under act, so the LeanSpec workflow has no binship to install; see the report above and ${self.run.logFile}`,
+            );
+        },
       },
-    },
-    onLine: (line) => process.stdout.write(`${line}\n`),
-    onEntry: progress,
-  });
-  ({ registry, repo } = rehearsal);
-  [tagRun, dispatchRun] = rehearsal.runs as [RunResult, RunResult];
-  printReport(`tag push ${repo.tag}`, tagRun);
-  printReport('manual dispatch (publish unchecked)', dispatchRun);
-  process.stdout.write(`workflow rehearsal: ${Math.round((Date.now() - started) / 1000)} s\n`);
-}, { timeout: 60 * 60_000 });
+      onLine: (line) => process.stdout.write(`${line}\n`),
+      onEntry: progress,
+    });
+    ({ registry, repo } = rehearsal);
+    [tagRun, dispatchRun] = rehearsal.runs as [RunResult, RunResult];
+    printReport(`tag push ${repo.tag}`, tagRun);
+    printReport('manual dispatch (publish unchecked)', dispatchRun);
+    process.stdout.write(`workflow rehearsal: ${Math.round((Date.now() - started) / 1000)} s\n`);
+  },
+  { timeout: 60 * 60_000 },
+);
 
 after(async () => {
   await registry?.stop();
@@ -123,35 +136,50 @@ describe('the workflow rehearsal', () => {
     assert.equal(readFileSync(path.join(repo.dir, repo.workflowFile), 'utf8'), committed);
     const check = await execa(process.execPath, [path.join(REPO_ROOT, 'bin', 'binship.js'), 'workflow', '--check'], { cwd: repo.dir, reject: false });
     assert.equal(check.exitCode, 0, check.stderr);
-    assert.ok(repo.config.targets.some((t) => t.platform === 'linux-x64') && repo.config.targets.some((t) => t.platform === 'linux-arm64'), 'linux-x64 and linux-arm64 are rehearsed');
+    assert.ok(
+      repo.config.targets.some((t) => t.platform === 'linux-x64') && repo.config.targets.some((t) => t.platform === 'linux-arm64'),
+      'linux-x64 and linux-arm64 are rehearsed',
+    );
   });
 });
 
-describe("binship releases itself: its release.yml, tag push", () => {
+describe('binship releases itself: its release.yml, tag push', () => {
   const self = () => selfRelease as { repo: ActRepo; run: RunResult };
 
-  test('runs the committed workflow, byte for byte, on the tag of package.json\'s version: pack, then publish', () => {
+  test("runs the committed workflow, byte for byte, on the tag of package.json's version: pack, then publish", () => {
     assert.equal(readFileSync(path.join(self().repo.dir, RELEASE_WORKFLOW), 'utf8'), readFileSync(path.join(REPO_ROOT, RELEASE_WORKFLOW), 'utf8'));
     assert.equal(self().repo.tag, `v${VERSION_OF_BINSHIP}`);
     assert.equal(self().run.exitCode, 0, `act failed; see the report above and ${self().run.logFile}`);
-    assert.deepEqual(self().run.reports.map((r) => `${r.job}: ${r.result}`), ['pack: success', `${PUBLISH_JOB}: success`]);
+    assert.deepEqual(
+      self().run.reports.map((r) => `${r.job}: ${r.result}`),
+      ['pack: success', `${PUBLISH_JOB}: success`],
+    );
     for (const report of self().run.reports) assert.deepEqual(stepsWith(report, 'failed').concat(stepsWith(report, 'skipped')), [], report.job);
   });
 
-  test('only what cannot exist here is replaced: act\'s checkout, and npm provenance (no OIDC token)', () => {
-    const replaced = self().run.reports.flatMap((r) => r.steps.filter((s) => s.status === 'replaced').map((s) => `${r.job}: ${s.name}: ${s.reasons.join('; ')}`));
+  test("only what cannot exist here is replaced: act's checkout, and npm provenance (no OIDC token)", () => {
+    const replaced = self().run.reports.flatMap((r) =>
+      r.steps.filter((s) => s.status === 'replaced').map((s) => `${r.job}: ${s.name}: ${s.reasons.join('; ')}`),
+    );
     assert.deepEqual(replaced, [
       'pack: Check out the repository: act copies the local repository into the job (nothing is fetched from GitHub)',
       `${PUBLISH_JOB}: Check out the repository: act copies the local repository into the job (nothing is fetched from GitHub)`,
       `${PUBLISH_JOB}: Publish: npm provenance: no OIDC token here (npm signs provenance with one); published without provenance`,
     ]);
-    for (const step of ["Check the tag against package.json's version", 'Typecheck (sources, tests, scripts)', "Pack (a fresh build), check the tarball's contents, install it and run it"]) {
+    for (const step of [
+      "Check the tag against package.json's version",
+      'Typecheck (sources, tests, scripts)',
+      "Pack (a fresh build), check the tarball's contents, install it and run it",
+    ]) {
       assert.ok(stepsWith(job(self().run, 'pack'), 'ran').includes(step), `${step} did not run`);
     }
   });
 
   test('binship is on the registry: the one version, under latest, published by the pinned npm with the first-release token', async () => {
-    const packument = (await (await fetch(`${registry?.url}binship`)).json()) as { 'dist-tags': Record<string, string>; versions: Record<string, { _npmVersion?: string; repository?: unknown }> };
+    const packument = (await (await fetch(`${registry?.url}binship`)).json()) as {
+      'dist-tags': Record<string, string>;
+      versions: Record<string, { _npmVersion?: string; repository?: unknown }>;
+    };
     assert.deepEqual(Object.keys(packument.versions), [VERSION_OF_BINSHIP]);
     assert.equal(packument['dist-tags'].latest, VERSION_OF_BINSHIP);
     const published = packument.versions[VERSION_OF_BINSHIP];
@@ -159,7 +187,11 @@ describe("binship releases itself: its release.yml, tag push", () => {
     assert.deepEqual(published?.repository, { type: 'git', url: 'git+https://github.com/codervisor/binship.git' });
     // A first release: the job says how the next one publishes without a token.
     const { repository, file, environment } = trustedPublisher();
-    assert.ok(readFileSync(self().run.logFile, 'utf8').includes(`npm trust github binship --file ${file} --repository ${repository} --environment ${environment} --allow-publish --yes`));
+    assert.ok(
+      readFileSync(self().run.logFile, 'utf8').includes(
+        `npm trust github binship --file ${file} --repository ${repository} --environment ${environment} --allow-publish --yes`,
+      ),
+    );
   });
 });
 
@@ -190,10 +222,20 @@ describe('tag push', () => {
     assert.ok(reasons.some((r) => /^rustup toolchain install .*no downloads here/.test(r)));
     // The rest ran as on GitHub: binship's own commands, setup-node, the artifact actions.
     const build = job(tagRun, 'build', 'linux-x64');
-    for (const step of ['Set up Node.js', 'Install binship', 'Build', 'Collect', 'Verify (with a smoke run: every runner is native for its target)', 'Upload the binaries']) {
+    for (const step of [
+      'Set up Node.js',
+      'Install binship',
+      'Build',
+      'Collect',
+      'Verify (with a smoke run: every runner is native for its target)',
+      'Upload the binaries',
+    ]) {
       assert.ok(stepsWith(build, 'ran').includes(step), `${step} did not run`);
     }
-    assert.deepEqual(stepsWith(job(tagRun, 'build', 'linux-x64'), 'skipped'), ['Install system packages', 'Restore the Cargo cache (manual runs that do not publish; saved only on the default branch)']);
+    assert.deepEqual(stepsWith(job(tagRun, 'build', 'linux-x64'), 'skipped'), [
+      'Install system packages',
+      'Restore the Cargo cache (manual runs that do not publish; saved only on the default branch)',
+    ]);
   });
 
   test('publish put every package on the registry, published by the pinned npm (not one with npm/cli#8722)', async () => {
@@ -227,12 +269,31 @@ describe('tag push', () => {
 
   test('the published packages install back with npm and run: lean-spec --version, an MCP initialize', async () => {
     const prefix = path.join(work, 'installed');
-    const installed = await execa('npm', ['install', '--global', '--prefix', prefix, '--registry', registry?.url as string, '--no-audit', '--no-fund', `lean-spec@${VERSION}`, `@leanspec/mcp@${VERSION}`], { reject: false, env: { npm_config_cache: path.join(work, 'npm-cache') } });
+    const installed = await execa(
+      'npm',
+      [
+        'install',
+        '--global',
+        '--prefix',
+        prefix,
+        '--registry',
+        registry?.url as string,
+        '--no-audit',
+        '--no-fund',
+        `lean-spec@${VERSION}`,
+        `@leanspec/mcp@${VERSION}`,
+      ],
+      { reject: false, env: { npm_config_cache: path.join(work, 'npm-cache') } },
+    );
     assert.equal(installed.exitCode, 0, installed.stderr);
     const version = await execa(path.join(prefix, 'bin', 'lean-spec'), ['--version']);
     assert.match(version.stdout, new RegExp(VERSION.replace(/\./g, '\\.')));
 
-    const transport = new StdioClientTransport({ command: path.join(prefix, 'bin', 'leanspec-mcp'), env: { PATH: process.env.PATH ?? '', LEANSPEC_SPECS_DIR: path.join(EXAMPLE_ROOT, 'specs') }, stderr: 'pipe' });
+    const transport = new StdioClientTransport({
+      command: path.join(prefix, 'bin', 'leanspec-mcp'),
+      env: { PATH: process.env.PATH ?? '', LEANSPEC_SPECS_DIR: path.join(EXAMPLE_ROOT, 'specs') },
+      stderr: 'pipe',
+    });
     const client = new Client({ name: 'binship-act-test', version: '1.0.0' });
     await client.connect(transport);
     try {
@@ -291,7 +352,12 @@ describe('manual dispatch (publish unchecked)', () => {
     assert.equal(job(dispatchRun, 'release').result, 'skipped');
     // Between them the two runs used every pinned action (checkout: act copies the repository).
     const logs = readFileSync(tagRun.logFile, 'utf8') + readFileSync(dispatchRun.logFile, 'utf8');
-    assert.deepEqual(Object.values(ACTIONS).filter((a) => !logs.includes(`${a.repo}@${a.sha}`) && !logs.includes(`${a.repo} with ref ${a.sha}`)).map((a) => a.repo), [ACTIONS.checkout.repo]);
+    assert.deepEqual(
+      Object.values(ACTIONS)
+        .filter((a) => !logs.includes(`${a.repo}@${a.sha}`) && !logs.includes(`${a.repo} with ref ${a.sha}`))
+        .map((a) => a.repo),
+      [ACTIONS.checkout.repo],
+    );
     assert.equal(job(dispatchRun, 'release').reason, 'publish was skipped');
   });
 });

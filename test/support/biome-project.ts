@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256File } from '../../src/dist/checksums.js';
-import { BIOME, platformBinary, type PlatformBinaryKey } from './platform-binaries.js';
+import { BIOME, type PlatformBinaryKey, platformBinary } from './platform-binaries.js';
 import { binship, scratch } from './project.js';
 
 /**

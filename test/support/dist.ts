@@ -4,7 +4,15 @@ import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sha256File } from '../../src/dist/checksums.js';
 
-export interface ManifestFile { platform: string; triple: string; binary: string; path: string; size: number; sha256: string; notForRelease?: string }
+export interface ManifestFile {
+  platform: string;
+  triple: string;
+  binary: string;
+  path: string;
+  size: number;
+  sha256: string;
+  notForRelease?: string;
+}
 
 /** Rewrites .sha256, SHA256SUMS and manifest.json so they agree with the files now in dist/. */
 export async function regenerateChecksums(dist: string, edit?: (files: ManifestFile[]) => void): Promise<void> {

@@ -66,7 +66,13 @@ export async function makeMuslRoot(): Promise<MuslRoot> {
         reject: false,
         stripFinalNewline: false,
         // Nothing of the host's home, npm config or CA bundle paths (which do not exist inside).
-        env: { HOME: '/home/user', PATH: '/usr/sbin:/usr/bin:/sbin:/bin', npm_config_cache: '/tmp/npm-cache', npm_config_userconfig: '/home/user/.npmrc', npm_config_update_notifier: 'false' },
+        env: {
+          HOME: '/home/user',
+          PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+          npm_config_cache: '/tmp/npm-cache',
+          npm_config_userconfig: '/home/user/.npmrc',
+          npm_config_update_notifier: 'false',
+        },
         extendEnv: false,
       });
       return { exitCode: result.exitCode ?? 1, stdout: String(result.stdout), stderr: String(result.stderr) };

@@ -172,13 +172,25 @@ export const PLATFORM_BINARIES = {
   }),
   // Unlike the x64 one, a static non-PIE executable.
   'biome-linux-arm64-musl': biome('linux-arm64-musl', 'biome', {
-    format: 'elf', cpu: 'arm64', bits: 64, endian: 'little', elfType: 'exec', libc: 'static', interpreter: null, glibcVersion: null, needed: [],
+    format: 'elf',
+    cpu: 'arm64',
+    bits: 64,
+    endian: 'little',
+    elfType: 'exec',
+    libc: 'static',
+    interpreter: null,
+    glibcVersion: null,
+    needed: [],
   }),
   'biome-win32-x64': biomePe('win32-x64', 'x64', 0x8664),
   'biome-win32-arm64': biomePe('win32-arm64', 'arm64', 0xaa64),
   // Apple's ld: x64 unsigned with LC_VERSION_MIN_MACOSX 10.12; arm64 signed ad hoc by the linker.
   'biome-darwin-x64': biome('darwin-x64', 'biome', {
-    format: 'macho', cpu: 'x64', bits: 64, endian: 'little', macho: { fileType: 'execute', minOs: '10.12', platform: 'macos' },
+    format: 'macho',
+    cpu: 'x64',
+    bits: 64,
+    endian: 'little',
+    macho: { fileType: 'execute', minOs: '10.12', platform: 'macos' },
   }),
   'biome-darwin-arm64': biome('darwin-arm64', 'biome', {
     format: 'macho',
@@ -231,24 +243,34 @@ export const PLATFORM_BINARIES = {
   }),
 
   // Universal (fat) Mach-O with x86_64 and arm64 slices.
-  'fsevents-universal': universal('fsevents@2.3.3', 'fsevents.node', { fileType: 'bundle', minOs: '10.15', platform: 'macos' }, {
-    fileType: 'bundle',
-    minOs: '11.0',
-    platform: 'macos',
-    signature: { kind: 'adhoc', linkerSigned: true, identifier: 'fsevents.node' },
-  }),
+  'fsevents-universal': universal(
+    'fsevents@2.3.3',
+    'fsevents.node',
+    { fileType: 'bundle', minOs: '10.15', platform: 'macos' },
+    {
+      fileType: 'bundle',
+      minOs: '11.0',
+      platform: 'macos',
+      signature: { kind: 'adhoc', linkerSigned: true, identifier: 'fsevents.node' },
+    },
+  ),
   // Universal, both slices signed with a Developer ID certificate (a CMS signature).
-  'sentry-cli-universal': universal('@sentry/cli-darwin@3.8.0', 'bin/sentry-cli', {
-    fileType: 'execute',
-    minOs: '10.12',
-    platform: 'macos',
-    signature: { kind: 'certificate', linkerSigned: false, identifier: 'sentry-cli-Darwin-universal' },
-  }, {
-    fileType: 'execute',
-    minOs: '11.0',
-    platform: 'macos',
-    signature: { kind: 'certificate', linkerSigned: false, identifier: 'sentry_cli-ed605fe0983d3ac0' },
-  }),
+  'sentry-cli-universal': universal(
+    '@sentry/cli-darwin@3.8.0',
+    'bin/sentry-cli',
+    {
+      fileType: 'execute',
+      minOs: '10.12',
+      platform: 'macos',
+      signature: { kind: 'certificate', linkerSigned: false, identifier: 'sentry-cli-Darwin-universal' },
+    },
+    {
+      fileType: 'execute',
+      minOs: '11.0',
+      platform: 'macos',
+      signature: { kind: 'certificate', linkerSigned: false, identifier: 'sentry_cli-ed605fe0983d3ac0' },
+    },
+  ),
 } satisfies Record<string, PlatformBinary>;
 
 export type PlatformBinaryKey = keyof typeof PLATFORM_BINARIES;

@@ -64,7 +64,10 @@ export async function zizmor(file: string, ...flags: string[]): Promise<ZizmorFi
     env: { NO_COLOR: '1' },
   });
   // zizmor's exit code encodes the highest severity found (10-14); anything else is a failure to run.
-  assert.ok(result.exitCode === 0 || ((result.exitCode ?? 0) >= 10 && (result.exitCode ?? 0) <= 14), `zizmor failed to run (exit ${result.exitCode}): ${result.stderr}`);
+  assert.ok(
+    result.exitCode === 0 || ((result.exitCode ?? 0) >= 10 && (result.exitCode ?? 0) <= 14),
+    `zizmor failed to run (exit ${result.exitCode}): ${result.stderr}`,
+  );
   return JSON.parse(result.stdout) as ZizmorFinding[];
 }
 

@@ -6,8 +6,8 @@
 // for OIDC, stops the run here.
 
 import { StepError } from '../../errors.js';
-import { displayRegistry, type RegistryClient } from '../registry.js';
 import { npmVersions, runNpm } from '../npm-cli.js';
+import { displayRegistry, type RegistryClient } from '../registry.js';
 import { oidcAvailable, trustedPublishingBlocker } from '../trusted-publishing.js';
 import type { AuthMode } from './plan.js';
 
@@ -30,7 +30,9 @@ export async function resolveCredentials(options: CredentialOptions): Promise<Cr
   if (token) {
     const who = await client.whoami();
     if (who === 'rejected') {
-      throw new StepError(`nothing was uploaded: ${shown} does not accept the token in NODE_AUTH_TOKEN (it is wrong, expired or revoked); create a new access token with write access to every package of the release`);
+      throw new StepError(
+        `nothing was uploaded: ${shown} does not accept the token in NODE_AUTH_TOKEN (it is wrong, expired or revoked); create a new access token with write access to every package of the release`,
+      );
     }
     return { mode: 'token', ...(typeof who === 'object' ? { user: who.user } : {}) };
   }

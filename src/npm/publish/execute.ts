@@ -12,12 +12,12 @@
 import path from 'node:path';
 import type { ReleaseConfig } from '../../config/load.js';
 import { redact } from '../../redact.js';
+import { type OnProgress, track } from '../../ui/progress.js';
 import { npmError, runNpm } from '../npm-cli.js';
 import { displayRegistry, type PackageState, type RegistryClient } from '../registry.js';
 import { runConcurrently } from './concurrently.js';
-import { phase, type PackageKind, type PlannedPackage, type PublishPlan } from './plan.js';
+import { type PackageKind, type PlannedPackage, type PublishPlan, phase } from './plan.js';
 import type { PublishRow, PublishStatus } from './result.js';
-import { track, type OnProgress } from '../../ui/progress.js';
 
 export interface ExecuteOptions {
   plan: PublishPlan;
@@ -52,7 +52,11 @@ export async function executePlan(options: ExecuteOptions): Promise<void> {
   await runConcurrently(phase(plan, 'platform', 'upload'), 4, step);
   for (const pkg of phase(plan, 'platform', 'retag')) await step(pkg);
   if (!dryRun) await track(options.onProgress, 'platform packages visible', () => waitVisible(uploaded('platform'), options));
-  const failed = new Set(phase(plan, 'platform').filter((p) => status(p.name) === 'failed').map((p) => p.name));
+  const failed = new Set(
+    phase(plan, 'platform')
+      .filter((p) => status(p.name) === 'failed')
+      .map((p) => p.name),
+  );
   for (const pkg of phase(plan, 'main').filter((p) => p.action === 'upload' || p.action === 'retag')) {
     const missing = pkg.related.filter((name) => failed.has(name));
     if (missing.length === 0) {
@@ -125,13 +129,23 @@ async function waitVisible(packages: PlannedPackage[], options: ExecuteOptions):
         } catch (error) {
           // The client already retried; a registry that keeps failing will not recover in time.
           if (++errors >= 3) {
-            update(options, pkg.name, 'failed', `registry unreachable while waiting for ${pkg.name}@${pkg.version} (${(error as Error).message}); run binship publish again`);
+            update(
+              options,
+              pkg.name,
+              'failed',
+              `registry unreachable while waiting for ${pkg.name}@${pkg.version} (${(error as Error).message}); run binship publish again`,
+            );
             return;
           }
         }
         if (published?.integrity === integrity) return;
         if (Date.now() > deadline) {
-          update(options, pkg.name, 'failed', `${pkg.name}@${pkg.version} did not become visible on ${displayRegistry(client.registry)} in time; run binship publish again`);
+          update(
+            options,
+            pkg.name,
+            'failed',
+            `${pkg.name}@${pkg.version} did not become visible on ${displayRegistry(client.registry)} in time; run binship publish again`,
+          );
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, delay));

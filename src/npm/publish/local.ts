@@ -11,8 +11,8 @@ import { StepError } from '../../errors.js';
 import { binaryFileName } from '../../targets.js';
 import { verify } from '../../verify/index.js';
 import { checkManifest, type PackageManifest } from '../manifests.js';
-import { NPM_DIR, readPackIndex, requireVerifiedPack, type PackedPackage, type PackIndex } from '../pack.js';
-import { packageRoles, type PackageRole } from '../release-packages.js';
+import { NPM_DIR, type PackedPackage, type PackIndex, readPackIndex, requireVerifiedPack } from '../pack.js';
+import { type PackageRole, packageRoles } from '../release-packages.js';
 import { readTarball, tarballIntegrity } from '../tarball.js';
 
 /**
@@ -26,7 +26,8 @@ export async function checkLocalPackages(config: ReleaseConfig, distDir: string,
   const report = await verify({ config, distDir, requireAll: !allowPartial, run: false });
   const problems = [...report.files.flatMap((f) => f.problems), ...report.problems];
   const index = readPackIndex(distDir);
-  if (index.version !== version) problems.push(`${path.join(distDir, NPM_DIR)}: packed for ${index.version} but the release is ${version}; run binship pack again`);
+  if (index.version !== version)
+    problems.push(`${path.join(distDir, NPM_DIR)}: packed for ${index.version} but the release is ${version}; run binship pack again`);
   const distFiles = readManifest(distDir).files;
   const roles = packageRoles(config);
   const packed = new Set(index.packages.map((p) => p.name));
@@ -58,7 +59,8 @@ export async function checkLocalPackages(config: ReleaseConfig, distDir: string,
     const manifest = JSON.parse(contents.get('package.json')?.toString('utf8') ?? '{}') as PackageManifest;
     try {
       checkManifest(manifest);
-      if (manifest.name !== pkg.name || manifest.version !== version) throw new StepError(`${file}: contains ${manifest.name}@${manifest.version}, expected ${pkg.name}@${version}; run binship pack again`);
+      if (manifest.name !== pkg.name || manifest.version !== version)
+        throw new StepError(`${file}: contains ${manifest.name}@${manifest.version}, expected ${pkg.name}@${version}; run binship pack again`);
     } catch (error) {
       problems.push((error as Error).message);
       continue;
@@ -70,7 +72,9 @@ export async function checkLocalPackages(config: ReleaseConfig, distDir: string,
       const binaries = [...contents.keys()].filter((name) => name.startsWith('bin/'));
       const content = contents.get(entry);
       if (!expected || binaries.length !== 1 || !content || sha256(content) !== expected.sha256) {
-        problems.push(`${file}: does not hold the verified ${role.target.platform}/${binaryFileName(role.binary.name, role.target)} of ${distDir}; run binship pack again`);
+        problems.push(
+          `${file}: does not hold the verified ${role.target.platform}/${binaryFileName(role.binary.name, role.target)} of ${distDir}; run binship pack again`,
+        );
         continue;
       }
       checked.push({ ...pkg, kind: 'platform', related: [role.binary.package] });
@@ -80,7 +84,9 @@ export async function checkLocalPackages(config: ReleaseConfig, distDir: string,
       const wanted = config.targets.map((t) => platformPackageName(role.binary, t)).filter((name) => packed.has(name));
       const declared = Object.keys(manifest.optionalDependencies ?? {}).sort();
       if (JSON.stringify(declared) !== JSON.stringify([...wanted].sort())) {
-        problems.push(`${file}: optionalDependencies (${declared.join(', ') || 'none'}) are not the platform packages being published (${wanted.join(', ')}); run binship pack again`);
+        problems.push(
+          `${file}: optionalDependencies (${declared.join(', ') || 'none'}) are not the platform packages being published (${wanted.join(', ')}); run binship pack again`,
+        );
         continue;
       }
       checked.push({ ...pkg, kind: 'main', related: wanted });
@@ -104,9 +110,10 @@ function missingPackages(roles: Map<string, PackageRole>, packed: Set<string>, l
       const file = target && `${target.platform}/${binaryFileName(binary.name, target)}`;
       const standIn = target?.standIn && distPath(target, binary.name, target.standIn);
       const left = leftOut.find((f) => f.path === file || f.path === standIn);
-      const fix = target && left
-        ? `pack left ${left.path} out (${left.reasons.join('; ')}); build ${target.platform} for real (binship build --target ${target.platform} where it can be built, or the workflow's build job on ${target.runner}), then collect, verify --require-all and pack`
-        : 'run binship pack again';
+      const fix =
+        target && left
+          ? `pack left ${left.path} out (${left.reasons.join('; ')}); build ${target.platform} for real (binship build --target ${target.platform} where it can be built, or the workflow's build job on ${target.runner}), then collect, verify --require-all and pack`
+          : 'run binship pack again';
       return `${indexDir}: ${name} is missing from packages.json: ${fix} (or pass --allow-partial for a test release)`;
     });
 }
@@ -116,9 +123,12 @@ function unpublishedDependencies(checked: PackedPackage[], indexDir: string): st
   const platforms = new Set(checked.filter((p) => p.kind === 'platform').map((p) => p.name));
   return checked
     .filter((p) => p.kind === 'main')
-    .flatMap((main) => main.related.filter((name) => !platforms.has(name)).map((name) => `${indexDir}: ${main.name} depends on ${name}, which is not being published; run binship pack again`));
+    .flatMap((main) =>
+      main.related
+        .filter((name) => !platforms.has(name))
+        .map((name) => `${indexDir}: ${main.name} depends on ${name}, which is not being published; run binship pack again`),
+    );
 }
-
 
 function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');

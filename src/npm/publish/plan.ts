@@ -74,8 +74,8 @@ export interface PublishPlan {
 }
 
 /** The issues behind the two trusted-publishing limits, for messages. */
-export const OIDC_CANNOT_CREATE = 'npm/cli#8544';
-export const OIDC_CANNOT_TAG = 'npm/cli#8547';
+const OIDC_CANNOT_CREATE = 'npm/cli#8544';
+const OIDC_CANNOT_TAG = 'npm/cli#8547';
 
 export function planPublish(local: LocalPackage[], remote: ReadonlyMap<string, RegistryPackage>, options: PlanOptions): PublishPlan {
   const ordered = [...local.filter((p) => p.kind === 'platform'), ...local.filter((p) => p.kind === 'main')];
@@ -85,9 +85,10 @@ export function planPublish(local: LocalPackage[], remote: ReadonlyMap<string, R
   const byProblem = (problem: Problem) => decided.filter(({ decision }) => decision.problem === problem).map(({ pkg }) => pkg);
   refusals.push(...groupedRefusals(byProblem, options));
   const created = packages.filter((p) => p.action === 'upload' && !stateOf(remote, p).exists).map((p) => p.name);
-  const notes = created.length > 0
-    ? [`first release of ${created.join(', ')}: to publish later releases with trusted publishing, set it up for them once this is out (binship trust)`]
-    : [];
+  const notes =
+    created.length > 0
+      ? [`first release of ${created.join(', ')}: to publish later releases with trusted publishing, set it up for them once this is out (binship trust)`]
+      : [];
   return { tag: options.tag, auth: options.auth, packages, refusals, notes };
 }
 
@@ -107,26 +108,37 @@ function decide(pkg: LocalPackage, state: RegistryPackage, options: PlanOptions)
   const { tag, registry } = options;
   const id = `${pkg.name}@${pkg.version}`;
   if (state.version === 'different') {
-    return refuse('different contents', `${id} is already on ${registry} with different contents; npm versions are immutable, so bump the version and release again`);
+    return refuse(
+      'different contents',
+      `${id} is already on ${registry} with different contents; npm versions are immutable, so bump the version and release again`,
+    );
   }
   const newer = options.allowTagMoveBack ? null : tagMovesBack(state.distTags, tag, pkg.version);
   if (newer) return refuse(`dist-tag ${tag} is ${newer}`, backportRefusal(pkg, tag, newer, registry));
 
   const published = state.version !== 'absent';
   if (published && state.distTags[tag] === pkg.version) {
-    return { action: 'skip', reason: state.version === 'same' ? 'already published with the same contents' : `already published with dist-tag ${tag} (contents compared at publish)` };
+    return {
+      action: 'skip',
+      reason: state.version === 'same' ? 'already published with the same contents' : `already published with dist-tag ${tag} (contents compared at publish)`,
+    };
   }
   // From here on the registry must accept a write: an upload, or moving the dist-tag.
   if (options.auth === 'none') return { action: 'refuse', reason: 'no npm credentials', problem: 'no-credentials' };
   if (state.write === 'denied') {
-    return refuse('credentials may not publish it', `${registry} does not let these credentials publish ${pkg.name}; ask an owner of the package (or of its scope) for write access, or use a token that covers every package of the release`);
+    return refuse(
+      'credentials may not publish it',
+      `${registry} does not let these credentials publish ${pkg.name}; ask an owner of the package (or of its scope) for write access, or use a token that covers every package of the release`,
+    );
   }
   if (state.write === 'otp') return { action: 'refuse', reason: 'needs a one-time password', problem: 'otp' };
   if (!published) {
-    if (options.auth === 'trusted-publishing' && !state.exists) return { action: 'refuse', reason: 'new package: trusted publishing cannot create it', problem: 'new-under-oidc' };
+    if (options.auth === 'trusted-publishing' && !state.exists)
+      return { action: 'refuse', reason: 'new package: trusted publishing cannot create it', problem: 'new-under-oidc' };
     return { action: 'upload', reason: state.exists ? `new version, dist-tag ${tag}` : `first release of this package, dist-tag ${tag}` };
   }
-  if (options.auth === 'trusted-publishing') return { action: 'refuse', reason: `dist-tag ${tag} must move; trusted publishing cannot`, problem: 'retag-under-oidc' };
+  if (options.auth === 'trusted-publishing')
+    return { action: 'refuse', reason: `dist-tag ${tag} must move; trusted publishing cannot`, problem: 'retag-under-oidc' };
   const current = state.distTags[tag];
   return { action: 'retag', reason: current ? `already published; dist-tag ${tag} moves from ${current}` : `already published; dist-tag ${tag} added` };
 }
@@ -172,7 +184,9 @@ function groupedRefusals(affected: (problem: Problem) => LocalPackage[], options
   }
   const otp = affected('otp');
   if (otp.length > 0) {
-    refusals.push(`${registry} asks for a one-time password to publish ${listOf(otp)}; binship publishes non-interactively: use a granular access token that bypasses two-factor authentication, or trusted publishing`);
+    refusals.push(
+      `${registry} asks for a one-time password to publish ${listOf(otp)}; binship publishes non-interactively: use a granular access token that bypasses two-factor authentication, or trusted publishing`,
+    );
   }
   return refusals;
 }

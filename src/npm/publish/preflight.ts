@@ -11,10 +11,10 @@ import { defaultTag } from '../dist-tag.js';
 import { resolveRegistry } from '../npm-cli.js';
 import { displayRegistry, registryClient } from '../registry.js';
 import { releasePackages } from '../release-packages.js';
-import { resolveCredentials, type Credentials } from './credentials.js';
+import { type Credentials, resolveCredentials } from './credentials.js';
 import type { AuthMode } from './plan.js';
 import { planWithRegistry } from './registry-state.js';
-import { resultOf, type PublishResult } from './result.js';
+import { type PublishResult, resultOf } from './result.js';
 
 export interface PreflightOptions {
   config: ReleaseConfig;
@@ -40,8 +40,16 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRes
   const credentials: Credentials = options.auth ? { mode: options.auth } : await resolveCredentials({ registry, token, client });
   // Write access is asked about only with a token in hand for the mode being planned.
   const asked = credentials.mode === 'token' ? client : { ...client, mayWrite: async () => 'unknown' as const };
-  const plan = await planWithRegistry(asked, releasePackages(config, version), {
-    tag, allowTagMoveBack: options.allowTagMoveBack ?? false, auth: credentials.mode, registry: displayRegistry(registry),
-  }, token);
+  const plan = await planWithRegistry(
+    asked,
+    releasePackages(config, version),
+    {
+      tag,
+      allowTagMoveBack: options.allowTagMoveBack ?? false,
+      auth: credentials.mode,
+      registry: displayRegistry(registry),
+    },
+    token,
+  );
   return { version, ...resultOf(plan, registry, credentials.user, token) };
 }

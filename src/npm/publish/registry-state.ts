@@ -8,7 +8,7 @@ import { redact } from '../../redact.js';
 import { displayRegistry, RegistryAuthError, type RegistryClient } from '../registry.js';
 import { readTarball } from '../tarball.js';
 import { runConcurrently } from './concurrently.js';
-import { planPublish, type LocalPackage, type PlanOptions, type PublishPlan, type RegistryPackage } from './plan.js';
+import { type LocalPackage, type PlanOptions, type PublishPlan, planPublish, type RegistryPackage } from './plan.js';
 
 /** A package to plan for; with `integrity` and `tarball` (publish), contents are compared. */
 export interface PlanInput extends LocalPackage {
@@ -21,10 +21,15 @@ export interface PlanInput extends LocalPackage {
 export async function planWithRegistry(client: RegistryClient, packages: PlanInput[], options: PlanOptions, token?: string): Promise<PublishPlan> {
   const remote = new Map<string, RegistryPackage>();
   await runConcurrently(packages, 4, async (pkg) => {
-    remote.set(pkg.name, await readPackage(client, pkg).catch((error: Error) => {
-      if (error instanceof RegistryAuthError) throw new StepError(`nothing was uploaded: ${redact(error.message, token)}`);
-      throw new StepError(`registry ${displayRegistry(client.registry)} did not answer for ${pkg.name} (${redact(error.message, token)}); nothing was uploaded, run binship publish again`);
-    }));
+    remote.set(
+      pkg.name,
+      await readPackage(client, pkg).catch((error: Error) => {
+        if (error instanceof RegistryAuthError) throw new StepError(`nothing was uploaded: ${redact(error.message, token)}`);
+        throw new StepError(
+          `registry ${displayRegistry(client.registry)} did not answer for ${pkg.name} (${redact(error.message, token)}); nothing was uploaded, run binship publish again`,
+        );
+      }),
+    );
   });
   // Ask about write access only for the packages that need a write: a skipped one needs none.
   const writes = planPublish(packages, remote, options).packages.filter((p) => p.action === 'upload' || p.action === 'retag');
@@ -43,7 +48,10 @@ async function readPackage(client: RegistryClient, pkg: PlanInput): Promise<Regi
   if (published.integrity === pkg.integrity) return { ...state, version: 'same' };
   // Another gzip may produce other bytes for the same files: compare what is inside.
   if (!published.tarball) return { ...state, version: 'different' };
-  const [theirs, ours] = await Promise.all([readTarball(await client.download(pkg.name, pkg.version, published.tarball)), readTarball(readFileSync(pkg.tarball))]);
+  const [theirs, ours] = await Promise.all([
+    readTarball(await client.download(pkg.name, pkg.version, published.tarball)),
+    readTarball(readFileSync(pkg.tarball)),
+  ]);
   return { ...state, version: sameFiles(theirs, ours) ? 'same' : 'different' };
 }
 
@@ -51,7 +59,7 @@ function sameFiles(theirs: Map<string, Buffer>, ours: Map<string, Buffer>): bool
   if (theirs.size !== ours.size) return false;
   for (const [name, content] of ours) {
     const other = theirs.get(name);
-    if (!other || !other.equals(content)) return false;
+    if (!other?.equals(content)) return false;
   }
   return true;
 }

@@ -33,7 +33,7 @@ export interface PublishResult {
 }
 
 /** The rows of a plan before anything ran. */
-export function planRows(plan: PublishPlan): PublishRow[] {
+function planRows(plan: PublishPlan): PublishRow[] {
   return plan.packages.map((p) => ({
     name: p.name,
     version: p.version,

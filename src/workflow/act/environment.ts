@@ -19,7 +19,7 @@ import semver from 'semver';
 import { StepError } from '../../errors.js';
 import { which } from '../../host.js';
 import { ensureTool, toolVersion } from '../../rehearsal/tools.js';
-import { writeStandIns, type StandIns } from './stand-ins.js';
+import { type StandIns, writeStandIns } from './stand-ins.js';
 
 /** Set in every job of a rehearsal; `binship publish` reads it (./provenance.ts). */
 export const REHEARSAL_ENV = 'BINSHIP_WORKFLOW_REHEARSAL';
@@ -97,7 +97,7 @@ function hostPath(): string[] {
  */
 async function linkToolchain(toolchain: string, rustupHome: string): Promise<string> {
   const found = which('rustup');
-  if (!found) throw new StepError('rustup is not on PATH: the rehearsal links the workflow\'s Rust toolchain in from rustup; install it (https://rustup.rs)');
+  if (!found) throw new StepError("rustup is not on PATH: the rehearsal links the workflow's Rust toolchain in from rustup; install it (https://rustup.rs)");
   const rustup = realpathSync(found);
   const [sysroot, info] = await Promise.all([
     execa(rustup, ['run', toolchain, 'rustc', '--print', 'sysroot'], { reject: false }),

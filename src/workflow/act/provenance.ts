@@ -9,7 +9,11 @@ import { UsageError } from '../../errors.js';
 import { REHEARSAL_ENV } from './environment.js';
 import { REPLACED } from './stand-ins.js';
 
-export function provenanceInRehearsal(requested: boolean | undefined, print: (line: string) => void, env: NodeJS.ProcessEnv = process.env): boolean | undefined {
+export function provenanceInRehearsal(
+  requested: boolean | undefined,
+  print: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean | undefined {
   if (!requested || !env[REHEARSAL_ENV]) return requested;
   if (env.ACTIONS_ID_TOKEN_REQUEST_URL) {
     throw new UsageError(`${REHEARSAL_ENV} is set in a job that can get an OIDC token; it is only for workflow rehearsals under act: unset it`);

@@ -21,18 +21,18 @@ import { StepError } from '../../errors.js';
 import { repositorySlug } from '../../github.js';
 import { capabilityOptions, targetCapabilities } from '../../host.js';
 import { readTarball } from '../../npm/tarball.js';
-import { startLocalRegistry, type LocalRegistry, type PackageRule } from '../../rehearsal/verdaccio.js';
+import { type LocalRegistry, type PackageRule, startLocalRegistry } from '../../rehearsal/verdaccio.js';
 import type { Target } from '../../targets.js';
 import { REGISTRY_VARIABLE } from '../generate.js';
 import { PUBLISH_AUTH_VARIABLE } from '../jobs/plan.js';
 import { HOST_RUNNER } from '../steps.js';
 import { prepareActEnvironment } from './environment.js';
 import { buildReport, type JobReport } from './report.js';
-import { actionTrees, runAct, type ActLogEntry } from './run.js';
+import { type ActLogEntry, actionTrees, runAct } from './run.js';
 
-export type RehearsalEvent = 'tag' | 'dispatch';
+type RehearsalEvent = 'tag' | 'dispatch';
 
-export interface TargetChoice {
+interface TargetChoice {
   target: Target;
   /** Why act cannot run it here; undefined when it is rehearsed. */
   excluded?: string;
@@ -43,11 +43,12 @@ export interface TargetChoice {
  * for Linux runners, and host mode runs every step on this machine: a target whose runner
  * installs system packages would install them here.
  */
-export async function rehearsalTargets(config: ReleaseConfig): Promise<TargetChoice[]> {
+async function rehearsalTargets(config: ReleaseConfig): Promise<TargetChoice[]> {
   const capabilities = await targetCapabilities(config.targets, config.cargo.workspaceDir, capabilityOptions(config));
   return capabilities.map(({ target, build }) => {
     if (target.os !== 'linux') return { target, excluded: `its runner ${target.runner} is not Linux: act runs jobs on this Linux machine` };
-    if (target.runnerAptPackages.length > 0) return { target, excluded: `its runner installs ${target.runnerAptPackages.join(' ')}: in host mode that would install them on this machine` };
+    if (target.runnerAptPackages.length > 0)
+      return { target, excluded: `its runner installs ${target.runnerAptPackages.join(' ')}: in host mode that would install them on this machine` };
     if (!build.ok) return { target, excluded: `this machine cannot build it: ${build.problem}` };
     return { target };
   });
@@ -81,7 +82,7 @@ export interface RehearsalRepo extends ActRepo {
  * its binship.toml limited to `targets`, one commit on `main`, the release tag, and the
  * project's GitHub repository as `origin` (act reads github.repository from it).
  */
-export async function prepareRehearsalRepo(config: ReleaseConfig, targets: Target[], dir: string): Promise<RehearsalRepo> {
+async function prepareRehearsalRepo(config: ReleaseConfig, targets: Target[], dir: string): Promise<RehearsalRepo> {
   if (targets.length === 0) throw new StepError('no target of the config can be rehearsed here (see the reasons above)');
   await copyProjectFiles(config.root, dir);
   const configFile = path.join(dir, path.relative(config.root, config.configPath));
@@ -94,7 +95,11 @@ export async function prepareRehearsalRepo(config: ReleaseConfig, targets: Targe
   const slug = repositorySlug(copy);
   await commitWithTag(dir, tag, slug);
   return {
-    dir, config: copy, version, tag, slug,
+    dir,
+    config: copy,
+    version,
+    tag,
+    slug,
     workflowFile: copy.workflow.path,
     nodeVersion: copy.workflow.nodeVersion,
     toolchain: copy.cargo.toolchain,
@@ -127,9 +132,14 @@ export async function commitWithTag(dir: string, tag: string, slug: string): Pro
 
 /** A fixed identity and clock: the rehearsal's commit is the same on every run. */
 const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'binship rehearsal', GIT_AUTHOR_EMAIL: 'rehearsal@binship.invalid', GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
-  GIT_COMMITTER_NAME: 'binship rehearsal', GIT_COMMITTER_EMAIL: 'rehearsal@binship.invalid', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
-  GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 'binship rehearsal',
+  GIT_AUTHOR_EMAIL: 'rehearsal@binship.invalid',
+  GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
+  GIT_COMMITTER_NAME: 'binship rehearsal',
+  GIT_COMMITTER_EMAIL: 'rehearsal@binship.invalid',
+  GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
 };
 
 /**
@@ -137,7 +147,7 @@ const GIT_ENV = {
  * tool under test, published there first) exist only there; everything else (binship's
  * dependencies, npm) comes through the uplink.
  */
-export function rehearsalPackageRules(config: ReleaseConfig, local: string[] = []): Record<string, PackageRule> {
+function rehearsalPackageRules(config: ReleaseConfig, local: string[] = []): Record<string, PackageRule> {
   const own = { access: '$all', publish: '$authenticated' };
   const names = new Set([...local, ...config.binaries.flatMap((b) => [b.package, b.platformPackage.replace('{platform}', '*')])]);
   return { ...Object.fromEntries([...names].map((name) => [name, own])), '**': { ...own, proxy: true } };
@@ -190,9 +200,10 @@ export async function rehearseRun(options: RunOptions): Promise<RunResult> {
     repoDir: repo.dir,
     workflowFile: repo.workflowFile,
     event: options.event === 'tag' ? 'push' : 'workflow_dispatch',
-    eventPayload: options.event === 'tag'
-      ? { ref: `refs/tags/${repo.tag}`, repository }
-      : { ref: 'refs/heads/main', inputs: { publish: false, 'dist-tag': 'dev' }, repository },
+    eventPayload:
+      options.event === 'tag'
+        ? { ref: `refs/tags/${repo.tag}`, repository }
+        : { ref: 'refs/heads/main', inputs: { publish: false, 'dist-tag': 'dev' }, repository },
     runners: repo.runners,
     actionTrees: trees,
     env: environment.env,
@@ -248,7 +259,11 @@ export async function rehearseWorkflow(options: RehearsalOptions): Promise<Rehea
   const { config } = options;
   const targets = await rehearsalTargets(config);
   for (const { target, excluded } of targets) options.onLine?.(`target ${target.platform}: ${excluded ? `not rehearsed: ${excluded}` : 'rehearsed'}`);
-  const repo = await prepareRehearsalRepo(config, targets.filter((c) => !c.excluded).map((c) => c.target), path.join(options.workDir, 'repo'));
+  const repo = await prepareRehearsalRepo(
+    config,
+    targets.filter((c) => !c.excluded).map((c) => c.target),
+    path.join(options.workDir, 'repo'),
+  );
   const preloaded = await Promise.all((options.preload ?? []).map(async (file) => ({ file, name: await tarballName(file) })));
   const local = [...preloaded.map((p) => p.name), ...(options.publishFirst?.names ?? [])];
   const registry = await startLocalRegistry({ upstream: options.uplink, packages: rehearsalPackageRules(config, local) });
@@ -258,22 +273,25 @@ export async function rehearseWorkflow(options: RehearsalOptions): Promise<Rehea
         reject: false,
         env: { [`npm_config_${registry.url.replace(/^https?:/, '')}:_authToken`]: registry.token, npm_config_loglevel: 'error' },
       });
-      if (published.failed) throw new StepError(`could not put ${file} on the rehearsal's registry: ${published.stderr.trim().split('\n').at(-1) ?? published.shortMessage}`);
+      if (published.failed)
+        throw new StepError(`could not put ${file} on the rehearsal's registry: ${published.stderr.trim().split('\n').at(-1) ?? published.shortMessage}`);
     }
     await options.publishFirst?.publish(registry);
     const runs: RunResult[] = [];
     for (const run of options.runs) {
-      runs.push(await rehearseRun({
-        repo,
-        event: run.event,
-        platforms: run.platforms,
-        act: options.act,
-        actionsDir: options.actionsDir,
-        registry: { url: registry.url, token: registry.token },
-        workDir: path.join(options.workDir, run.event),
-        onEntry: options.onEntry,
-        onFetch: options.onLine,
-      }));
+      runs.push(
+        await rehearseRun({
+          repo,
+          event: run.event,
+          platforms: run.platforms,
+          act: options.act,
+          actionsDir: options.actionsDir,
+          registry: { url: registry.url, token: registry.token },
+          workDir: path.join(options.workDir, run.event),
+          onEntry: options.onEntry,
+          onFetch: options.onLine,
+        }),
+      );
     }
     return { repo, targets, registry, runs };
   } catch (error) {

@@ -8,9 +8,9 @@ import { renderTable } from '../../ui/table.js';
 import type { ActLogEntry } from './run.js';
 import { REPLACED } from './stand-ins.js';
 
-export type StepStatus = 'ran' | 'replaced' | 'skipped' | 'failed' | 'not run';
+type StepStatus = 'ran' | 'replaced' | 'skipped' | 'failed' | 'not run';
 
-export interface StepReport {
+interface StepReport {
   name: string;
   status: StepStatus;
   /** Why it was replaced, skipped or not run. */
@@ -27,8 +27,18 @@ export interface JobReport {
   steps: StepReport[];
 }
 
-interface WorkflowStep { name?: string; id?: string; if?: string; uses?: string; run?: string }
-interface WorkflowJob { if?: string; needs?: string | string[]; steps: WorkflowStep[] }
+interface WorkflowStep {
+  name?: string;
+  id?: string;
+  if?: string;
+  uses?: string;
+  run?: string;
+}
+interface WorkflowJob {
+  if?: string;
+  needs?: string | string[];
+  steps: WorkflowStep[];
+}
 
 /**
  * Steps act itself does differently from GitHub, by the action they use: these run, but not as
@@ -91,7 +101,10 @@ function stepReports(steps: WorkflowStep[], entries: ActLogEntry[]): StepReport[
     const own = entries.filter((e) => e.stepID?.[0] === id);
     const main = own.find((e) => e.stage === 'Main' && e.stepID?.length === 1 && e.stepResult);
     // Only what a step printed counts (act also logs each script's text, which names the marker).
-    const replacedBy = own.filter((e) => e.raw_output).map((e) => replacedReason(e.msg)).filter((r): r is string => r !== undefined);
+    const replacedBy = own
+      .filter((e) => e.raw_output)
+      .map((e) => replacedReason(e.msg))
+      .filter((r): r is string => r !== undefined);
     const actReplaces = step.uses && ACT_REPLACES[step.uses.split('@')[0] as string];
     const postFailed = own.some((e) => e.stage === 'Post' && e.stepID?.length === 1 && e.stepResult === 'failure');
     if (!main) {

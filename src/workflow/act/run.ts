@@ -71,7 +71,9 @@ export function actionTrees(actionsDir: string, replaced: Partial<Record<keyof t
     else missing.push(`${ref} (${action.version}) at ${tree}`);
   }
   if (missing.length > 0) {
-    throw new StepError(`the action trees for the rehearsal lack ${missing.length} pinned action(s), which act would have to fetch from GitHub:\n${missing.join('\n')}\nput each action's tree at that commit there (action.yml and its dist/), or point BINSHIP_ACT_ACTIONS at a directory that has them`);
+    throw new StepError(
+      `the action trees for the rehearsal lack ${missing.length} pinned action(s), which act would have to fetch from GitHub:\n${missing.join('\n')}\nput each action's tree at that commit there (action.yml and its dist/), or point BINSHIP_ACT_ACTIONS at a directory that has them`,
+    );
   }
   return trees;
 }
@@ -86,21 +88,49 @@ export async function runAct(options: ActRunOptions): Promise<ActRunResult> {
   const varFile = path.join(options.runDir, 'vars.env');
   writeFileSync(varFile, envFile(options.vars));
   const args = [
-    options.event, '--eventpath', eventFile, '--workflows', options.workflowFile,
+    options.event,
+    '--eventpath',
+    eventFile,
+    '--workflows',
+    options.workflowFile,
     ...options.runners.flatMap((label) => ['--platform', `${label}=-self-hosted`]),
-    '--action-cache-path', options.actionCache, '--action-offline-mode',
+    '--action-cache-path',
+    options.actionCache,
+    '--action-offline-mode',
     ...[...options.actionTrees].flatMap(([ref, tree]) => ['--local-repository', `${ref}=${tree}`]),
-    '--artifact-server-path', path.join(options.runDir, 'artifacts'), '--artifact-server-addr', '127.0.0.1', '--artifact-server-port', String(await freePort()),
-    '--cache-server-path', path.join(options.runDir, 'cache'), '--cache-server-addr', '127.0.0.1', '--cache-server-port', String(await freePort()),
-    '--secret-file', secretFile, '--var-file', varFile,
+    '--artifact-server-path',
+    path.join(options.runDir, 'artifacts'),
+    '--artifact-server-addr',
+    '127.0.0.1',
+    '--artifact-server-port',
+    String(await freePort()),
+    '--cache-server-path',
+    path.join(options.runDir, 'cache'),
+    '--cache-server-addr',
+    '127.0.0.1',
+    '--cache-server-port',
+    String(await freePort()),
+    '--secret-file',
+    secretFile,
+    '--var-file',
+    varFile,
     ...(options.matrix ?? []).flatMap((filter) => ['--matrix', filter]),
     // One job at a time: each build already uses every core.
-    '--concurrent-jobs', '1',
+    '--concurrent-jobs',
+    '1',
     '--json',
   ];
   const log = createWriteStream(options.logFile);
   const entries: ActLogEntry[] = [];
-  const child = execa(options.act, args, { cwd: options.repoDir, env: options.env, extendEnv: false, reject: false, stdin: 'ignore', all: true, buffer: false });
+  const child = execa(options.act, args, {
+    cwd: options.repoDir,
+    env: options.env,
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+    all: true,
+    buffer: false,
+  });
   let pending = '';
   const take = (chunk: Buffer): void => {
     log.write(chunk);
@@ -138,5 +168,7 @@ function parseEntry(line: string): ActLogEntry {
 
 /** `KEY=value` lines; values are single-line (act reads these files as dotenv). */
 function envFile(values: Record<string, string>): string {
-  return Object.entries(values).map(([key, value]) => `${key}=${JSON.stringify(value)}\n`).join('');
+  return Object.entries(values)
+    .map(([key, value]) => `${key}=${JSON.stringify(value)}\n`)
+    .join('');
 }

@@ -5,7 +5,7 @@
 import { SUMS_FILE } from '../../dist/manifest.js';
 import { ACTIONS } from '../actions.js';
 import { buildMatrix } from '../matrix.js';
-import { checkout, installBinship, note, setupNode, TIMEOUTS, type Job, type Step, type WorkflowContext } from '../steps.js';
+import { checkout, installBinship, type Job, note, type Step, setupNode, TIMEOUTS, type WorkflowContext } from '../steps.js';
 
 /** When the build may use the Cargo cache: only manual runs that do not publish. */
 export const CACHE_CONDITION = "github.event_name == 'workflow_dispatch' && !inputs.publish";
@@ -33,12 +33,9 @@ export function buildJob(context: WorkflowContext): Job {
         name: 'Install system packages',
         if: "matrix.apt != ''",
         env: { APT_PACKAGES: '${{ matrix.apt }}' },
-        run: [
-          'read -r -a packages <<< "$APT_PACKAGES"',
-          'sudo apt-get update',
-          'sudo apt-get install -y --no-install-recommends "${packages[@]}"',
-          '',
-        ].join('\n'),
+        run: ['read -r -a packages <<< "$APT_PACKAGES"', 'sudo apt-get update', 'sudo apt-get install -y --no-install-recommends "${packages[@]}"', ''].join(
+          '\n',
+        ),
       },
       ...zigbuildStep(context),
       {
@@ -55,7 +52,10 @@ export function buildJob(context: WorkflowContext): Job {
         with: {
           workspaces: `${relative(config.cargo.workspaceDir)} -> target`,
           key: '${{ matrix.target }}',
-          'save-if': note("${{ github.ref == format('refs/heads/{0}', github.event.repository.default_branch) }}", 'caches are written only by default-branch runs'),
+          'save-if': note(
+            "${{ github.ref == format('refs/heads/{0}', github.event.repository.default_branch) }}",
+            'caches are written only by default-branch runs',
+          ),
         },
       },
       setupNode(context),
@@ -90,16 +90,18 @@ export function buildJob(context: WorkflowContext): Job {
  */
 function zigbuildStep({ config }: WorkflowContext): Step[] {
   if (!buildMatrix(config).include.some((entry) => entry.pip)) return [];
-  return [{
-    name: 'Install cargo-zigbuild and zig (to link against the configured glibc floor)',
-    if: "matrix.pip != ''",
-    env: { PIP_PACKAGES: '${{ matrix.pip }}' },
-    run: [
-      'read -r -a packages <<< "$PIP_PACKAGES"',
-      'python3 -m venv "$RUNNER_TEMP/zigbuild"',
-      '"$RUNNER_TEMP/zigbuild/bin/pip" install --disable-pip-version-check "${packages[@]}"',
-      'echo "$RUNNER_TEMP/zigbuild/bin" >> "$GITHUB_PATH"',
-      '',
-    ].join('\n'),
-  }];
+  return [
+    {
+      name: 'Install cargo-zigbuild and zig (to link against the configured glibc floor)',
+      if: "matrix.pip != ''",
+      env: { PIP_PACKAGES: '${{ matrix.pip }}' },
+      run: [
+        'read -r -a packages <<< "$PIP_PACKAGES"',
+        'python3 -m venv "$RUNNER_TEMP/zigbuild"',
+        '"$RUNNER_TEMP/zigbuild/bin/pip" install --disable-pip-version-check "${packages[@]}"',
+        'echo "$RUNNER_TEMP/zigbuild/bin" >> "$GITHUB_PATH"',
+        '',
+      ].join('\n'),
+    },
+  ];
 }

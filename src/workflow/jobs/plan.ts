@@ -2,7 +2,7 @@
 // do (the build matrix, the version, the npm dist-tag), so a wrong tag or a refused manual
 // publish fails here, before anything is built.
 
-import { checkout, HOST_RUNNER, installBinship, note, setupNode, TIMEOUTS, type Job, type WorkflowContext } from '../steps.js';
+import { checkout, HOST_RUNNER, installBinship, type Job, note, setupNode, TIMEOUTS, type WorkflowContext } from '../steps.js';
 import { PUBLISH_EVENTS } from './publish.js';
 
 /**

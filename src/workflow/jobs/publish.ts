@@ -3,7 +3,19 @@
 // present), packs the npm packages and publishes them: platform packages first, then the main
 // packages.
 
-import { checkout, collectDownloaded, downloadBinaries, HOST_RUNNER, installBinship, note, setupNode, TIMEOUTS, verifyEveryTarget, type Job, type WorkflowContext } from '../steps.js';
+import {
+  checkout,
+  collectDownloaded,
+  downloadBinaries,
+  HOST_RUNNER,
+  installBinship,
+  type Job,
+  note,
+  setupNode,
+  TIMEOUTS,
+  verifyEveryTarget,
+  type WorkflowContext,
+} from '../steps.js';
 
 /** When publishing happens: tag pushes, and manual runs that ask for it. */
 export const PUBLISH_EVENTS = "github.event_name == 'push' || (github.event_name == 'workflow_dispatch' && inputs.publish)";

@@ -2,10 +2,22 @@
 // who do not install through npm. binship writes the archives (one per target), SHA256SUMS and
 // the release notes; `gh release create` (preinstalled on GitHub's runners) uploads them.
 
-import { checkout, collectDownloaded, downloadBinaries, HOST_RUNNER, installBinship, note, setupNode, TIMEOUTS, verifyEveryTarget, type Job, type WorkflowContext } from '../steps.js';
+import {
+  checkout,
+  collectDownloaded,
+  downloadBinaries,
+  HOST_RUNNER,
+  installBinship,
+  type Job,
+  note,
+  setupNode,
+  TIMEOUTS,
+  verifyEveryTarget,
+  type WorkflowContext,
+} from '../steps.js';
 
 /** Where `binship archive` writes: assets/ (attached to the release) and notes.md. */
-export const RELEASE_DIR = 'github-release';
+const RELEASE_DIR = 'github-release';
 
 export function releaseJob(context: WorkflowContext): Job {
   const { binship } = context;
