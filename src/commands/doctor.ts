@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { capabilityOptions, targetCapabilities, toolchainMismatch } from '../host.js';
 import { TARGETS } from '../targets.js';
 import { renderTable } from '../ui/table.js';
 import { printWarning } from '../ui/warning.js';
@@ -12,6 +11,7 @@ export function register(program: Command, context: CliContext): void {
     .option('--json', 'print JSON')
     .option('--all', 'every target binship knows, not only the configured ones')
     .action(async (options: { json?: boolean; all?: boolean }) => {
+      const { capabilityOptions, targetCapabilities, toolchainMismatch } = await import('../host.js');
       const config = options.all ? undefined : context.loadConfig();
       const capabilities = await targetCapabilities(config?.targets ?? TARGETS, config?.cargo.workspaceDir, config && capabilityOptions(config));
       const mismatch = config && toolchainMismatch(capabilities, config.cargo.toolchain);
@@ -52,8 +52,14 @@ export function register(program: Command, context: CliContext): void {
         build.route ? `${build.route.label}${build.route.standIn ? ` (stand-in ${build.route.standIn})` : ''}` : '-',
         build.ok ? `yes (rustc ${build.toolchain?.release})` : `no: ${build.problem}`,
         run.ok ? `yes (${run.how})` : `no: ${run.problem}`,
-        [!build.ok && build.fix, !run.ok && run.fix].filter(Boolean).join('; '),
       ]);
-      context.print(renderTable(['target', 'route', 'build here', 'run here', 'fix'], rows));
+      // Each fix once, whole, below the table (a command wrapped in a table cell cannot be copied),
+      // with the targets it is for.
+      const fixes = new Map<string, string[]>();
+      for (const { target, build, run } of capabilities) {
+        for (const fix of [!build.ok && build.fix, !run.ok && run.fix]) if (fix) fixes.set(fix, [...(fixes.get(fix) ?? []), target.platform]);
+      }
+      const fixLines = [...fixes].map(([fix, platforms]) => `fix (${[...new Set(platforms)].join(', ')}): ${fix}`);
+      context.report(`${renderTable(['target', 'route', 'build here', 'run here'], rows)}${fixLines.map((line) => `${line}\n`).join('')}`);
     });
 }
