@@ -360,7 +360,7 @@ function overrideProblem(file) {
     return 'not-executable';
   }
   const info = inspectFile(file);
-  // The command itself (`$(which lean-spec)`): it would start itself again, without end.
+  // The command itself (`$(which <command>)`): it would start itself again, without end.
   if (info?.launcher) return 'launcher';
   if (!info || info.format === 'script') return null;
   if (info.size === 0) return 'empty';
