@@ -51,7 +51,7 @@ test('collect refuses a dist that is a symbolic link; pack refuses an npm/ holdi
   assert.match(linked.stderr, /dist is a symbolic link; collect replaces the dist directory, so point dist \(or --dist\) at a real directory/);
   const unwritable = await binship(['collect', '--dist', '/proc/self/dist']);
   assert.equal(unwritable.exitCode, 1);
-  assert.match(unwritable.stderr, /^binship: error: \/proc\/self\/dist: cannot write there \(.*\); choose another --dist or fix the permissions$/);
+  assert.match(unwritable.stderr, /^binship: error: \/proc\/self\/dist: cannot write there \(.*\); choose another --dist or fix the permissions$/m);
 
   const dist = await distCopy();
   assert.equal((await binship(['pack', dist])).exitCode, 0);
