@@ -8,7 +8,7 @@ import { binaryFileName, type Target } from '../targets.js';
 
 const STAND_IN_DIR_SUFFIX = '.stand-in';
 
-/** Path of a binary relative to dist/: `linux-x64/lean-spec`, or `windows-x64.stand-in/lean-spec.exe` for a stand-in. */
+/** Path of a binary relative to dist/: `linux-x64/widget`, or `windows-x64.stand-in/widget.exe` for a stand-in. */
 export function distPath(target: Target, binary: string, standIn?: string): string {
   return `${target.platform}${standIn ? STAND_IN_DIR_SUFFIX : ''}/${binaryFileName(binary, target)}`;
 }

@@ -7,7 +7,7 @@
 import { fitLine } from './width.js';
 
 interface ProgressEvent {
-  /** What the work is about: `linux-x64`, `lean-spec@1.2.3`, `pnpm`, `publish`... */
+  /** What the work is about: `linux-x64`, `widget@1.2.3`, `pnpm`, `publish`... */
   item: string;
   /** `start` when it begins; otherwise how it ended, in a word: built, ok, published, failed... */
   status: string;
