@@ -6,7 +6,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { platformPackageName, type ReleaseConfig } from '../../config/load.js';
 import { readManifest } from '../../dist/manifest.js';
-import { distPath } from '../../dist/stand-ins.js';
 import { StepError } from '../../errors.js';
 import { binaryFileName } from '../../targets.js';
 import { verify } from '../../verify/index.js';
@@ -108,8 +107,7 @@ function missingPackages(roles: Map<string, PackageRole>, packed: Set<string>, l
     .filter(([name]) => !packed.has(name))
     .map(([name, { binary, target }]) => {
       const file = target && `${target.platform}/${binaryFileName(binary.name, target)}`;
-      const standIn = target?.standIn && distPath(target, binary.name, target.standIn);
-      const left = leftOut.find((f) => f.path === file || f.path === standIn);
+      const left = leftOut.find((f) => f.path === file);
       const fix =
         target && left
           ? `pack left ${left.path} out (${left.reasons.join('; ')}); build ${target.platform} for real (binship build --target ${target.platform} where it can be built, or the workflow's build job on ${target.runner}), then collect, verify --require-all and pack`
